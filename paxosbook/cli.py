@@ -1,0 +1,21 @@
+"""``python -m paxosbook SUBCOMMAND``: run, show (and, as they arrive, check, sweep, log)."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Sequence
+
+from .commands.args import Parser
+
+SUBCOMMANDS = ["run", "show"]
+"""Modules of ``paxosbook.commands``, in the order ``--help`` lists them."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = Parser(prog="paxosbook", description="See Basic Paxos work and break.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
+                                parser_class=Parser)
+    for name in SUBCOMMANDS:
+        importlib.import_module(f"paxosbook.commands.{name}").add_parser(sub)
+    args = parser.parse_args(argv)
+    return int(args.main(args))

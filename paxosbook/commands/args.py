@@ -1,0 +1,91 @@
+"""Parsing helpers shared by the subcommands: one-line errors, exit status 2.
+
+Every bad flag ends the program with status 2 and one line naming the flag, the allowed form or
+range and the value given; ``UsageError`` s raised while building a ``Config`` are reported the
+same way, with the config field translated back to its flag.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import NoReturn
+
+from ..config import Crash, Partition
+from ..core import UsageError
+
+
+class FlagError(Exception):
+    def __init__(self, flag: str, allowed: str, given: object) -> None:
+        super().__init__(f"{flag}: must be {allowed}; got {given!r}")
+
+
+class Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line on stderr and exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        fail(f"{self.prog}: {message}")
+
+
+def fail(line: str) -> NoReturn:
+    print(line, file=sys.stderr)
+    raise SystemExit(2)
+
+
+def number(flag: str, text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise FlagError(flag, "a number", text) from None
+
+
+def parse_delay(text: str) -> dict[str, object]:
+    """``const:MEAN``, ``uniform:MEAN[:JITTER]`` or ``exp:MEAN[:JITTER]``."""
+    names = {"const": "constant", "constant": "constant", "uniform": "uniform",
+             "exp": "exponential", "exponential": "exponential"}
+    parts = text.split(":")
+    if parts[0] not in names or not 2 <= len(parts) <= 3:
+        raise FlagError("--delay", "const:MEAN, uniform:MEAN[:JITTER] or exp:MEAN[:JITTER]", text)
+    out: dict[str, object] = {"delay": names[parts[0]],
+                              "delay_mean": number("--delay", parts[1])}
+    if len(parts) == 3:
+        out["delay_jitter"] = number("--delay", parts[2])
+    return out
+
+
+def parse_crash(text: str) -> Crash:
+    """``NODE@T`` or ``NODE@T:RECOVER_T``."""
+    node, at_sign, times = text.partition("@")
+    if not at_sign or not node:
+        raise FlagError("--crash", "NODE@T[:RECOVER_T]", text)
+    at, _, recover = times.partition(":")
+    return Crash(node, number("--crash", at), number("--crash", recover) if recover else None)
+
+
+def parse_partition(text: str) -> Partition:
+    """``A,B|C,D,E@T1:T2`` (``@T1`` alone: never heals)."""
+    groups_text, at_sign, times = text.partition("@")
+    if not at_sign or "|" not in groups_text:
+        raise FlagError("--partition", "GROUP|GROUP[|...]@T1[:T2], groups of comma-separated "
+                        "nodes", text)
+    groups = tuple(tuple(n for n in g.split(",") if n) for g in groups_text.split("|"))
+    start, _, end = times.partition(":")
+    return Partition(groups, number("--partition", start),
+                     number("--partition", end) if end else None)
+
+
+def parse_quorums(text: str) -> tuple[tuple[str, ...], ...]:
+    """``a1+a2,a1+a3,a2+a3``: comma-separated quorums, members joined by ``+``."""
+    quorums = tuple(tuple(m for m in q.split("+") if m) for q in text.split(","))
+    if not all(quorums):
+        raise FlagError("--quorums", "comma-separated quorums like a1+a2,a2+a3", text)
+    return quorums
+
+
+def report(exc: UsageError | FlagError, flags: dict[str, str], prog: str) -> NoReturn:
+    """Exit 2 with the error on one line, the config field named by its flag."""
+    if isinstance(exc, UsageError):
+        field = exc.field.split(".")[0]
+        flag = flags.get(field, "--" + field.replace("_", "-"))
+        fail(f"{prog}: {flag}: must be {exc.allowed}; got {exc.given!r}")
+    fail(f"{prog}: {exc}")

@@ -1,0 +1,109 @@
+"""``paxosbook run``: simulate one run and print its summary (or JSON, or save the trace)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from ..config import Config
+from ..core import Mutant, UsageError
+from ..sim import simulate
+from .args import FlagError, parse_crash, parse_delay, parse_partition, parse_quorums, report
+
+FLAGS = {"acceptors": "--acceptors", "proposers": "--proposers", "learners": "--learners",
+         "colocated": "--colocated", "values": "--values", "q1": "--q1", "q2": "--q2",
+         "quorums": "--quorums", "drop": "--drop", "duplicate": "--duplicate",
+         "delay": "--delay", "delay_mean": "--delay", "delay_jitter": "--delay",
+         "timeout": "--timeout", "backoff": "--backoff", "backoff_base": "--backoff",
+         "max_attempts": "--max-attempts", "start_offset": "--start-offset",
+         "crashes": "--crash", "partitions": "--partition", "random_crashes": "--random-crashes",
+         "max_time": "--max-time", "max_messages": "--max-messages", "mutants": "--mutant",
+         "seed": "--seed", "unsafe": "--unsafe"}
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("run", help="simulate one Basic Paxos run",
+                       description="Simulate one Basic Paxos run and print its summary.")
+    p.add_argument("--acceptors", type=int, default=3)
+    p.add_argument("--proposers", type=int, default=1)
+    p.add_argument("--learners", type=int, default=2)
+    p.add_argument("--colocated", action="store_true",
+                   help="nodes n1.. each host an acceptor and a learner, the first ones a proposer")
+    p.add_argument("--values", help="comma-separated values, one per proposer")
+    p.add_argument("--q1", type=int, default=0, help="phase-1 quorum size (Flexible Paxos)")
+    p.add_argument("--q2", type=int, default=0, help="phase-2 quorum size (Flexible Paxos)")
+    p.add_argument("--quorums", help="explicit quorums, e.g. a1+a2,a1+a3,a2+a3")
+    p.add_argument("--unsafe", action="store_true", help="allow non-intersecting quorums")
+    p.add_argument("--drop", type=float, default=0.0)
+    p.add_argument("--duplicate", type=float, default=0.0)
+    p.add_argument("--delay", default="uniform:1.0",
+                   help="const:MEAN, uniform:MEAN[:JITTER] or exp:MEAN[:JITTER]")
+    p.add_argument("--timeout", type=float, default=4.0)
+    p.add_argument("--backoff", default="exponential",
+                   help="none, fixed[:BASE] or exponential[:BASE]")
+    p.add_argument("--max-attempts", type=int, default=0)
+    p.add_argument("--start-offset", type=float, default=0.0)
+    p.add_argument("--crash", action="append", default=[], metavar="NODE@T[:RECOVER_T]")
+    p.add_argument("--partition", action="append", default=[], metavar="A,B|C,D@T1[:T2]")
+    p.add_argument("--random-crashes", type=int, default=0)
+    p.add_argument("--max-time", type=float, default=1000.0)
+    p.add_argument("--max-messages", type=int, default=100_000)
+    p.add_argument("--mutant", action="append", default=[],
+                   choices=[m.value for m in Mutant], help="plant a named bug (for teaching)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--trace", metavar="FILE", help="save the whole run (JSON) to FILE")
+    p.set_defaults(main=main)
+
+
+def config_from(args: argparse.Namespace) -> Config:
+    backoff, _, base = args.backoff.partition(":")
+    fields: dict[str, Any] = dict(
+        acceptors=args.acceptors, proposers=args.proposers, learners=args.learners,
+        colocated=args.colocated, q1=args.q1, q2=args.q2, unsafe=args.unsafe, drop=args.drop,
+        duplicate=args.duplicate, timeout=args.timeout, backoff=backoff,
+        max_attempts=args.max_attempts, start_offset=args.start_offset,
+        crashes=tuple(parse_crash(c) for c in args.crash),
+        partitions=tuple(parse_partition(p) for p in args.partition),
+        random_crashes=args.random_crashes, max_time=args.max_time,
+        max_messages=args.max_messages, mutants=tuple(args.mutant), **parse_delay(args.delay))
+    if base:
+        try:
+            fields["backoff_base"] = float(base)
+        except ValueError:
+            raise FlagError("--backoff", "none, fixed[:BASE] or exponential[:BASE]",
+                            args.backoff) from None
+    if args.values:
+        fields["values"] = tuple(args.values.split(","))
+    if args.quorums:
+        fields["quorums"] = parse_quorums(args.quorums)
+    return Config(**fields)
+
+
+def main(args: argparse.Namespace) -> int:
+    try:
+        config = config_from(args)
+        run = simulate(config, seed=args.seed)
+    except (UsageError, FlagError) as exc:
+        report(exc, FLAGS, "paxosbook run")
+    summary = run.summary()
+    if args.trace:
+        try:
+            with open(args.trace, "w", encoding="utf-8") as fh:
+                fh.write(run.to_json())
+        except OSError as exc:
+            report(FlagError("--trace", "a writable file path", f"{args.trace} ({exc.strerror})"),
+                   FLAGS, "paxosbook run")
+    if args.json:
+        print(json.dumps(summary.as_dict()))
+    else:
+        print(summary)
+        for v in run.violations:
+            print(f"  {v}")
+    return 0 if not summary.violations or config.is_unsafe else 1
+
+
+def _print_err(text: str) -> None:
+    print(text, file=sys.stderr)

@@ -1,0 +1,43 @@
+"""Ballots (the paper's "proposal numbers") and proposals.
+
+A ballot is the pair ``(round, proposer)``, ordered lexicographically, so two proposers never
+issue the same ballot and every ballot is comparable with every other. ``NO_BALLOT`` is a real
+minimum, ``Ballot(0, 0)``: proposers number their ballots from round 1 and have ids from 1, so
+``NO_BALLOT`` is below every ballot ever issued and nothing is ever compared with ``None``.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+Value = str
+"""A proposed value (a command such as ``"add"``)."""
+
+
+class Ballot(NamedTuple):
+    """A proposal number, ``round`` first, ``proposer`` id as tie-breaker."""
+
+    round: int
+    proposer: int
+
+    def __str__(self) -> str:
+        return f"{self.round}.{self.proposer}"
+
+    @classmethod
+    def parse(cls, text: str) -> Ballot:
+        """Inverse of ``str``: ``"3.1"`` -> ``Ballot(3, 1)``."""
+        head, sep, tail = text.partition(".")
+        if not sep or not head.isdigit() or not tail.isdigit():
+            raise ValueError(f"not a ballot: {text!r} (expected ROUND.PROPOSER)")
+        return cls(int(head), int(tail))
+
+
+NO_BALLOT = Ballot(0, 0)
+"""The minimum ballot: what an acceptor has promised before it promised anything."""
+
+
+class Proposal(NamedTuple):
+    """A ``(ballot, value)`` pair: what a proposer proposes and an acceptor accepts."""
+
+    ballot: Ballot
+    value: Value

@@ -1,0 +1,282 @@
+"""The discrete-event simulator.
+
+Theory of operation. One heap of ``(time, sequence, kind, a, b)`` entries; the sequence number
+increases with every push, so events at equal times run in the order they were scheduled and a
+run depends on nothing but its config and seed. Every random choice (loss, duplication, delay,
+backoff jitter, random crashes) is drawn from the one ``random.Random(seed)`` the simulator
+owns, in a fixed order. Nodes are built by ``Cluster.make_node``; the simulator only delivers
+messages, fires timers, keeps each node's stable storage and applies the fault model:
+
+* a message is lost with probability ``drop`` (decided at send, recorded at the time it would
+  have arrived), duplicated with probability ``duplicate`` (the copy has its own id and delay),
+  and delayed by the configured distribution, which reorders messages;
+* a message arriving at a crashed node, or across a cut link of an active partition, is lost;
+* a crash discards the node's volatile state and timers; a restart rebuilds it from storage and
+  calls ``on_start`` again (a restarted proposer tries again with a fresh, higher ballot).
+
+Messages a node sends to itself (colocated roles) are delivered at once and never lost.
+Every step is appended to ``records`` as a plain tuple (see ``paxosbook.trace``).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from heapq import heappop, heappush
+from typing import Any
+
+from ..config import Config
+from ..core import AcceptorState, CancelTimer, Learn, Node, Persist, Send, SetTimer, Timer
+from ..trace import (
+    ACCEPT,
+    CRASH,
+    DELIVER,
+    DROP,
+    DUPLICATE,
+    LEARN,
+    PARTITION_END,
+    PARTITION_START,
+    PROMISE,
+    RECOVER,
+    SEND,
+    START,
+    TIMER,
+    Record,
+    Run,
+)
+
+# heap entry kinds
+_DELIVER, _DROP, _TIMER, _START, _CRASH, _RECOVER, _PSTART, _PEND = range(8)
+
+
+class Simulator:
+    """Runs one config with one seed. ``step()`` advances one event, ``run()`` to the end."""
+
+    def __init__(self, config: Config, seed: int = 0) -> None:
+        if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63:
+            from ..core import UsageError
+            raise UsageError("seed", "an integer in [0, 2**63)", seed)
+        self.config = config
+        self.seed = seed
+        self.cluster = config.cluster()
+        self.rng = random.Random(seed)
+        self.now = 0.0
+        self.records: list[Record] = []
+        self.nodes: dict[str, Node] = {n: self.cluster.make_node(n) for n in self.cluster.nodes}
+        self.storage: dict[str, dict[type, Any]] = {n: {} for n in self.cluster.nodes}
+        self.crashed: set[str] = set()
+        self.timers: dict[str, dict[Timer, int]] = {n: {} for n in self.cluster.nodes}
+        self.cuts: list[dict[str, int]] = []  # active partitions: node -> group index
+        self.learned: set[str] = set()
+        self.sent = 0
+        self._heap: list[tuple[float, int, int, Any, Any]] = []
+        self._seq = 0
+        self._next_id = 0
+        self._delay = self._delay_sampler()
+        self._finished = False
+        self._schedule_initial()
+
+    # -- scheduling -------------------------------------------------------------------------
+    def _push(self, time: float, kind: int, a: Any, b: Any = None) -> None:
+        self._seq += 1
+        heappush(self._heap, (float(time), self._seq, kind, a, b))
+
+    def _schedule_initial(self) -> None:
+        cfg = self.config
+        for spec, at in zip(self.cluster.proposers, cfg.starts(), strict=True):
+            self._push(at, _START, spec.node)
+        crashes = [(c.node, c.at, c.recover) for c in cfg.crashes]
+        nodes = self.cluster.nodes
+        for _ in range(cfg.random_crashes):
+            node = nodes[self.rng.randrange(len(nodes))]
+            at = self.rng.uniform(0.0, cfg.crash_window)
+            crashes.append((node, at, at + cfg.downtime))
+        for node, at, recover in crashes:
+            self._push(at, _CRASH, node)
+            if recover is not None:
+                self._push(recover, _RECOVER, node)
+        for i, p in enumerate(cfg.partitions):
+            self._push(p.start, _PSTART, i)
+            if p.end is not None:
+                self._push(p.end, _PEND, i)
+
+    def _delay_sampler(self) -> Callable[[], float]:
+        cfg, rng = self.config, self.rng
+        mean, jitter = cfg.delay_mean, float(cfg.delay_jitter or 0.0)
+        if cfg.delay == "constant" or jitter == 0.0:
+            return lambda: float(mean)
+        if cfg.delay == "uniform":
+            lo, hi = mean - jitter, mean + jitter
+            return lambda: rng.uniform(lo, hi)
+        floor, rate = mean - jitter, 1.0 / jitter
+        return lambda: floor + rng.expovariate(rate)
+
+    # -- running ----------------------------------------------------------------------------
+    @property
+    def done(self) -> bool:
+        """True once a stop condition holds or nothing is left to happen."""
+        cfg = self.config
+        return (self._finished or not self._heap or self._heap[0][0] > cfg.max_time
+                or self.sent >= cfg.max_messages
+                or (cfg.stop_when_decided and len(self.learned) == len(self.cluster.learners)))
+
+    def step(self) -> Record | None:
+        """Process the next event and return its record (``None`` when the run is over).
+
+        Stale timers (cancelled, or of a node that crashed since) are skipped silently.
+        """
+        while not self.done:
+            n = len(self.records)
+            self._process(heappop(self._heap))
+            if len(self.records) > n:
+                return self.records[n]
+        self._finished = True
+        return None
+
+    def run(self) -> Run:
+        """Run to a stop condition and return the finished ``Run``."""
+        cfg = self.config
+        heap, process, learners = self._heap, self._process, len(self.cluster.learners)
+        stop_decided, max_time, max_messages = cfg.stop_when_decided, cfg.max_time, cfg.max_messages
+        learned = self.learned
+        while heap and heap[0][0] <= max_time and self.sent < max_messages:
+            if stop_decided and len(learned) == learners:
+                break
+            process(heappop(heap))
+        self._finished = True
+        return self.result()
+
+    def stop_reason(self) -> str:
+        """Why the run is over (or would stop now): decided, messages, time, or quiescent."""
+        cfg = self.config
+        if cfg.stop_when_decided and len(self.learned) == len(self.cluster.learners):
+            return "decided"
+        if self.sent >= cfg.max_messages:
+            return "messages"
+        if self._heap and self._heap[0][0] > cfg.max_time:
+            return "time"
+        return "quiescent" if not self._heap else "running"
+
+    def result(self) -> Run:
+        """The run so far (after ``run()`` or any number of ``step()`` calls)."""
+        return Run(self.config, self.seed, self.records, self.stop_reason())
+
+    # -- events -----------------------------------------------------------------------------
+    def _process(self, entry: tuple[float, int, int, Any, Any]) -> None:
+        time, _, kind, a, b = entry
+        self.now = time
+        if kind == _DELIVER:
+            self._deliver(a, b)
+        elif kind == _TIMER:
+            node, timer, token = a
+            if self.timers[node].get(timer) == token:
+                del self.timers[node][timer]
+                self.records.append((time, TIMER, node, "", None, -1, -1, timer.value))
+                self._apply(node, self.nodes[node].on_timeout(timer), -1)
+        elif kind == _DROP:
+            msg = a
+            self.records.append((time, DROP, msg.src, msg.dst, msg, b, -1, "loss"))
+        elif kind == _START:
+            if a not in self.crashed:
+                value = self.nodes[a].proposer.value  # type: ignore[union-attr]
+                self.records.append((time, START, a, "", value, -1, -1, ""))
+                self._apply(a, self.nodes[a].on_start(), -1)
+        elif kind == _CRASH:
+            self._crash(a)
+        elif kind == _RECOVER:
+            self._recover(a)
+        else:
+            self._partition(a, kind == _PSTART)
+
+    def _deliver(self, msg: Any, mid: int) -> None:
+        src, dst = msg.src, msg.dst
+        records = self.records
+        if dst in self.crashed:
+            records.append((self.now, DROP, src, dst, msg, mid, -1, "crashed"))
+            return
+        if self.cuts and src != dst:
+            for groups in self.cuts:
+                gs, gd = groups.get(src), groups.get(dst)
+                if gs is not None and gd is not None and gs != gd:
+                    records.append((self.now, DROP, src, dst, msg, mid, -1, "partition"))
+                    return
+        records.append((self.now, DELIVER, src, dst, msg, mid, -1, ""))
+        self._apply(dst, self.nodes[dst].on_message(msg), mid)
+
+    def _apply(self, node: str, effects: list[Any], cause: int) -> None:
+        for eff in effects:
+            kind = type(eff)
+            if kind is Send:
+                self._send(eff.msg, cause)
+            elif kind is SetTimer:
+                self._seq += 1
+                delay = eff.delay + (self.rng.uniform(0.0, eff.jitter) if eff.jitter else 0.0)
+                self.timers[node][eff.timer] = self._seq
+                heappush(self._heap, (self.now + delay, self._seq, _TIMER,
+                                      (node, eff.timer, self._seq), None))
+            elif kind is CancelTimer:
+                self.timers[node].pop(eff.timer, None)
+            elif kind is Persist:
+                self._persist(node, eff.state, cause)
+            elif kind is Learn:
+                self.learned.add(node)
+                self.records.append((self.now, LEARN, node, "", eff, -1, cause, ""))
+
+    def _send(self, msg: Any, cause: int) -> None:
+        mid = self._next_id
+        self._next_id = mid + 1
+        self.sent += 1
+        now = self.now
+        self.records.append((now, SEND, msg.src, msg.dst, msg, mid, cause, ""))
+        self._seq += 1
+        if msg.src == msg.dst:
+            heappush(self._heap, (now, self._seq, _DELIVER, msg, mid))
+            return
+        cfg, rng = self.config, self.rng
+        lost = cfg.drop and rng.random() < cfg.drop
+        kind = _DROP if lost else _DELIVER
+        heappush(self._heap, (now + self._delay(), self._seq, kind, msg, mid))
+        if not lost and cfg.duplicate and rng.random() < cfg.duplicate:
+            copy = self._next_id
+            self._next_id = copy + 1
+            self._seq += 1
+            self.records.append((now, DUPLICATE, msg.src, msg.dst, msg, copy, mid, ""))
+            heappush(self._heap, (now + self._delay(), self._seq, _DELIVER, msg, copy))
+
+    def _persist(self, node: str, state: Any, cause: int) -> None:
+        store = self.storage[node]
+        if type(state) is AcceptorState:
+            old = store.get(AcceptorState)
+            kind = ACCEPT if state.accepted != (old.accepted if old else None) else PROMISE
+            self.records.append((self.now, kind, node, "", state, -1, cause, ""))
+        store[type(state)] = state
+
+    def _crash(self, node: str) -> None:
+        if node in self.crashed:
+            return
+        self.crashed.add(node)
+        self.timers[node] = {}
+        self.records.append((self.now, CRASH, node, "", None, -1, -1, ""))
+
+    def _recover(self, node: str) -> None:
+        if node not in self.crashed:
+            return
+        self.crashed.discard(node)
+        self.nodes[node] = self.cluster.make_node(node, self.storage[node])
+        self.records.append((self.now, RECOVER, node, "", None, -1, -1, ""))
+        self._apply(node, self.nodes[node].on_start(), -1)
+
+    def _partition(self, index: int, start: bool) -> None:
+        p = self.config.partitions[index]
+        groups = {n: g for g, members in enumerate(p.groups) for n in members}
+        if start:
+            self.cuts.append(groups)
+        else:
+            self.cuts.remove(groups)
+        kind = PARTITION_START if start else PARTITION_END
+        self.records.append((self.now, kind, "", "", None, -1, -1, p.describe()))
+
+
+def simulate(config: Config, seed: int = 0) -> Run:
+    """Run ``config`` with ``seed`` to a stop condition; same inputs, same trace."""
+    return Simulator(config, seed).run()

@@ -1,0 +1,256 @@
+"""The one record of a run: ``Run``, its events, its summary, pandas and JSON.
+
+Theory of operation. The simulator appends one plain tuple per event to a list (cheap: the
+message object is shared, nothing is formatted); ``Run.trace`` turns them into a tidy pandas
+DataFrame only when asked, and ``Run.to_json`` into a versioned document whose event rows are
+the canonical form that ``trace_digest`` hashes.
+
+Columns of ``Run.trace`` (one row per event, in the order they happened):
+
+=============  =================================================================================
+``time``       simulated time (float)
+``event``      start, send, deliver, drop, duplicate, timer, crash, recover, partition_start,
+               partition_end, promise, accept, learn
+``node``       where it happened; for message events the sender
+``peer``       for message events the receiver, else ""
+``msg``        Prepare, Promise, Accept, Accepted, Nack for message events, else ""
+``ballot``     "round.proposer": the message's ballot; for promise/accept the acceptor's
+               promised ballot after the event; for learn the ballot learned
+``round``      the round of ``ballot`` (-1 if none), for plotting
+``value``      Accept(ed)/learn: the value; Promise: the value of the accepted proposal it
+               reports; promise/accept: the acceptor's accepted value; start: the value proposed
+``ref_ballot`` the other ballot an event refers to: a Promise's accepted proposal, a Nack's
+               promised ballot, an acceptor's accepted ballot (promise/accept events)
+``msg_id``     id of the message (a duplicate copy has its own id), else -1
+``cause``      id of the delivered message this event was a reaction to (for a duplicate: the
+               original's id), else -1
+``detail``     drop reason (loss, crashed, partition), timer name, partition groups
+=============  =================================================================================
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from .config import Config
+from .core import (
+    MESSAGE_TYPES,
+    AcceptorState,
+    Ballot,
+    FormatError,
+    Learn,
+    Nack,
+    PaxosbookError,
+    Promise,
+    Proposal,
+)
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .check.properties import Violation
+
+START, SEND, DELIVER, DROP, DUPLICATE = "start", "send", "deliver", "drop", "duplicate"
+TIMER, CRASH, RECOVER = "timer", "crash", "recover"
+PARTITION_START, PARTITION_END = "partition_start", "partition_end"
+PROMISE, ACCEPT, LEARN = "promise", "accept", "learn"
+EVENTS = (START, SEND, DELIVER, DROP, DUPLICATE, TIMER, CRASH, RECOVER, PARTITION_START,
+          PARTITION_END, PROMISE, ACCEPT, LEARN)
+MESSAGE_EVENTS = frozenset((SEND, DELIVER, DROP, DUPLICATE))
+
+COLUMNS = ("time", "event", "node", "peer", "msg", "ballot", "value", "ref_ballot", "msg_id",
+           "cause", "detail")
+SCHEMA, VERSION = "paxosbook.run", 1
+
+Record = tuple[float, str, str, str, Any, int, int, str]
+"""(time, event, node, peer, payload, msg_id, cause, detail); payload is the message, the
+acceptor state, the ``Learn`` effect or the proposed value, depending on the event."""
+
+Row = tuple[float, str, str, str, str, str, str, str, int, int, str]
+
+
+def _b(ballot: Ballot | None) -> str:
+    return "" if ballot is None else f"{ballot[0]}.{ballot[1]}"
+
+
+def row_of(rec: Record) -> Row:
+    """The canonical (JSON and DataFrame) form of one record."""
+    time, event, node, peer, p, mid, cause, detail = rec
+    msg = ballot = value = ref = ""
+    if event in MESSAGE_EVENTS:
+        kind = type(p)
+        msg, ballot = kind.__name__, _b(p.ballot)
+        if kind is Promise:
+            if p.accepted is not None:
+                ref, value = _b(p.accepted.ballot), p.accepted.value
+        elif kind is Nack:
+            ref = _b(p.promised)
+        else:
+            value = getattr(p, "value", "")
+    elif event == PROMISE or event == ACCEPT:
+        ballot = _b(p.promised)
+        if p.accepted is not None:
+            ref, value = _b(p.accepted.ballot), p.accepted.value
+    elif event == LEARN:
+        ballot, value = _b(p.ballot), p.value
+    elif event == START:
+        value = p
+    return (time, event, node, peer, msg, ballot, value, ref, mid, cause, detail)
+
+
+def record_of(row: Row) -> Record:
+    """Inverse of ``row_of`` (used when loading a saved run)."""
+    time, event, node, peer, msg, ballot, value, ref, mid, cause, detail = row
+    b: Any = Ballot.parse(ballot) if ballot else None
+    r: Any = Ballot.parse(ref) if ref else None
+    accepted = Proposal(r, value) if r else None
+    payload: Any = None
+    if event in MESSAGE_EVENTS:
+        cls: Any = MESSAGE_TYPES[msg]
+        if cls is Promise:
+            payload = Promise(node, peer, b, accepted)
+        elif cls is Nack:
+            payload = Nack(node, peer, b, r)
+        elif msg == "Prepare":
+            payload = cls(node, peer, b)
+        else:
+            payload = cls(node, peer, b, value)
+    elif event == PROMISE or event == ACCEPT:
+        payload = AcceptorState(b, accepted)
+    elif event == LEARN:
+        payload = Learn(value, b)
+    elif event == START:
+        payload = value
+    return (time, event, node, peer, payload, mid, cause, detail)
+
+
+class Run:
+    """A finished (or stopped) run: its config, seed and events, and what follows from them."""
+
+    def __init__(self, config: Config, seed: int, records: list[Record],
+                 stop_reason: str = "") -> None:
+        self.config = config
+        self.seed = seed
+        self.records = records
+        self.stop_reason = stop_reason
+
+    def __repr__(self) -> str:
+        return f"<Run seed={self.seed} events={len(self.records)} {self.summary()}>"
+
+    # -- derived views ----------------------------------------------------------------------
+    def rows(self) -> list[Row]:
+        return [row_of(r) for r in self.records]
+
+    @cached_property
+    def trace(self) -> pd.DataFrame:
+        """The events as a tidy DataFrame (columns documented in this module)."""
+        import pandas as pd
+
+        df = pd.DataFrame(self.rows(), columns=list(COLUMNS))
+        df = df.astype({"time": "float64", "msg_id": "int64", "cause": "int64"})
+        rounds = df["ballot"].str.partition(".")[0]
+        df.insert(6, "round", pd.to_numeric(rounds, errors="coerce").fillna(-1).astype("int64"))
+        df["event"] = pd.Categorical(df["event"], categories=list(EVENTS))
+        return df
+
+    @cached_property
+    def violations(self) -> list[Violation]:
+        """Every safety property violated in this run (empty when all hold)."""
+        from .check.properties import check_run
+
+        return check_run(self)
+
+    def summary(self) -> Summary:
+        return Summary.of(self)
+
+    def trace_digest(self) -> str:
+        """sha256 of the canonical event rows: equal digests, identical traces."""
+        data = json.dumps(self.rows(), separators=(",", ":"), ensure_ascii=False)
+        return hashlib.sha256(data.encode()).hexdigest()
+
+    # -- JSON -------------------------------------------------------------------------------
+    def to_json(self, indent: int | None = None) -> str:
+        doc = {"schema": SCHEMA, "version": VERSION, "seed": self.seed,
+               "stop_reason": self.stop_reason, "config": self.config.as_dict(),
+               "columns": list(COLUMNS), "events": self.rows()}
+        return json.dumps(doc, indent=indent, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Run:
+        """Load a run saved by ``to_json``; a malformed document raises ``FormatError``."""
+        try:
+            doc = json.loads(text)
+        except (ValueError, TypeError) as exc:
+            raise FormatError(f"not a JSON document: {exc}") from None
+        return cls(*_parse_doc(doc))
+
+
+def _parse_doc(doc: Any) -> tuple[Config, int, list[Record], str]:
+    if not isinstance(doc, dict):
+        raise FormatError("a saved run must be a JSON object")
+    if doc.get("schema") != SCHEMA:
+        raise FormatError(f"schema: must be {SCHEMA!r}; got {doc.get('schema')!r}")
+    if doc.get("version") != VERSION:
+        raise FormatError(f"version: must be {VERSION} (this paxosbook reads version {VERSION}); "
+                          f"got {doc.get('version')!r}")
+    if doc.get("columns") != list(COLUMNS):
+        raise FormatError(f"columns: must be {list(COLUMNS)}; got {doc.get('columns')!r}")
+    seed = doc.get("seed")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise FormatError(f"seed: must be a non-negative integer; got {seed!r}")
+    stop = doc.get("stop_reason", "")
+    if not isinstance(stop, str):
+        raise FormatError(f"stop_reason: must be a string; got {stop!r}")
+    try:
+        config = Config.from_dict(doc.get("config"))  # type: ignore[arg-type]
+    except (PaxosbookError, TypeError) as exc:
+        raise FormatError(f"config: {exc}") from None
+    events = doc.get("events")
+    if not isinstance(events, list):
+        raise FormatError("events: must be a list of rows")
+    records = [_parse_row(i, row) for i, row in enumerate(events)]
+    return config, seed, records, stop
+
+
+_TYPES: tuple[tuple[str, type | tuple[type, ...]], ...] = (
+    ("time", (int, float)), ("event", str), ("node", str), ("peer", str), ("msg", str),
+    ("ballot", str), ("value", str), ("ref_ballot", str), ("msg_id", int), ("cause", int),
+    ("detail", str))
+
+
+def _parse_row(i: int, row: Any) -> Record:
+    where = f"events[{i}]"
+    if not isinstance(row, list) or len(row) != len(COLUMNS):
+        raise FormatError(f"{where}: must be a list of {len(COLUMNS)} fields {list(COLUMNS)}; "
+                          f"got {row!r}")
+    for (name, typ), value in zip(_TYPES, row, strict=True):
+        if isinstance(value, bool) or not isinstance(value, typ):
+            raise FormatError(f"{where}.{name}: must be of type {name_of(typ)}; got {value!r}")
+    if not math.isfinite(row[0]) or row[0] < 0:
+        raise FormatError(f"{where}.time: must be a finite time >= 0; got {row[0]!r}")
+    if row[1] not in EVENTS:
+        raise FormatError(f"{where}.event: must be one of {', '.join(EVENTS)}; got {row[1]!r}")
+    if row[1] in MESSAGE_EVENTS and row[4] not in MESSAGE_TYPES:
+        raise FormatError(f"{where}.msg: must be one of {', '.join(MESSAGE_TYPES)}; "
+                          f"got {row[4]!r}")
+    needs_ballot = row[1] in MESSAGE_EVENTS or row[1] in (PROMISE, ACCEPT, LEARN)
+    for name, text in (("ballot", row[5]), ("ref_ballot", row[7])):
+        if text or (name == "ballot" and needs_ballot):
+            try:
+                Ballot.parse(text)
+            except ValueError:
+                raise FormatError(f"{where}.{name}: must be ROUND.PROPOSER; got {text!r}") from None
+    if row[4] == "Nack" and not row[7]:
+        raise FormatError(f"{where}.ref_ballot: a Nack must carry its promised ballot; got ''")
+    return record_of((float(row[0]), *row[1:]))
+
+
+def name_of(typ: type | tuple[type, ...]) -> str:
+    return "number" if isinstance(typ, tuple) else {"str": "string", "int": "integer"}[typ.__name__]
+
+
+from .summary import Summary  # noqa: E402  (Summary needs Run's constants)
