@@ -211,7 +211,7 @@ def _num(name: str, value: Any, lo: float, hi: float, *, open_lo: bool = False,
           and (value < hi if open_hi else value <= hi))
     if not ok:
         left, right = "(" if open_lo else "[", ")" if open_hi else "]"
-        raise UsageError(name, f"a number in {left}{lo}, {hi}{right}", value)
+        raise UsageError(name, f"a number in {left}{lo:g}, {hi:g}{right}", value)
 
 
 def _choice(name: str, value: Any, allowed: tuple[str, ...]) -> None:

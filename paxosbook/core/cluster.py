@@ -9,14 +9,15 @@ crash-restart keeps an acceptor's promises and a proposer's highest round and no
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from .acceptor import Acceptor
 from .ballot import Value
 from .effects import AcceptorState, Effect, ProposerState, Timer
 from .learner import Learner
-from .messages import Accept, Message, Nack, Prepare, Promise
+from .messages import Accept, Accepted, Message, Nack, Prepare, Promise
 from .mutants import Mutant
 from .proposer import Backoff, Proposer
 from .quorum import QuorumSystem
@@ -26,9 +27,14 @@ Stored = Mapping[type, object]
 
 
 class Node:
-    """A process hosting any of the three roles."""
+    """A process hosting any of the three roles.
 
-    __slots__ = ("acceptor", "learner", "name", "proposer")
+    Messages are routed by type: Prepare and Accept to the acceptor, Promise and Nack to the
+    proposer, Accepted to the learner and then the proposer. ``routes`` (message type ->
+    handler) is that table; interpreters may call it directly instead of ``on_message``.
+    """
+
+    __slots__ = ("acceptor", "learner", "name", "proposer", "routes")
 
     def __init__(self, name: str, proposer: Proposer | None = None,
                  acceptor: Acceptor | None = None, learner: Learner | None = None) -> None:
@@ -36,6 +42,23 @@ class Node:
         self.proposer = proposer
         self.acceptor = acceptor
         self.learner = learner
+        self.routes: dict[type, Callable[[Any], list[Effect]]] = {}
+        self._route()
+
+    def _route(self) -> None:
+        routes = self.routes
+        if self.acceptor is not None:
+            routes[Prepare] = self.acceptor.on_prepare
+            routes[Accept] = self.acceptor.on_accept
+        if self.proposer is not None:
+            routes[Promise] = self.proposer.on_promise
+            routes[Nack] = self.proposer.on_nack
+            routes[Accepted] = self.proposer.on_accepted
+        if self.learner is not None:
+            learner = self.learner.on_message
+            proposer = self.proposer.on_accepted if self.proposer is not None else None
+            routes[Accepted] = learner if proposer is None else (
+                lambda msg: learner(msg) + proposer(msg))
 
     def on_start(self) -> list[Effect]:
         return self.proposer.on_start() if self.proposer is not None else []
@@ -44,17 +67,8 @@ class Node:
         return self.proposer.on_timeout(timer) if self.proposer is not None else []
 
     def on_message(self, msg: Message) -> list[Effect]:
-        kind = type(msg)
-        if kind is Prepare or kind is Accept:
-            return self.acceptor.on_message(msg) if self.acceptor is not None else []
-        if kind is Promise or kind is Nack:
-            return self.proposer.on_message(msg) if self.proposer is not None else []
-        effects: list[Effect] = []
-        if self.learner is not None:
-            effects = self.learner.on_message(msg)
-        if self.proposer is not None:
-            effects = effects + self.proposer.on_message(msg)
-        return effects
+        handler = self.routes.get(type(msg))
+        return handler(msg) if handler is not None else []
 
     def roles(self) -> tuple[str, ...]:
         return tuple(r for r in ("proposer", "acceptor", "learner")
@@ -106,17 +120,18 @@ class Cluster:
     def make_node(self, name: str, stored: Stored | None = None) -> Node:
         """Build ``name`` fresh, or restarted from its stable storage ``stored``."""
         stored = stored or {}
-        node = Node(name)
+        proposer = acceptor = learner = None
         for spec in self.proposers:
             if spec.node == name:
-                node.proposer = Proposer(
+                proposer = Proposer(
                     name, spec.pid, spec.value, self.acceptors, self.quorums,
                     timeout=self.timeout, backoff=self.backoff, backoff_base=self.backoff_base,
                     max_attempts=self.max_attempts, mutants=self.mutants,
                     stored=stored.get(ProposerState))  # type: ignore[arg-type]
         if name in self.acceptors:
-            node.acceptor = Acceptor.restore(name, self.learners, stored.get(AcceptorState),  # type: ignore[arg-type]
-                                             self.mutants)
+            acceptor = Acceptor.restore(name, self.learners,
+                                        stored.get(AcceptorState),  # type: ignore[arg-type]
+                                        self.mutants)
         if name in self.learners:
-            node.learner = Learner(name, self.quorums, self.mutants)
-        return node
+            learner = Learner(name, self.quorums, self.mutants)
+        return Node(name, proposer, acceptor, learner)

@@ -22,6 +22,8 @@ class Timer(Enum):
     RETRY = "retry"
     """The backoff after an abandoned ballot is over: try a higher ballot."""
 
+    __hash__ = object.__hash__  # members are singletons; Enum's own hash is slow Python code
+
 
 class AcceptorState(NamedTuple):
     """What an acceptor must keep on stable storage (TLA+: ``maxBal``, ``maxVBal``/``maxVal``)."""

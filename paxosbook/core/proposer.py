@@ -161,10 +161,10 @@ class Proposer:
         self.promises = {}
         self.accepts = set()
         self.proposal = None
-        effects: list[Effect] = [Persist(ProposerState(self.round))]
-        effects.extend(Send(Prepare(self.name, a, self.ballot)) for a in self.acceptors)
-        effects.append(SetTimer(Timer.PHASE, self.timeout))
-        return effects
+        name, ballot = self.name, self.ballot
+        return [Persist(ProposerState(self.round)),
+                *[Send(Prepare(name, a, ballot)) for a in self.acceptors],
+                SetTimer(Timer.PHASE, self.timeout)]
 
     def _abandon(self) -> list[Effect]:
         if self.max_attempts and self.attempts >= self.max_attempts:

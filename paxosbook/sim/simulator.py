@@ -20,6 +20,7 @@ Every step is appended to ``records`` as a plain tuple (see ``paxosbook.trace``)
 
 from __future__ import annotations
 
+import gc
 import random
 from collections.abc import Callable
 from heapq import heappop, heappush
@@ -73,6 +74,8 @@ class Simulator:
         self._seq = 0
         self._next_id = 0
         self._delay = self._delay_sampler()
+        self._drop, self._duplicate = config.drop, config.duplicate
+        self._random = self.rng.random
         self._finished = False
         self._schedule_initial()
 
@@ -105,9 +108,10 @@ class Simulator:
         mean, jitter = cfg.delay_mean, float(cfg.delay_jitter or 0.0)
         if cfg.delay == "constant" or jitter == 0.0:
             return lambda: float(mean)
-        if cfg.delay == "uniform":
-            lo, hi = mean - jitter, mean + jitter
-            return lambda: rng.uniform(lo, hi)
+        rnd = rng.random
+        if cfg.delay == "uniform":  # the arithmetic of rng.uniform(lo, hi), without its call
+            lo, span = mean - jitter, 2.0 * jitter
+            return lambda: lo + span * rnd()
         floor, rate = mean - jitter, 1.0 / jitter
         return lambda: floor + rng.expovariate(rate)
 
@@ -134,15 +138,36 @@ class Simulator:
         return None
 
     def run(self) -> Run:
-        """Run to a stop condition and return the finished ``Run``."""
+        """Run to a stop condition and return the finished ``Run``.
+
+        The cyclic garbage collector is paused while the loop runs: the simulation creates no
+        reference cycles, and scanning millions of live trace records would dominate its cost.
+        """
         cfg = self.config
         heap, process, learners = self._heap, self._process, len(self.cluster.learners)
         stop_decided, max_time, max_messages = cfg.stop_when_decided, cfg.max_time, cfg.max_messages
-        learned = self.learned
-        while heap and heap[0][0] <= max_time and self.sent < max_messages:
-            if stop_decided and len(learned) == learners:
-                break
-            process(heappop(heap))
+        learned, crashed, cuts, records = self.learned, self.crashed, self.cuts, self.records
+        nodes, apply = self.nodes, self._apply
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            while heap and heap[0][0] <= max_time and self.sent < max_messages:
+                if stop_decided and len(learned) == learners:
+                    break
+                entry = heappop(heap)
+                if entry[2] != _DELIVER or cuts or entry[3].dst in crashed:
+                    process(entry)
+                    continue
+                # fast path of _deliver: nothing can stop this message
+                self.now, _, _, msg, mid = entry
+                dst = msg.dst
+                records.append((self.now, DELIVER, msg.src, dst, msg, mid, -1, ""))
+                handler = nodes[dst].routes.get(type(msg))
+                if handler is not None:
+                    apply(dst, handler(msg), mid)
+        finally:
+            if collecting:
+                gc.enable()
         self._finished = True
         return self.result()
 
@@ -190,66 +215,65 @@ class Simulator:
 
     def _deliver(self, msg: Any, mid: int) -> None:
         src, dst = msg.src, msg.dst
-        records = self.records
         if dst in self.crashed:
-            records.append((self.now, DROP, src, dst, msg, mid, -1, "crashed"))
+            self.records.append((self.now, DROP, src, dst, msg, mid, -1, "crashed"))
             return
         if self.cuts and src != dst:
             for groups in self.cuts:
                 gs, gd = groups.get(src), groups.get(dst)
                 if gs is not None and gd is not None and gs != gd:
-                    records.append((self.now, DROP, src, dst, msg, mid, -1, "partition"))
+                    self.records.append((self.now, DROP, src, dst, msg, mid, -1, "partition"))
                     return
-        records.append((self.now, DELIVER, src, dst, msg, mid, -1, ""))
+        self.records.append((self.now, DELIVER, src, dst, msg, mid, -1, ""))
         self._apply(dst, self.nodes[dst].on_message(msg), mid)
 
     def _apply(self, node: str, effects: list[Any], cause: int) -> None:
+        """Carry out a handler's effects in order (the hot path: kept flat on purpose)."""
+        records, heap, now = self.records, self._heap, self.now
         for eff in effects:
             kind = type(eff)
-            if kind is Send:
-                self._send(eff.msg, cause)
+            if kind is Send:  # inline of a send: id, record, loss, delay, duplication
+                msg = eff[0]
+                mid = self._next_id
+                self._next_id = mid + 1
+                self.sent += 1
+                src, dst = msg.src, msg.dst
+                records.append((now, SEND, src, dst, msg, mid, cause, ""))
+                self._seq += 1
+                if src == dst:
+                    heappush(heap, (now, self._seq, _DELIVER, msg, mid))
+                    continue
+                drop, dup = self._drop, self._duplicate
+                if drop and self._random() < drop:
+                    heappush(heap, (now + self._delay(), self._seq, _DROP, msg, mid))
+                    continue
+                heappush(heap, (now + self._delay(), self._seq, _DELIVER, msg, mid))
+                if dup and self._random() < dup:
+                    copy = self._next_id
+                    self._next_id = copy + 1
+                    self._seq += 1
+                    records.append((now, DUPLICATE, src, dst, msg, copy, mid, ""))
+                    heappush(heap, (now + self._delay(), self._seq, _DELIVER, msg, copy))
             elif kind is SetTimer:
                 self._seq += 1
-                delay = eff.delay + (self.rng.uniform(0.0, eff.jitter) if eff.jitter else 0.0)
-                self.timers[node][eff.timer] = self._seq
-                heappush(self._heap, (self.now + delay, self._seq, _TIMER,
-                                      (node, eff.timer, self._seq), None))
+                timer, delay, jitter = eff
+                if jitter:
+                    delay += self.rng.uniform(0.0, jitter)
+                self.timers[node][timer] = self._seq
+                heappush(heap, (now + delay, self._seq, _TIMER, (node, timer, self._seq), None))
             elif kind is CancelTimer:
-                self.timers[node].pop(eff.timer, None)
-            elif kind is Persist:
-                self._persist(node, eff.state, cause)
+                self.timers[node].pop(eff[0], None)
+            elif kind is Persist:  # inline of _persist for the common acceptor case
+                state = eff[0]
+                store = self.storage[node]
+                if type(state) is AcceptorState:
+                    old = store.get(AcceptorState)
+                    event = ACCEPT if state[1] != (old[1] if old else None) else PROMISE
+                    records.append((now, event, node, "", state, -1, cause, ""))
+                store[type(state)] = state
             elif kind is Learn:
                 self.learned.add(node)
-                self.records.append((self.now, LEARN, node, "", eff, -1, cause, ""))
-
-    def _send(self, msg: Any, cause: int) -> None:
-        mid = self._next_id
-        self._next_id = mid + 1
-        self.sent += 1
-        now = self.now
-        self.records.append((now, SEND, msg.src, msg.dst, msg, mid, cause, ""))
-        self._seq += 1
-        if msg.src == msg.dst:
-            heappush(self._heap, (now, self._seq, _DELIVER, msg, mid))
-            return
-        cfg, rng = self.config, self.rng
-        lost = cfg.drop and rng.random() < cfg.drop
-        kind = _DROP if lost else _DELIVER
-        heappush(self._heap, (now + self._delay(), self._seq, kind, msg, mid))
-        if not lost and cfg.duplicate and rng.random() < cfg.duplicate:
-            copy = self._next_id
-            self._next_id = copy + 1
-            self._seq += 1
-            self.records.append((now, DUPLICATE, msg.src, msg.dst, msg, copy, mid, ""))
-            heappush(self._heap, (now + self._delay(), self._seq, _DELIVER, msg, copy))
-
-    def _persist(self, node: str, state: Any, cause: int) -> None:
-        store = self.storage[node]
-        if type(state) is AcceptorState:
-            old = store.get(AcceptorState)
-            kind = ACCEPT if state.accepted != (old.accepted if old else None) else PROMISE
-            self.records.append((self.now, kind, node, "", state, -1, cause, ""))
-        store[type(state)] = state
+                records.append((now, LEARN, node, "", eff, -1, cause, ""))
 
     def _crash(self, node: str) -> None:
         if node in self.crashed:
