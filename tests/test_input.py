@@ -1,0 +1,104 @@
+"""Bad input: every config field and CLI flag out of range gives the documented error."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from paxosbook import Config, Crash, Partition, UsageError, simulate
+from paxosbook.cli import main
+
+BAD_CONFIG = [
+    ("acceptors", 0), ("acceptors", 100), ("acceptors", 2.5), ("proposers", 0),
+    ("proposers", 27), ("learners", 0), ("colocated", "yes"), ("values", ("a", "b")),
+    ("q1", 9), ("q2", -1), ("quorums", (("a1", "zz"),)), ("drop", 1.0), ("drop", -0.1),
+    ("drop", float("nan")), ("duplicate", 1.5), ("delay", "gamma"), ("delay_mean", 0),
+    ("delay_jitter", 5.0), ("timeout", 0), ("backoff", "random"), ("backoff_base", -1),
+    ("max_attempts", -1), ("start_offset", -1), ("start_times", (1.0, 2.0)),
+    ("crashes", (Crash("zz", 1.0),)), ("crashes", (Crash("a1", 5.0, 2.0),)),
+    ("partitions", (Partition((("a1",), ("zz",)), 0.0),)),
+    ("partitions", (Partition((("a1", "a2"),), 0.0),)),
+    ("partitions", (Partition((("a1",), ("a2",)), 5.0, 1.0),)),
+    ("random_crashes", -1), ("downtime", 0), ("max_time", 0), ("max_messages", 0),
+    ("mutants", ("gremlins",)), ("unsafe", 1), ("crashes", "a1@3"),
+]
+
+
+@pytest.mark.parametrize("field, value", BAD_CONFIG, ids=[f"{f}={v!r}" for f, v in BAD_CONFIG])
+def test_config_field_errors_name_field_range_and_value(field, value):
+    with pytest.raises(UsageError) as err:
+        Config(**{field: value})
+    assert err.value.field.split(".")[0] == field
+    assert err.value.allowed and "got" in str(err.value)
+
+
+def test_constant_delay_rejects_jitter_and_defaults_are_per_distribution():
+    assert Config(delay="constant").delay_jitter == 0.0
+    assert Config(delay="exponential", delay_mean=2.0).delay_jitter == 2.0
+    with pytest.raises(UsageError, match="delay_jitter"):
+        Config(delay="constant", delay_jitter=0.1)
+
+
+def test_seed_is_validated():
+    with pytest.raises(UsageError, match="seed"):
+        simulate(Config(), seed=-3)
+
+
+def test_config_dict_round_trip_and_unknown_fields():
+    cfg = Config(acceptors=5, proposers=2, crashes=(Crash("a1", 1.0, 2.0),),
+                 partitions=(Partition((("a1", "a2"), ("a3", "a4", "a5")), 1.0, 3.0),))
+    assert Config.from_dict(json.loads(json.dumps(cfg.as_dict()))) == cfg
+    with pytest.raises(UsageError, match="fields from"):
+        Config.from_dict({"acceptorz": 3})
+
+
+BAD_FLAGS = [
+    (["--drop", "1.5"], "--drop"), (["--drop", "x"], "--drop"), (["--acceptors", "0"], "--acceptors"),
+    (["--proposers", "99"], "--proposers"), (["--duplicate", "2"], "--duplicate"),
+    (["--delay", "gamma:1"], "--delay"), (["--delay", "exp:-1"], "--delay"),
+    (["--crash", "zz@1"], "--crash"), (["--crash", "a1"], "--crash"),
+    (["--crash", "a1@5:2"], "--crash"), (["--partition", "a1|a2"], "--partition"),
+    (["--partition", "a1|zz@1"], "--partition"), (["--timeout", "0"], "--timeout"),
+    (["--backoff", "wild"], "--backoff"), (["--backoff", "fixed:x"], "--backoff"),
+    (["--q1", "1", "--q2", "1"], "--quorums"), (["--quorums", "a1+,"], "--quorums"),
+    (["--mutant", "gremlins"], "--mutant"), (["--seed", "-1"], "--seed"),
+    (["--max-messages", "0"], "--max-messages"), (["--values", "x,y"], "--values"),
+]
+
+
+@pytest.mark.parametrize("argv, flag", BAD_FLAGS, ids=[" ".join(a) for a, _ in BAD_FLAGS])
+def test_cli_bad_flags_exit_2_with_one_line(argv, flag, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["run", *argv])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and flag in err and "Traceback" not in err
+
+
+def test_cli_json_has_the_documented_fields():
+    out = subprocess.run(
+        [sys.executable, "-m", "paxosbook", "run", "--acceptors", "5", "--proposers", "2",
+         "--drop", "0.1", "--duplicate", "0.05", "--delay", "exp:1.0", "--seed", "7",
+         "--crash", "a1@2:9", "--partition", "a1,a2,p1|a3,a4,a5,p2@1:6", "--json"],
+        capture_output=True, text=True, check=True).stdout
+    doc = json.loads(out)
+    for key in ("decided", "value", "time_to_decision", "ballots", "messages_sent",
+                "messages_delivered", "messages_dropped", "violations", "unsafe",
+                "trace_digest"):
+        assert key in doc
+    assert doc["violations"] == [] and doc["decided"]
+
+
+def test_cli_trace_file_round_trips_through_show(tmp_path, capsys):
+    path = tmp_path / "run.json"
+    assert main(["run", "--proposers", "2", "--seed", "3", "--trace", str(path)]) == 0
+    capsys.readouterr()
+    assert main(["show", str(path), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["reproduced"] is True
+    path.write_text("{}")
+    with pytest.raises(SystemExit) as exit_:
+        main(["show", str(path)])
+    assert exit_.value.code == 2
