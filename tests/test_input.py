@@ -56,7 +56,8 @@ def test_config_dict_round_trip_and_unknown_fields():
 
 
 BAD_FLAGS = [
-    (["--drop", "1.5"], "--drop"), (["--drop", "x"], "--drop"), (["--acceptors", "0"], "--acceptors"),
+    (["--drop", "1.5"], "--drop"), (["--drop", "x"], "--drop"),
+    (["--acceptors", "0"], "--acceptors"),
     (["--proposers", "99"], "--proposers"), (["--duplicate", "2"], "--duplicate"),
     (["--delay", "gamma:1"], "--delay"), (["--delay", "exp:-1"], "--delay"),
     (["--crash", "zz@1"], "--crash"), (["--crash", "a1"], "--crash"),

@@ -31,7 +31,7 @@ GOOD = dict(votes=[(2, "a1", B1, "x"), (3, "a2", B1, "x"), (5, "a3", B2, "x")],
 BROKEN = [
     ("agreement", dict(votes=GOOD["votes"] + [(7, "a1", B2, "y"), (8, "a2", B2, "y")])),
     ("agreement", dict(learns=[(4, "l1", B1, "x"), (9, "l2", B2, "y")],
-                       votes=GOOD["votes"][:2] + [(7, "a2", B2, "y"), (8, "a3", B2, "y")])),
+                       votes=[*GOOD["votes"][:2], (7, "a2", B2, "y"), (8, "a3", B2, "y")])),
     ("validity", dict(proposed={"y": 0})),
     ("integrity", dict(learns=[(1, "l1", B1, "x")])),
     ("promise_covers_accept", dict(states=[(2, "a1", B1, B2)])),

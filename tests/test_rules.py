@@ -4,10 +4,32 @@ from __future__ import annotations
 
 import pytest
 
-from paxosbook.core import (NO_BALLOT, Accept, Accepted, Acceptor, AcceptorState, Backoff, Ballot,
-                            CancelTimer, Learn, Learner, Mutant, Nack, Persist, Phase, Prepare,
-                            Promise, Proposal, Proposer, ProposerState, QuorumSystem, Send,
-                            SetTimer, Timer, UsageError)
+from paxosbook.core import (
+    NO_BALLOT,
+    Accept,
+    Accepted,
+    Acceptor,
+    AcceptorState,
+    Backoff,
+    Ballot,
+    CancelTimer,
+    Learn,
+    Learner,
+    Mutant,
+    Nack,
+    Persist,
+    Phase,
+    Prepare,
+    Promise,
+    Proposal,
+    Proposer,
+    ProposerState,
+    QuorumSystem,
+    Send,
+    SetTimer,
+    Timer,
+    UsageError,
+)
 
 A = ("a1", "a2", "a3")
 B1, B2, B3 = Ballot(1, 1), Ballot(1, 2), Ballot(2, 1)
@@ -27,7 +49,7 @@ def test_ballots_are_totally_ordered_round_first(low, high):
 
 
 def test_ballot_minimum_is_below_every_issued_ballot_and_parses():
-    assert all(NO_BALLOT < Ballot(r, p) for r in range(1, 4) for p in range(1, 4))
+    assert all(Ballot(r, p) > NO_BALLOT for r in range(1, 4) for p in range(1, 4))
     assert Ballot.parse(str(Ballot(12, 3))) == Ballot(12, 3)
     with pytest.raises(ValueError):
         Ballot.parse("x.1")
