@@ -1,0 +1,25 @@
+"""Plotly figures and tables built from a trace: see a run instead of reading it.
+
+Every view is a pure function of a trace (``Run.trace``, or the ``Run`` itself) and, where it
+makes sense, a moment ``time``; none of them runs a simulation. Pass ``cluster=`` to fix the
+roles and quorums when giving a bare DataFrame (a ``Run`` brings its own).
+
+* ``sequence_diagram(trace, time=None, title="")``: the message sequence diagram.
+* ``network_graph(trace, time=None)``: nodes, links and each node's state at ``time``.
+* ``state_table(trace, time=None)`` / ``styled_state_table``: that state as a table.
+* ``ballot_timeline(trace)``: ballots against time per proposer (dueling proposers).
+* ``narrate(trace, start, stop)``: the events as sentences; ``safety_verdict(run)``.
+"""
+
+from .ballots import ballot_timeline
+from .frames import TraceLike, messages, roles_of
+from .narrate import describe, narrate
+from .network import network_graph, node_positions
+from .sequence import GL_THRESHOLD, sequence_diagram
+from .state import STATE_COLUMNS, state_table, style_state, styled_state_table
+from .verdict import safety_verdict
+
+__all__ = ["GL_THRESHOLD", "STATE_COLUMNS", "TraceLike", "ballot_timeline", "describe",
+           "messages", "narrate", "network_graph", "node_positions", "roles_of",
+           "safety_verdict", "sequence_diagram", "state_table", "style_state",
+           "styled_state_table"]

@@ -1,0 +1,96 @@
+"""The ballot timeline: each proposer's ballot round against time.
+
+Each proposer's line steps up whenever it starts a new ballot (sends Prepare). Dueling
+proposers show up as two staircases that keep overtaking each other: every step of one makes
+the acceptors reject the other (the Nack crosses), until one of them gets through phase 2
+(a diamond) and a value is chosen (the dashed green line).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from ..core import Cluster
+from . import style
+from .frames import TraceLike, chosen, end_time, resolve, roles_of
+
+_PALETTE = ("#4C78A8", "#F58518", "#54A24B", "#E45756", "#B279A2", "#9D755D", "#FF9DA6",
+            "#72B7B2", "#EECA3B", "#79706E")
+
+
+def ballot_timeline(trace: TraceLike, *, cluster: Cluster | None = None) -> go.Figure:
+    """Ballot (its round) against time, one line per proposer, with phase-2 starts (diamonds),
+    Nacks received (crosses) and the moments values were chosen."""
+    df, cluster = resolve(trace, cluster)
+    roles = roles_of(df, cluster)
+    proposers = [n for n, r in roles.items() if "proposer" in r]
+    end = end_time(df)
+    sends = df.loc[(df["event"] == "send") & df["msg"].isin(("Prepare", "Accept")),
+                   ["time", "node", "msg", "ballot", "round", "value"]]
+    firsts = sends.drop_duplicates(["node", "msg", "ballot"]).copy()
+    firsts["y"] = _height(firsts["round"], firsts["ballot"], len(proposers))
+    data: list[Any] = []
+    for i, p in enumerate(proposers):
+        mine = firsts.loc[(firsts["node"] == p) & (firsts["msg"] == "Prepare")]
+        xs = [*mine["time"].tolist(), end] if len(mine) else []
+        ys = [*mine["y"].tolist(), float(mine["y"].iloc[-1])] if len(mine) else []
+        data.append(go.Scatter(
+            x=xs, y=ys, mode="lines+markers", line={"shape": "hv", "width": 2,
+                                                    "color": _PALETTE[i % len(_PALETTE)]},
+            marker={"size": [7] * (len(xs) - 1) + [0] if xs else 7},
+            name=p, hoverinfo="text",
+            hovertext=[f"{p} starts ballot {b} at {t:.2f}"
+                       for t, b in zip(mine["time"], mine["ballot"], strict=True)] + [""]
+            if xs else []))
+    accepts = firsts.loc[firsts["msg"] == "Accept"]
+    data.append(go.Scatter(
+        x=accepts["time"], y=accepts["y"], mode="markers", name="phase 2 (Accept sent)",
+        marker={"symbol": "diamond", "size": 11, "color": [style.value_color(v) for v in
+                                                           accepts["value"]],
+                "line": {"width": 1, "color": "#424242"}},
+        hoverinfo="text", hovertext=[f"{n} asks acceptors to accept ({b}, {v}) at {t:.2f}"
+                                     for t, n, b, v in zip(accepts["time"], accepts["node"],
+                                                           accepts["ballot"], accepts["value"],
+                                                           strict=True)]))
+    data.append(_nacks(df, len(proposers)))
+    shapes, annotations = [], []
+    for c in chosen(df, roles, cluster.quorums if cluster is not None else None):
+        shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": c.time, "x1": c.time,
+                       "y0": 0, "y1": 1, "line": {"color": style.CHOSEN_COLOR, "dash": "dash"}})
+        annotations.append({"x": c.time, "y": 1, "xref": "x", "yref": "paper",
+                            "yanchor": "bottom", "showarrow": False,
+                            "text": f"chosen {c.value} ({c.ballot})",
+                            "font": {"color": style.CHOSEN_COLOR, "size": 11}})
+    top = int(sends["round"].max()) if len(sends) else 1
+    return go.Figure(data=data, layout={
+        "title": {"text": "ballots over time", "x": 0.01, "font": {"size": 14}},
+        "template": style.TEMPLATE, "height": 320, "hovermode": "closest",
+        "margin": {"l": 50, "r": 20, "t": 50, "b": 80}, "uirevision": "paxosbook",
+        "xaxis": {"title": {"text": "time"}, "range": [0, max(end, 1.0) * 1.02]},
+        "yaxis": {"title": {"text": "ballot round"}, "range": [0, top + 0.9],
+                  "dtick": 1 if top <= 12 else None},
+        "legend": {**style.LEGEND_BELOW, "y": -0.25},
+        "shapes": shapes, "annotations": annotations})
+
+
+def _height(rounds: pd.Series, ballots: pd.Series, proposers: int) -> pd.Series:
+    """Ballot r.p is drawn at r plus a fraction growing with p: ballots stay in their order
+    and two proposers' lines at the same round do not hide each other."""
+    pid = pd.to_numeric(ballots.str.partition(".")[2], errors="coerce").fillna(1)
+    return rounds + 0.7 * (pid - 1) / max(proposers, 2)
+
+
+def _nacks(df: pd.DataFrame, proposers: int) -> go.Scatter:
+    rows = df.loc[(df["event"] == "deliver") & (df["msg"] == "Nack"),
+                  ["time", "node", "peer", "ballot", "round", "ref_ballot"]]
+    return go.Scatter(
+        x=rows["time"], y=_height(rows["round"], rows["ballot"], proposers), mode="markers",
+        name="Nack received",
+        marker={"symbol": "x", "size": 8, "color": style.MESSAGE_COLORS["Nack"]},
+        hoverinfo="text",
+        hovertext=[f"{n} tells {p}: ballot {b} rejected, promised {r} ({t:.2f})"
+                   for t, n, p, b, r in zip(rows["time"], rows["node"], rows["peer"],
+                                            rows["ballot"], rows["ref_ballot"], strict=True)])

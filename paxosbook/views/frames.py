@@ -1,0 +1,202 @@
+"""Tables derived from a trace that every view needs: roles, messages, fault intervals, chosen.
+
+Theory of operation. A view receives a trace (``Run.trace``, or a ``Run``) and, optionally,
+the ``Cluster`` it ran on. Without a cluster the roles of the nodes are read off the trace
+itself (who starts, who promises, who learns, plus the naming convention p/a/l/n) and quorums
+are taken to be majorities of the acceptors seen. Everything here is vectorised pandas work
+on the whole trace; nothing here runs a simulation.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from ..core import Cluster, QuorumSystem, UsageError
+from ..trace import COLUMNS, Run
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+TraceLike = pd.DataFrame | Run
+"""What every view accepts: a ``Run.trace`` DataFrame, or the ``Run`` itself."""
+
+ROLES = ("proposer", "acceptor", "learner")
+_PREFIX_ROLES = {"p": ("proposer",), "a": ("acceptor",), "l": ("learner",),
+                 "n": ("acceptor", "learner")}
+
+
+def resolve(trace: TraceLike, cluster: Cluster | None = None) -> tuple[pd.DataFrame,
+                                                                       Cluster | None]:
+    """The trace DataFrame and cluster of ``trace``; a bad argument raises ``UsageError``."""
+    if isinstance(trace, Run):
+        return trace.trace, cluster if cluster is not None else trace.config.cluster()
+    if not isinstance(trace, pd.DataFrame):
+        raise UsageError("trace", "a Run or its .trace DataFrame", type(trace).__name__)
+    missing = [c for c in (*COLUMNS, "round") if c not in trace.columns]
+    if missing:
+        raise UsageError("trace", f"a DataFrame with the columns of Run.trace {list(COLUMNS)}",
+                         f"missing {missing}")
+    return trace, cluster
+
+
+def end_time(df: pd.DataFrame) -> float:
+    return float(df["time"].iloc[-1]) if len(df) else 0.0
+
+
+def at_time(df: pd.DataFrame, time: float | None) -> pd.DataFrame:
+    """The events that happened at or before ``time`` (all of them for ``None``)."""
+    if time is None:
+        return df
+    if isinstance(time, bool) or not isinstance(time, (int, float, np.number)) or time != time:
+        raise UsageError("time", "a number (simulated time) or None", time)
+    return df.iloc[: int(np.searchsorted(df["time"].to_numpy(), time, side="right"))]
+
+
+# -- roles --------------------------------------------------------------------------------------
+def _natural(name: str) -> tuple[Any, ...]:
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", name))
+
+
+def roles_of(df: pd.DataFrame, cluster: Cluster | None = None) -> dict[str, tuple[str, ...]]:
+    """Each node's roles, nodes in display order (proposers, then acceptors, then learners)."""
+    found: dict[str, set[str]] = {}
+    if cluster is not None:
+        for spec in cluster.proposers:
+            found.setdefault(spec.node, set()).add("proposer")
+        for a in cluster.acceptors:
+            found.setdefault(a, set()).add("acceptor")
+        for ln in cluster.learners:
+            found.setdefault(ln, set()).add("learner")
+    else:
+        _infer_roles(df, found)
+    order = sorted(found, key=lambda n: (min(ROLES.index(r) for r in found[n]) if found[n]
+                                         else len(ROLES), _natural(n)))
+    return {n: tuple(r for r in ROLES if r in found[n]) for n in order}
+
+
+def _infer_roles(df: pd.DataFrame, found: dict[str, set[str]]) -> None:
+    def add(names: Iterable[str], role: str) -> None:
+        for n in names:
+            if n:
+                found.setdefault(n, set()).add(role)
+
+    event = df["event"]
+    sends = df.loc[event == "send", ["node", "peer", "msg"]].drop_duplicates()
+    to_acceptor = sends["msg"].isin(("Prepare", "Accept"))
+    add(sends.loc[to_acceptor, "node"], "proposer")
+    add(sends.loc[to_acceptor, "peer"], "acceptor")
+    add(sends.loc[~to_acceptor, "node"], "acceptor")
+    add(sends.loc[sends["msg"].isin(("Promise", "Nack")), "peer"], "proposer")
+    add(df.loc[event == "start", "node"], "proposer")
+    add(df.loc[event.isin(("promise", "accept")), "node"], "acceptor")
+    add(df.loc[event == "learn", "node"], "learner")
+    for text in df.loc[event.isin(("partition_start", "partition_end")), "detail"].unique():
+        add(re.split(r"[|,]", text), "")
+    for n in list(found):
+        found[n].discard("")
+        found[n].update(_PREFIX_ROLES.get(n[:1], ()) if re.fullmatch(r"[a-z]\d+", n) else ())
+
+
+# -- messages -----------------------------------------------------------------------------------
+def messages(df: pd.DataFrame) -> pd.DataFrame:
+    """One row per message (a duplicate copy is a message of its own).
+
+    Columns: msg_id, sent, src, dst, msg, ballot, value, ref_ballot, copy_of (the original's
+    id for a duplicate, else -1), end (delivery or drop time; NaN while in flight), fate
+    (deliver, drop or "" while in flight), detail (the drop reason).
+    """
+    event = df["event"]
+    starts = df.loc[event.isin(("send", "duplicate"))]
+    out = pd.DataFrame({
+        "msg_id": starts["msg_id"].to_numpy(), "sent": starts["time"].to_numpy(),
+        "src": starts["node"].to_numpy(), "dst": starts["peer"].to_numpy(),
+        "msg": starts["msg"].to_numpy(), "ballot": starts["ballot"].to_numpy(),
+        "value": starts["value"].to_numpy(), "ref_ballot": starts["ref_ballot"].to_numpy(),
+        "copy_of": np.where((starts["event"] == "duplicate").to_numpy(),
+                            starts["cause"].to_numpy(), -1)})
+    ends = df.loc[event.isin(("deliver", "drop")), ["msg_id", "time", "event", "detail"]]
+    ends = ends.drop_duplicates("msg_id").set_index("msg_id")
+    pos = ends.index.get_indexer(pd.Index(out["msg_id"]))
+    have = pos >= 0
+    out["end"] = np.where(have, ends["time"].to_numpy()[pos], np.nan)
+    out["fate"] = np.where(have, ends["event"].astype(str).to_numpy()[pos], "")
+    out["detail"] = np.where(have, ends["detail"].to_numpy()[pos], "")
+    return out
+
+
+# -- fault intervals ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Interval:
+    """A crash of ``who`` (a node) or a partition (``who`` = its groups, "a1|a2,a3")."""
+
+    who: str
+    start: float
+    stop: float
+    closed: bool  # False: still crashed / partitioned when the trace ends
+
+
+def crash_intervals(df: pd.DataFrame, end: float | None = None) -> list[Interval]:
+    end = end_time(df) if end is None else end
+    rows = df.loc[df["event"].isin(("crash", "recover")), ["time", "event", "node"]]
+    down: dict[str, float] = {}
+    out = []
+    for time, event, node in rows.itertuples(index=False):
+        if event == "crash":
+            down.setdefault(node, time)
+        elif node in down:
+            out.append(Interval(node, down.pop(node), time, True))
+    out.extend(Interval(n, t, max(end, t), False) for n, t in down.items())
+    return out
+
+
+def partition_intervals(df: pd.DataFrame, end: float | None = None) -> list[Interval]:
+    end = end_time(df) if end is None else end
+    rows = df.loc[df["event"].isin(("partition_start", "partition_end")),
+                  ["time", "event", "detail"]]
+    open_: dict[str, list[float]] = {}
+    out = []
+    for time, event, groups in rows.itertuples(index=False):
+        if event == "partition_start":
+            open_.setdefault(groups, []).append(time)
+        elif open_.get(groups):
+            out.append(Interval(groups, open_[groups].pop(0), time, True))
+    out.extend(Interval(g, t, max(end, t), False) for g, ts in open_.items() for t in ts)
+    return sorted(out, key=lambda i: i.start)
+
+
+def groups_of(who: str) -> list[list[str]]:
+    """``"a1|a2,a3"`` -> ``[["a1"], ["a2", "a3"]]``."""
+    return [g.split(",") for g in who.split("|")]
+
+
+# -- chosen -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Chosen:
+    time: float
+    ballot: str
+    value: str
+
+
+def chosen(df: pd.DataFrame, roles: dict[str, tuple[str, ...]],
+           quorums: QuorumSystem | None = None) -> list[Chosen]:
+    """Every (ballot, value) that a phase-2 quorum of acceptors accepted, with the moment the
+    last needed acceptance happened (majorities of the acceptors unless ``quorums`` given)."""
+    if quorums is None:
+        acceptors = tuple(n for n, r in roles.items() if "acceptor" in r)
+        quorums = QuorumSystem.majority(acceptors)
+    rows = df.loc[df["event"] == "accept", ["time", "node", "ref_ballot", "value"]]
+    votes: dict[tuple[str, str], set[str]] = {}
+    out: list[Chosen] = []
+    for time, node, ballot, value in rows.itertuples(index=False):
+        who = votes.setdefault((ballot, value), set())
+        if node in who:
+            continue
+        who.add(node)
+        if quorums.is_phase2(who) and not any(c.ballot == ballot for c in out):
+            out.append(Chosen(float(time), ballot, value))
+    return out

@@ -1,0 +1,196 @@
+"""The network graph: who talks to whom, and what each node holds at a moment.
+
+Nodes sit in a deterministic networkx layout (proposers, acceptors and learners in three
+columns; colocated nodes on a circle). An edge's width grows with the number of messages the
+two nodes exchanged up to the chosen time; links cut by an active partition are dashed red.
+A node's colour is the value it holds (an acceptor's accepted value, a learner's learned value,
+a proposer's proposal), its label shows its state, and a crashed node is crossed out.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from functools import lru_cache
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from ..core import Cluster
+from . import style
+from .frames import TraceLike, at_time, end_time, groups_of, partition_intervals, resolve, roles_of
+from .state import NOTHING, state_table
+
+WIDTH_BUCKETS = (1.5, 3.0, 5.0, 8.0)
+"""Edge widths: an edge falls in a bucket by its share of the busiest edge's message count."""
+
+
+def network_graph(trace: TraceLike, time: float | None = None, *,
+                  cluster: Cluster | None = None) -> go.Figure:
+    """The network of ``trace`` with each node's state at ``time`` (the end if ``None``)."""
+    df, cluster = resolve(trace, cluster)
+    roles = roles_of(df, cluster)
+    t = end_time(df) if time is None else float(time)
+    past = at_time(df, time)
+    pos = node_positions(tuple((n, r) for n, r in roles.items()))
+    state = state_table(df, time, cluster=cluster)
+    counts = _message_counts(past)
+    cut = _cut_pairs(df, t)
+    pairs = sorted(set(_expected_pairs(roles)) | set(counts) | cut)
+    data = _edge_traces(pairs, counts, cut, pos)
+    data.extend(_node_traces(roles, state, pos))
+    n = len(roles)
+    return go.Figure(data=data, layout={
+        "title": {"text": f"network and state at t={t:.2f}", "x": 0.01, "font": {"size": 14}},
+        "template": style.TEMPLATE, "height": max(360, 70 * max(sum(
+            1 for r in roles.values() if r and r[0] == k) for k in ("proposer", "acceptor",
+                                                                     "learner"))),
+        "margin": {"l": 20, "r": 20, "t": 40, "b": 20}, "showlegend": False,
+        "hovermode": "closest", "uirevision": "paxosbook",
+        "xaxis": {"visible": False, "range": [-1.6, 1.6] if n else [-1, 1]},
+        "yaxis": {"visible": False, "range": [-1.55, 1.3]},
+    })
+
+
+@lru_cache(maxsize=64)
+def node_positions(roles: tuple[tuple[str, tuple[str, ...]], ...]) -> dict[str, tuple[float,
+                                                                                       float]]:
+    """Deterministic positions for ``(node, roles)`` pairs in display order.
+
+    Separate roles: networkx's multipartite layout, proposers, acceptors and learners in three
+    columns, each column top to bottom in display order. Colocated nodes (several roles each):
+    networkx's circular layout, the first node at the top, clockwise.
+    """
+    import networkx as nx
+
+    names = [n for n, _ in roles]
+    g = nx.Graph()
+    if any(len(r) != 1 for _, r in roles):
+        g.add_nodes_from(names)
+        raw = nx.circular_layout(g, scale=1.0)
+        # circular_layout starts at angle 0 (the right) counter-clockwise; rotate and mirror
+        # so that the first node is at the top and the order runs clockwise
+        return {n: (float(raw[n][1]), float(raw[n][0])) for n in names}
+    layer_of = {role: i for i, role in enumerate(("proposer", "acceptor", "learner"))}
+    for name, r in roles:
+        g.add_node(name, layer=layer_of[r[0]])
+    raw = nx.multipartite_layout(g, subset_key="layer", align="vertical", scale=1.0)
+    out: dict[str, tuple[float, float]] = {}
+    for layer in sorted(set(layer_of[r[0]] for _, r in roles)):
+        members = [n for n, r in roles if layer_of[r[0]] == layer]
+        ys = sorted((float(raw[n][1]) for n in members), reverse=True)
+        for n, y in zip(members, ys, strict=True):
+            out[n] = (float(raw[n][0]) * 1.3, y)
+    top = max((abs(y) for _, y in out.values()), default=0.0) or 1.0
+    return {n: (x, y / top) for n, (x, y) in out.items()}
+
+
+def _message_counts(past: pd.DataFrame) -> dict[tuple[str, str], int]:
+    sends = past.loc[past["event"].isin(("send", "duplicate")), ["node", "peer"]]
+    sends = sends.loc[sends["node"] != sends["peer"]]
+    a, b = sends["node"].to_numpy(dtype=object), sends["peer"].to_numpy(dtype=object)
+    pairs = [(x, y) if x < y else (y, x) for x, y in zip(a.tolist(), b.tolist(), strict=True)]
+    return dict(Counter(pairs))
+
+
+def _expected_pairs(roles: dict[str, tuple[str, ...]]) -> list[tuple[str, str]]:
+    props = [n for n, r in roles.items() if "proposer" in r]
+    accs = [n for n, r in roles.items() if "acceptor" in r]
+    lrns = [n for n, r in roles.items() if "learner" in r]
+    out = {tuple(sorted((x, y))) for x in props for y in accs if x != y}
+    out |= {tuple(sorted((x, y))) for x in accs for y in lrns if x != y}
+    return list(out)  # type: ignore[arg-type]
+
+
+def _cut_pairs(df: pd.DataFrame, t: float) -> set[tuple[str, str]]:
+    cut: set[tuple[str, str]] = set()
+    for iv in partition_intervals(df):
+        if iv.start <= t and (t < iv.stop or not iv.closed):
+            groups = groups_of(iv.who)
+            for i, g in enumerate(groups):
+                for h in groups[i + 1:]:
+                    cut |= {(min(x, y), max(x, y)) for x in g for y in h}
+    return cut
+
+
+def _edge_traces(pairs: list[tuple[str, str]], counts: dict[tuple[str, str], int],
+                 cut: set[tuple[str, str]], pos: dict[str, tuple[float, float]]) -> list[Any]:
+    top = max(counts.values(), default=1)
+    buckets: list[list[tuple[str, str]]] = [[] for _ in range(len(WIDTH_BUCKETS) + 2)]
+    for p in pairs:
+        if p[0] not in pos or p[1] not in pos:
+            continue
+        c = counts.get(p, 0)
+        if p in cut:
+            buckets[-1].append(p)
+        elif c == 0:
+            buckets[0].append(p)
+        else:
+            k = min(len(WIDTH_BUCKETS) - 1, int(len(WIDTH_BUCKETS) * c / (top + 1)))
+            buckets[1 + k].append(p)
+    styles = [{"color": "#E0E0E0", "width": 1, "dash": "dot"},
+              *({"color": "#90A4AE", "width": w} for w in WIDTH_BUCKETS),
+              {"color": style.DROP_COLOR, "width": 2, "dash": "dash"}]
+    names = ["no messages", *(f"messages (width {w})" for w in WIDTH_BUCKETS), "cut by partition"]
+    out: list[Any] = []
+    for group, line, name in zip(buckets, styles, names, strict=True):
+        xs: list[Any] = []
+        ys: list[Any] = []
+        for a, b in group:
+            xs += [pos[a][0], pos[b][0], None]
+            ys += [pos[a][1], pos[b][1], None]
+        out.append(go.Scatter(x=xs, y=ys, mode="lines", line=line, hoverinfo="skip", name=name))
+    drawn = [p for g in buckets for p in g]
+    out.append(go.Scatter(
+        x=[(pos[a][0] + pos[b][0]) / 2 for a, b in drawn],
+        y=[(pos[a][1] + pos[b][1]) / 2 for a, b in drawn], mode="markers",
+        marker={"size": 10, "color": "rgba(0,0,0,0)"}, name="links", hoverinfo="text",
+        hovertext=[f"{a} — {b}: {counts.get((a, b), 0)} messages"
+                   + (" (cut by a partition)" if (a, b) in cut else "") for a, b in drawn]))
+    return out
+
+
+def _node_traces(roles: dict[str, tuple[str, ...]], state: pd.DataFrame,
+                 pos: dict[str, tuple[float, float]]) -> list[Any]:
+    names = list(roles)
+    layered = all(len(r) == 1 for r in roles.values())
+    colors, labels, hovers, symbols, where = [], [], [], [], []
+    rows = dict(zip(state.index, state.to_dict("records"), strict=True))
+    for n in names:
+        s = rows[n]
+        r = roles[n]
+        colors.append(style.value_color(_held_value(s)))
+        lines = [f"<b>{n}</b>"]
+        if "proposer" in r:
+            lines.append(f"ballot {s['ballot']}")
+        if "acceptor" in r:
+            lines.append(f"promised {s['promised']}<br>accepted {s['accepted']}")
+        if "learner" in r:
+            lines.append(f"learned {s['learned']}")
+        if s["status"] == "crashed":
+            lines.append("<i>crashed</i>")
+        labels.append("<br>".join(lines))
+        hovers.append(f"{n} ({'+'.join(r)})<br>" + "<br>".join(lines[1:]))
+        symbols.append(style.ROLE_SYMBOLS.get(r[0] if r else "", "circle"))
+        where.append({"proposer": "middle left", "learner": "middle right"}.get(
+            r[0] if r else "", "bottom center") if layered else "bottom center")
+    crashed = [n for n in names if state.loc[n, "status"] == "crashed"]
+    return [
+        go.Scatter(x=[pos[n][0] for n in names], y=[pos[n][1] for n in names],
+                   mode="markers+text", text=labels, textposition=where, hovertext=hovers,
+                   hoverinfo="text", name="nodes", textfont={"size": 10},
+                   marker={"size": 30, "color": colors, "symbol": symbols,
+                           "line": {"width": 2, "color": "#455A64"}}),
+        go.Scatter(x=[pos[n][0] for n in crashed], y=[pos[n][1] for n in crashed],
+                   mode="markers", name="crashed", hoverinfo="skip",
+                   marker={"size": 30, "symbol": "x-thin", "line": {"width": 4,
+                                                                    "color": "#212121"}}),
+    ]
+
+
+def _held_value(s: dict[str, Any]) -> str:
+    for col in ("learned", "proposing", "accepted"):
+        text = str(s[col])
+        if text and text != NOTHING:
+            return text.rsplit(", ", 1)[-1].rstrip(")") if col == "accepted" else text
+    return ""

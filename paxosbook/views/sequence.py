@@ -1,0 +1,330 @@
+"""The message sequence (space-time) diagram of a run.
+
+One horizontal lifeline per node, grouped by role (proposers on top, then acceptors, then
+learners); time runs left to right. Each message is an arrow from its sender's lifeline at the
+send time to its receiver's at the delivery time, coloured by type. A dropped message stops
+half-way, at the moment it was lost, with a cross; a message still in flight when the trace
+ends is dotted. Duplicate copies are arrows of their own marked with a diamond. Crashes shade
+the node's lifeline, partitions shade the whole time band; promise, accept and learn events
+are markers on the lifelines; a dashed green line marks each moment a value was chosen.
+
+The figure is made of a fixed, small set of traces whatever the size of the run: each trace
+draws many segments separated by ``None``, and above ``GL_THRESHOLD`` messages the message
+traces switch to WebGL (``Scattergl``). The widget relies on the fixed trace layout to update
+figures in place.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from ..core import Cluster
+from . import style
+from .frames import (
+    Interval,
+    TraceLike,
+    chosen,
+    crash_intervals,
+    end_time,
+    messages,
+    partition_intervals,
+    resolve,
+    roles_of,
+)
+
+GL_THRESHOLD = 1500
+"""Above this many messages the message traces are drawn with WebGL."""
+
+MESSAGE_TYPES = tuple(style.MESSAGE_COLORS)
+LANE = 0.36  # half-height of a shaded lifeline band
+
+
+def sequence_diagram(trace: TraceLike, *, time: float | None = None, title: str = "",
+                     cluster: Cluster | None = None) -> go.Figure:
+    """The sequence diagram of ``trace`` (a ``Run`` or ``Run.trace``), with a cursor at
+    ``time`` if given. ``cluster`` (default: the run's, or inferred) fixes roles and quorums."""
+    df, cluster = resolve(trace, cluster)
+    roles = roles_of(df, cluster)
+    ypos = {n: i for i, n in enumerate(roles)}
+    end = end_time(df)
+    msgs = messages(df)
+    gl = len(msgs) > GL_THRESHOLD
+    y0 = msgs["src"].map(ypos).to_numpy(dtype=float)
+    y1 = msgs["dst"].map(ypos).to_numpy(dtype=float)
+    hover = _message_hover(msgs)
+    fate = msgs["fate"].to_numpy()
+    data: list[Any] = [_lifelines(ypos, end), *_crash_traces(df, ypos, end),
+                       _partition_trace(df, len(ypos), end)]
+    kinds = msgs["msg"].to_numpy()
+    for kind in MESSAGE_TYPES:
+        sel = (fate == "deliver") & (kinds == kind)
+        data.append(_arrows(kind, msgs, sel, y0, y1, hover, gl))
+    data.append(_dropped(msgs, fate == "drop", y0, y1, hover, gl))
+    data.append(_in_flight(msgs, fate == "", y0, y1, hover, end, gl))
+    data.append(_duplicates(msgs, y0, y1, end, gl))
+    data.extend(_lifeline_events(df, ypos))
+    fig = go.Figure(data=data, layout=_layout(df, roles, end, time, title, msgs, cluster))
+    return fig
+
+
+# -- helpers building arrays ---------------------------------------------------------------------
+def _seg(a: Any, b: Any) -> np.ndarray:
+    """Interleave start and end coordinates into ``a0, b0, None, a1, b1, None, ...``."""
+    a = np.asarray(a, dtype=float)
+    out = np.empty(3 * len(a), dtype=object)
+    out[0::3] = a
+    out[1::3] = np.asarray(b, dtype=float)
+    out[2::3] = None
+    return out
+
+
+def _seg_text(text: np.ndarray) -> np.ndarray:
+    out = np.empty(3 * len(text), dtype=object)
+    out[0::3] = text
+    out[1::3] = text
+    out[2::3] = None
+    return out
+
+
+def _end_marker_sizes(n: int, size: float) -> np.ndarray:
+    return np.tile(np.array([0.0, size, 0.0]), n)
+
+
+def _fmt(t: np.ndarray) -> np.ndarray:
+    return np.char.mod("%.2f", np.asarray(t, dtype=float)).astype(object)
+
+
+def _message_hover(m: pd.DataFrame) -> np.ndarray:
+    kind = m["msg"].to_numpy(dtype=object)
+    value = m["value"].to_numpy(dtype=object)
+    ref = m["ref_ballot"].to_numpy(dtype=object)
+    extra = np.where(np.isin(kind, ("Accept", "Accepted")), " value " + value, "")
+    promise_info = np.where(ref != "", " accepted (" + ref + ", " + value + ")",
+                            " accepted nothing")
+    extra = np.where(kind == "Promise", promise_info, extra)
+    extra = np.where(kind == "Nack", " promised " + ref, extra)
+    fate = m["fate"].to_numpy(dtype=object)
+    end = _fmt(m["end"].to_numpy())
+    what = np.where(fate == "deliver", ", delivered " + end,
+                    np.where(fate == "drop", ", lost " + end + " (" + m["detail"].to_numpy(
+                        dtype=object) + ")", ", in flight"))
+    copy = m["copy_of"].to_numpy()
+    dup = np.where(copy >= 0, " (duplicate of #" + copy.astype(str).astype(object) + ")", "")
+    return (kind + " " + m["ballot"].to_numpy(dtype=object) + extra + "<br>"
+            + m["src"].to_numpy(dtype=object) + " → " + m["dst"].to_numpy(dtype=object)
+            + "<br>sent " + _fmt(m["sent"].to_numpy()) + what + "<br>#"
+            + m["msg_id"].to_numpy().astype(str).astype(object) + dup)
+
+
+def _scatter(gl: bool, **kw: Any) -> Any:
+    return go.Scattergl(**kw) if gl else go.Scatter(**kw)
+
+
+# -- traces ---------------------------------------------------------------------------------------
+def _lifelines(ypos: dict[str, int], end: float) -> go.Scatter:
+    n = len(ypos)
+    ys = np.arange(n, dtype=float)
+    return go.Scatter(x=_seg(np.zeros(n), np.full(n, max(end, 1.0) * 1.02)), y=_seg(ys, ys),
+                      mode="lines", line={"color": style.LIFELINE_COLOR, "width": 1},
+                      hoverinfo="skip", showlegend=False, name="lifelines")
+
+
+def _crash_traces(df: pd.DataFrame, ypos: dict[str, int], end: float) -> list[go.Scatter]:
+    xs: list[Any] = []
+    ys: list[Any] = []
+    mx: list[float] = []
+    my: list[float] = []
+    mt: list[str] = []
+    for iv in crash_intervals(df, end):
+        y = ypos.get(iv.who)
+        if y is None:
+            continue
+        xs += [iv.start, iv.stop, iv.stop, iv.start, iv.start, None]
+        ys += [y - LANE, y - LANE, y + LANE, y + LANE, y - LANE, None]
+        mx.append(iv.start)
+        my.append(y)
+        mt.append(f"{iv.who} crashes at {iv.start:.2f}<br>"
+                  + (f"restarts at {iv.stop:.2f}" if iv.closed else "still down at the end"))
+    fill = go.Scatter(x=xs, y=ys, mode="lines", fill="toself", fillcolor=style.CRASH_COLOR,
+                      line={"width": 0}, hoveron="fills", hoverinfo="name", name="crashed",
+                      legendgroup="crashed")
+    marks = go.Scatter(x=mx, y=my, mode="markers", hovertext=mt, hoverinfo="text",
+                       marker={"symbol": "x-thin", "size": 12, "color": "#212121",
+                               "line": {"width": 2, "color": "#212121"}},
+                       name="crash", legendgroup="crashed", showlegend=False)
+    return [fill, marks]
+
+
+def _partition_trace(df: pd.DataFrame, n: int, end: float) -> go.Scatter:
+    xs: list[Any] = []
+    ys: list[Any] = []
+    for iv in partition_intervals(df, end):
+        xs += [iv.start, iv.stop, iv.stop, iv.start, iv.start, None]
+        ys += [-0.5, -0.5, n - 0.5, n - 0.5, -0.5, None]
+    return go.Scatter(x=xs, y=ys, mode="lines", fill="toself", fillcolor=style.PARTITION_COLOR,
+                      line={"width": 0}, hoveron="fills", hoverinfo="name", name="partition")
+
+
+def _arrows(kind: str, m: pd.DataFrame, sel: np.ndarray, y0: np.ndarray, y1: np.ndarray,
+            hover: np.ndarray, gl: bool) -> Any:
+    k = int(sel.sum())
+    marker: dict[str, Any] = {"size": _end_marker_sizes(k, 11), "color": style.MESSAGE_COLORS[kind]}
+    if gl:
+        marker["symbol"] = "circle"
+    else:
+        marker.update(symbol="arrow", angleref="previous")
+    return _scatter(gl, x=_seg(m["sent"].to_numpy()[sel], m["end"].to_numpy()[sel]),
+                    y=_seg(y0[sel], y1[sel]), mode="lines+markers", name=kind,
+                    line={"color": style.MESSAGE_COLORS[kind], "width": 1.5}, marker=marker,
+                    hovertext=_seg_text(hover[sel]), hoverinfo="text", legendgroup=kind)
+
+
+def _dropped(m: pd.DataFrame, sel: np.ndarray, y0: np.ndarray, y1: np.ndarray,
+             hover: np.ndarray, gl: bool) -> Any:
+    sent, end = m["sent"].to_numpy()[sel], m["end"].to_numpy()[sel]
+    a, b = y0[sel], y1[sel]
+    return _scatter(gl, x=_seg(sent, (sent + end) / 2), y=_seg(a, (a + b) / 2),
+                    mode="lines+markers", name="dropped",
+                    line={"color": style.DROP_COLOR, "width": 1.2, "dash": "dot"},
+                    marker={"symbol": "x", "size": _end_marker_sizes(int(sel.sum()), 9),
+                            "color": style.DROP_COLOR},
+                    hovertext=_seg_text(hover[sel]), hoverinfo="text")
+
+
+def _in_flight(m: pd.DataFrame, sel: np.ndarray, y0: np.ndarray, y1: np.ndarray,
+               hover: np.ndarray, end: float, gl: bool) -> Any:
+    sent = m["sent"].to_numpy()[sel]
+    a, b = y0[sel], y1[sel]
+    text = hover[sel] + "<br>(still in flight when the trace ends)"
+    return _scatter(gl, x=_seg(sent, np.full(len(sent), end)), y=_seg(a, a + (b - a) / 2),
+                    mode="lines+markers", name="in flight",
+                    line={"color": style.INFLIGHT_COLOR, "width": 1, "dash": "dot"},
+                    marker={"symbol": "circle-open", "size": _end_marker_sizes(len(sent), 7),
+                            "color": style.INFLIGHT_COLOR},
+                    hovertext=_seg_text(text), hoverinfo="text")
+
+
+def _duplicates(m: pd.DataFrame, y0: np.ndarray, y1: np.ndarray, end: float, gl: bool) -> Any:
+    sel = m["copy_of"].to_numpy() >= 0
+    sent, stop = m["sent"].to_numpy()[sel], m["end"].to_numpy()[sel]
+    dropped = (m["fate"].to_numpy()[sel] == "drop")
+    stop = np.where(np.isnan(stop), end, stop)
+    frac = np.where(dropped, 0.25, 0.5)  # a dropped copy's arrow is only half drawn
+    a, b = y0[sel], y1[sel]
+    text = ("duplicate copy #" + m["msg_id"].to_numpy()[sel].astype(str).astype(object)
+            + " of #" + m["copy_of"].to_numpy()[sel].astype(str).astype(object) + " ("
+            + m["msg"].to_numpy(dtype=object)[sel] + " " + m["src"].to_numpy(dtype=object)[sel]
+            + " → " + m["dst"].to_numpy(dtype=object)[sel] + ")")
+    return _scatter(gl, x=sent + (stop - sent) * frac, y=a + (b - a) * frac, mode="markers",
+                    name="duplicate", hovertext=text, hoverinfo="text",
+                    marker={"symbol": "diamond-open", "size": 9, "color": style.DUPLICATE_COLOR,
+                            "line": {"width": 2}})
+
+
+_EVENT_MARKS: tuple[tuple[str, str, str, int, str], ...] = (
+    # event, legend name, symbol, size, colour
+    ("start", "start", "triangle-right", 10, style.MESSAGE_COLORS["Prepare"]),
+    ("timer", "timeout", "hourglass", 9, "#616161"),
+    ("promise", "promise", "circle", 8, style.MESSAGE_COLORS["Promise"]),
+    ("accept", "accept", "square", 8, style.MESSAGE_COLORS["Accepted"]),
+    ("learn", "learn", "star", 14, style.CHOSEN_COLOR),
+)
+
+
+def _lifeline_events(df: pd.DataFrame, ypos: dict[str, int]) -> list[go.Scatter]:
+    out = []
+    event = df["event"]
+    for kind, name, symbol, size, color in _EVENT_MARKS:
+        rows = df.loc[event == kind]
+        node = rows["node"].to_numpy(dtype=object)
+        out.append(go.Scatter(
+            x=rows["time"].to_numpy(), y=rows["node"].map(ypos).to_numpy(dtype=float),
+            mode="markers", name=name, hovertext=_event_hover(kind, rows, node),
+            hoverinfo="text", marker={"symbol": symbol, "size": size, "color": color,
+                                      "line": {"width": 1, "color": "white"}}))
+    return out
+
+
+def _event_hover(kind: str, rows: pd.DataFrame, node: np.ndarray) -> np.ndarray:
+    t = " at " + _fmt(rows["time"].to_numpy())
+    ballot = rows["ballot"].to_numpy(dtype=object)
+    value = rows["value"].to_numpy(dtype=object)
+    ref = rows["ref_ballot"].to_numpy(dtype=object)
+    if kind == "start":
+        return node + " starts, proposing " + value + t
+    if kind == "timer":
+        return node + "'s " + rows["detail"].to_numpy(dtype=object) + " timer fires" + t
+    if kind == "learn":
+        return node + " learns " + value + " (ballot " + ballot + ")" + t
+    accepted = np.where(ref != "", "(" + ref + ", " + value + ")", "nothing")
+    verb = "promises " if kind == "promise" else "accepts; promised "
+    return node + " " + verb + ballot + ", accepted " + accepted + t
+
+
+# -- layout -------------------------------------------------------------------------------------
+def _layout(df: pd.DataFrame, roles: dict[str, tuple[str, ...]], end: float,
+            time: float | None, title: str, msgs: pd.DataFrame,
+            cluster: Cluster | None) -> dict[str, Any]:
+    n = len(roles)
+    shapes: list[dict[str, Any]] = []
+    annotations: list[dict[str, Any]] = []
+    _role_bands(roles, shapes, annotations)
+    for c in chosen(df, roles, cluster.quorums if cluster is not None else None):
+        shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": c.time, "x1": c.time,
+                       "y0": 0, "y1": 1, "line": {"color": style.CHOSEN_COLOR, "dash": "dash",
+                                                  "width": 2}})
+        annotations.append({"x": c.time, "y": 1, "xref": "x", "yref": "paper", "yanchor": "bottom",
+                            "text": f"chosen {c.value} ({c.ballot})", "showarrow": False,
+                            "font": {"color": style.CHOSEN_COLOR, "size": 11}})
+    for iv in partition_intervals(df, end)[:20]:
+        annotations.append(_partition_label(iv))
+    if time is not None:
+        shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": time, "x1": time,
+                       "y0": 0, "y1": 1, "line": {"color": style.CURSOR_COLOR, "width": 2}})
+        annotations.append({"x": time, "y": 0, "xref": "x", "yref": "paper", "yanchor": "bottom",
+                            "xanchor": "left", "text": f" t={time:.2f}", "showarrow": False,
+                            "bgcolor": "rgba(255,255,255,0.8)",
+                            "font": {"color": style.CURSOR_COLOR, "size": 11}})
+    if not title:
+        fate = msgs["fate"]
+        title = (f"{len(msgs)} messages: {int((fate == 'deliver').sum())} delivered, "
+                 f"{int((fate == 'drop').sum())} dropped, "
+                 f"{int((msgs['copy_of'] >= 0).sum())} duplicate copies")
+    height = 170 + 34 * max(n, 3)
+    return {
+        "title": {"text": title, "x": 0.01, "font": {"size": 14}},
+        "template": style.TEMPLATE, "height": height,
+        "margin": {"l": 50, "r": 20, "t": 50, "b": 110}, "hovermode": "closest",
+        "xaxis": {"title": {"text": "time"}, "range": [0, max(end, 1.0) * 1.02],
+                  "zeroline": False},
+        "yaxis": {"tickvals": list(range(n)), "ticktext": list(roles), "showgrid": False,
+                  "zeroline": False, "range": [n - 0.5, -0.5], "fixedrange": True},
+        "legend": {**style.LEGEND_BELOW, "y": -58 / (height - 160)},
+        "shapes": shapes, "annotations": annotations, "uirevision": "paxosbook",
+    }
+
+
+def _role_bands(roles: dict[str, tuple[str, ...]], shapes: list[dict[str, Any]],
+                annotations: list[dict[str, Any]]) -> None:
+    groups: dict[str, list[int]] = {}
+    for i, r in enumerate(roles.values()):
+        groups.setdefault(r[0] if r else "node", []).append(i)
+    for role, idx in groups.items():
+        shapes.append({"type": "rect", "xref": "paper", "yref": "y", "x0": 0, "x1": 1,
+                       "y0": idx[0] - 0.5, "y1": idx[-1] + 0.5, "layer": "below", "line":
+                       {"width": 0}, "fillcolor": style.ROLE_BANDS.get(role, "rgba(0,0,0,0)")})
+        multi = {r for i in idx for r in list(roles.values())[i]}
+        label = "/".join(sorted(multi, key=("proposer", "acceptor", "learner").index))
+        annotations.append({"x": 0, "xref": "paper", "xanchor": "left", "y": idx[0] - 0.5,
+                            "yref": "y", "yanchor": "top", "text": f"<i>{label}s</i>",
+                            "showarrow": False, "font": {"color": "#757575", "size": 10}})
+
+
+def _partition_label(iv: Interval) -> dict[str, Any]:
+    return {"x": iv.start, "xref": "x", "xanchor": "left", "y": 1, "yref": "paper",
+            "yanchor": "top", "text": "partition " + iv.who.replace("|", " | "),
+            "showarrow": False, "font": {"color": "#B71C1C", "size": 10}}
