@@ -57,13 +57,13 @@ class Acceptor:
 
     def on_prepare(self, msg: Prepare) -> list[Effect]:
         promised, accepted = self.state
-        if msg.ballot > promised:
-            self.state = AcceptorState(msg.ballot, accepted)
-            reply = Promise(self.name, msg.src, msg.ballot, accepted)
-            return [Persist(self.state), Send(reply)]
-        if msg.ballot == promised:  # a duplicate: the promise already holds, say it again
-            return [Send(Promise(self.name, msg.src, msg.ballot, accepted))]
-        return [Send(Nack(self.name, msg.src, msg.ballot, promised))]
+        ballot = msg.ballot
+        if ballot > promised:
+            self.state = state = AcceptorState(ballot, accepted)
+            return [Persist(state), Send(Promise(self.name, msg.src, ballot, accepted))]
+        if ballot == promised:  # a duplicate: the promise already holds, say it again
+            return [Send(Promise(self.name, msg.src, ballot, accepted))]
+        return [Send(Nack(self.name, msg.src, ballot, promised))]
 
     def on_accept(self, msg: Accept) -> list[Effect]:
         promised, accepted = self.state

@@ -76,6 +76,9 @@ class Simulator:
         self._delay = self._delay_sampler()
         self._drop, self._duplicate = config.drop, config.duplicate
         self._random = self.rng.random
+        jitter = float(config.delay_jitter or 0.0)
+        self._uniform = ((config.delay_mean - jitter, 2.0 * jitter) if config.delay == "uniform"
+                         else (0.0, 0.0))
         self._finished = False
         self._schedule_initial()
 
@@ -160,8 +163,8 @@ class Simulator:
                     continue
                 # fast path of _deliver: nothing can stop this message
                 self.now, _, _, msg, mid = entry
-                dst = msg.dst
-                records.append((self.now, DELIVER, msg.src, dst, msg, mid, -1, ""))
+                dst = msg[1]
+                records.append((self.now, DELIVER, msg[0], dst, msg, mid, -1, ""))
                 handler = nodes[dst].routes.get(type(msg))
                 if handler is not None:
                     apply(dst, handler(msg), mid)
@@ -228,39 +231,42 @@ class Simulator:
         self._apply(dst, self.nodes[dst].on_message(msg), mid)
 
     def _apply(self, node: str, effects: list[Any], cause: int) -> None:
-        """Carry out a handler's effects in order (the hot path: kept flat on purpose)."""
+        """Carry out a handler's effects in order (the hot path: kept flat on purpose; the
+        counters live in locals for the loop and are written back at the end)."""
         records, heap, now = self.records, self._heap, self.now
+        seq, next_id, sent = self._seq, self._next_id, self.sent
+        drop, dup, delay_of, random = self._drop, self._duplicate, self._delay, self._random
+        lo, span = self._uniform  # uniform delays inline (lo + span * random()), else delay_of
         for eff in effects:
             kind = type(eff)
             if kind is Send:  # inline of a send: id, record, loss, delay, duplication
                 msg = eff[0]
-                mid = self._next_id
-                self._next_id = mid + 1
-                self.sent += 1
-                src, dst = msg.src, msg.dst
+                mid = next_id
+                next_id += 1
+                sent += 1
+                seq += 1
+                src, dst = msg[0], msg[1]  # every message starts (src, dst, ...)
                 records.append((now, SEND, src, dst, msg, mid, cause, ""))
-                self._seq += 1
                 if src == dst:
-                    heappush(heap, (now, self._seq, _DELIVER, msg, mid))
-                    continue
-                drop, dup = self._drop, self._duplicate
-                if drop and self._random() < drop:
-                    heappush(heap, (now + self._delay(), self._seq, _DROP, msg, mid))
-                    continue
-                heappush(heap, (now + self._delay(), self._seq, _DELIVER, msg, mid))
-                if dup and self._random() < dup:
-                    copy = self._next_id
-                    self._next_id = copy + 1
-                    self._seq += 1
-                    records.append((now, DUPLICATE, src, dst, msg, copy, mid, ""))
-                    heappush(heap, (now + self._delay(), self._seq, _DELIVER, msg, copy))
+                    heappush(heap, (now, seq, _DELIVER, msg, mid))
+                elif drop and random() < drop:
+                    heappush(heap, (now + delay_of(), seq, _DROP, msg, mid))
+                else:
+                    at = now + (lo + span * random() if span else delay_of())
+                    heappush(heap, (at, seq, _DELIVER, msg, mid))
+                    if dup and random() < dup:
+                        copy = next_id
+                        next_id += 1
+                        seq += 1
+                        records.append((now, DUPLICATE, src, dst, msg, copy, mid, ""))
+                        heappush(heap, (now + delay_of(), seq, _DELIVER, msg, copy))
             elif kind is SetTimer:
-                self._seq += 1
+                seq += 1
                 timer, delay, jitter = eff
                 if jitter:
                     delay += self.rng.uniform(0.0, jitter)
-                self.timers[node][timer] = self._seq
-                heappush(heap, (now + delay, self._seq, _TIMER, (node, timer, self._seq), None))
+                self.timers[node][timer] = seq
+                heappush(heap, (now + delay, seq, _TIMER, (node, timer, seq), None))
             elif kind is CancelTimer:
                 self.timers[node].pop(eff[0], None)
             elif kind is Persist:  # inline of _persist for the common acceptor case
@@ -274,6 +280,7 @@ class Simulator:
             elif kind is Learn:
                 self.learned.add(node)
                 records.append((now, LEARN, node, "", eff, -1, cause, ""))
+        self._seq, self._next_id, self.sent = seq, next_id, sent
 
     def _crash(self, node: str) -> None:
         if node in self.crashed:
