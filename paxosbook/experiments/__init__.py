@@ -22,7 +22,7 @@ from .sweep import SweepInterrupted, sweep
 _LAZY = {name: "analyses" for name in (
     "Analysis", "Study", "STUDIES", "DECISION", "MESSAGES", "DUELING", "FLEXIBLE",
     "decision_vs_loss", "messages_per_decision", "dueling_proposers", "flexible_quorums",
-    "boundary_holds")} | {"plot_metric": "explore", "explorer": "explore"}
+    "boundary_holds")} | {"plot_metric": "explore", "explorer": "explore", "view": "explore"}
 
 __all__ = ["CONFIG_DTYPES", "DEFAULT_METRICS", "METRIC_DTYPES", "SweepInterrupted",
            "dask_available", "load", "local_dask", "parquet_available", "save", "sweep",

@@ -62,6 +62,16 @@ def plot_metric(results: pd.DataFrame, x: str, metric: str, color: str | None = 
     return Analysis(table, fig)
 
 
+def view(results: pd.DataFrame, x: str, metric: str, color: str | None) -> go.Figure | str:
+    """What the explorer shows for a choice: the figure, or a sentence saying what is wrong."""
+    if color == x:
+        return f"{x!r} is already on the x axis: choose another colour parameter, or {NONE}."
+    try:
+        return plot_metric(results, x, metric, color).figure
+    except UsageError as exc:
+        return str(exc)
+
+
 def explorer(results: pd.DataFrame) -> Any:
     """A small panel: choose the x-axis parameter, the metric and the colour, see the plot."""
     import ipywidgets as w
@@ -78,17 +88,13 @@ def explorer(results: pd.DataFrame) -> Any:
     out = w.Output()
 
     def redraw(_: Any = None) -> None:
+        shown = view(results, x.value, metric.value, None if color.value == NONE else color.value)
         with out:
             out.clear_output(wait=True)
-            if color.value == x.value:
-                print(f"{x.value!r} is already on the x axis: choose another colour "
-                      "parameter, or (none).")
-                return
-            try:
-                chosen = None if color.value == NONE else color.value
-                display(plot_metric(results, x.value, metric.value, chosen).figure)
-            except UsageError as exc:
-                print(exc)
+            if isinstance(shown, str):
+                print(shown)
+            else:
+                display(shown)
 
     for dropdown in (x, metric, color):
         dropdown.observe(redraw, names="value")

@@ -57,7 +57,8 @@ def bootstrap_ratio(numerator: np.ndarray, denominator: np.ndarray, level: float
         return math.nan, math.nan, math.nan
     nsum, dsum = _resampled_sums(num, samples, seed, den)
     ratios = np.divide(nsum, dsum, out=np.full(samples, np.inf), where=dsum > 0)
-    lo, hi = np.quantile(ratios, [(1 - level) / 2, (1 + level) / 2])
+    # a resample without a decision has an infinite ratio: no interpolation across it
+    lo, hi = np.quantile(ratios, [(1 - level) / 2, (1 + level) / 2], method="inverted_cdf")
     return float(num.sum() / den.sum()), float(lo), float(hi)
 
 
