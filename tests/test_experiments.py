@@ -99,7 +99,7 @@ def test_rows_arriving_in_any_order_are_assembled_the_same(reference):
     from paxosbook.experiments.sweep import _Plan
 
     plan = _Plan.make(GRID, SEEDS, None, None, "local", None, 1, 3, None, False, False)
-    done = [runner.run_task(t) for t in plan.tasks(None)]
+    done = [runner.run_task(t) for t in plan.tasks(None, 1)]
     pd.testing.assert_frame_equal(plan.assemble(None, done[::-1]), reference)
 
 

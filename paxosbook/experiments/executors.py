@@ -19,6 +19,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from ..core import UsageError
@@ -54,22 +55,30 @@ def parse_executor(executor: str, client: Any = None) -> tuple[str, Any]:
     return kind, None
 
 
-Runner = Callable[[Sequence[Task]], Iterator[Done]]
+@dataclass(frozen=True)
+class Backend:
+    """An executor ready to use: ``run(tasks)`` yields each ``Done`` as it finishes;
+    ``parallelism`` is how many tasks it runs at once (for choosing the chunk size)."""
+
+    run: Callable[[Sequence[Task]], Iterator[Done]]
+    parallelism: int
 
 
 @contextmanager
-def executor_for(kind: str, *, workers: int, client: Any = None) -> Iterator[Runner]:
-    """Set up the executor (start the pool, connect to Dask) and yield a function that runs
-    tasks on it, yielding each ``Done`` as it finishes; tear it down on exit."""
+def executor_for(kind: str, *, workers: int, client: Any = None) -> Iterator[Backend]:
+    """Set up the executor (connect to Dask, or start a local cluster) and tear it down on
+    exit; the process pool lives for one ``run``."""
     if kind == "local":
-        yield lambda tasks: (run_task(t) for t in tasks)
+        yield Backend(lambda tasks: (run_task(t) for t in tasks), 1)
     elif kind == "process":
-        yield lambda tasks: _pool(tasks, workers)
+        yield Backend(lambda tasks: _pool(tasks, workers), workers)
     else:
         from distributed import Client, default_client
 
         with _dask_client(client, workers, Client, default_client) as dc:
-            yield lambda tasks: _dask(tasks, dc)
+            threads = sum(w.get("nthreads", 1)
+                          for w in dc.scheduler_info().get("workers", {}).values())
+            yield Backend(lambda tasks: _dask(tasks, dc), max(1, threads))
 
 
 # -- process pool -------------------------------------------------------------------------------

@@ -67,25 +67,25 @@ def sweep(grid: Grid, seeds: int | Iterable[int], metrics: Metrics = None, *,
     eight chunks per worker). ``progress`` shows a tqdm bar (if tqdm is installed).
     ``keep_runs`` adds a ``run`` column holding each ``Run`` (traces and all: memory then
     grows with the sweep). ``out`` saves the result (CSV, or Parquet with pyarrow);
-    ``resume=True`` first reads ``out`` and runs only the rows it does not have yet.
+    ``resume=True`` first reads ``out`` and runs only the rows it does not have yet. Rows are
+    matched by their grid columns and seed: resume with the same ``base`` and metrics.
 
     Raises ``UsageError`` before any run for a bad grid, seed list, metric or option.
     """
     plan = _Plan.make(grid, seeds, metrics, base, executor, client, workers, chunksize, out,
                       resume, keep_runs)
     have = plan.resumed()
-    tasks = plan.tasks(have)
-    todo = sum(len(t.seeds) for t in tasks)
     done: list[Done] = []
     interrupted = False
-    with (executor_for(plan.kind, workers=plan.workers, client=plan.client) as run,
-          _progress_bar(todo, progress) as bar):
-        try:
-            for finished in run(tasks):
-                done.append(finished)
-                bar(len(finished.rows))
-        except KeyboardInterrupt:
-            interrupted = True
+    with executor_for(plan.kind, workers=plan.workers, client=plan.client) as backend:
+        tasks = plan.tasks(have, backend.parallelism)
+        with _progress_bar(sum(len(t.seeds) for t in tasks), progress) as bar:
+            try:
+                for finished in backend.run(tasks):
+                    done.append(finished)
+                    bar(len(finished.rows))
+            except KeyboardInterrupt:
+                interrupted = True
     result = plan.assemble(have, done)
     total = len(plan.points) * len(plan.seeds)
     result.attrs["missing"] = total - len(result)
@@ -174,7 +174,9 @@ class _Plan:
                           "others) and are not kept", UserWarning, stacklevel=3)
         return rows.reset_index(drop=True)
 
-    def tasks(self, have: pd.DataFrame | None) -> list[Task]:
+    def tasks(self, have: pd.DataFrame | None, parallelism: int) -> list[Task]:
+        """The runs still to do, cut into tasks of ``chunksize`` seeds of one config (default:
+        about eight tasks per worker, at most ``MAX_CHUNK`` seeds)."""
         done: dict[int, set[int]] = {}
         if have is not None:
             keys = have[self.columns].itertuples(index=False, name=None)
@@ -183,7 +185,7 @@ class _Plan:
         todo = [(p, [s for s in self.seeds if s not in done.get(p.index, ())])
                 for p in self.points]
         total = sum(len(s) for _, s in todo)
-        size = self.chunksize or max(1, min(MAX_CHUNK, math.ceil(total / (8 * self.workers))))
+        size = self.chunksize or max(1, min(MAX_CHUNK, math.ceil(total / (8 * parallelism))))
         return [Task(p.index, p.config, tuple(seeds[i:i + size]), self.metrics, self.keep_runs)
                 for p, seeds in todo for i in range(0, len(seeds), size)]
 
