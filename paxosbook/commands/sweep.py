@@ -42,7 +42,9 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--seeds", default="100", metavar="N", help="seeds 0..N-1 (default 100)")
     p.add_argument("--metrics", metavar="A,B,...", help="summary figures to keep "
                    "(default decided, time_to_decision, ballots, messages_*, violations, unsafe)")
-    p.add_argument("--executor", default="process", metavar="local|process|dask[:ADDRESS]")
+    p.add_argument("--executor", default="process", metavar="local|process|dask[:ADDRESS]",
+                   help="this process, a pool over all cores (default), or Dask: a scheduler "
+                        "at ADDRESS, else a local cluster")
     p.add_argument("--workers", metavar="N", help="processes for the process pool (default: "
                    "all cores)")
     p.add_argument("--chunksize", metavar="N", help="seeds per task (default: automatic)")
