@@ -25,6 +25,9 @@ Columns of ``Run.trace`` (one row per event, in the order they happened):
 ``cause``      id of the delivered message this event was a reaction to (for a duplicate: the
                original's id), else -1
 ``detail``     drop reason (loss, crashed, partition), timer name, partition groups
+``slot``       for a replicated log (``paxosbook.replication``): the log slot a message,
+               acceptor state or learn event belongs to; -1 for everything else (always -1 in
+               Basic Paxos runs)
 =============  =================================================================================
 """
 
@@ -48,6 +51,7 @@ from .core import (
     Promise,
     Proposal,
 )
+from .core.slots import LearnSlot, SlotState, Slotted
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -63,14 +67,14 @@ EVENTS = (START, SEND, DELIVER, DROP, DUPLICATE, TIMER, CRASH, RECOVER, PARTITIO
 MESSAGE_EVENTS = frozenset((SEND, DELIVER, DROP, DUPLICATE))
 
 COLUMNS = ("time", "event", "node", "peer", "msg", "ballot", "value", "ref_ballot", "msg_id",
-           "cause", "detail")
+           "cause", "detail", "slot")
 SCHEMA, VERSION = "paxosbook.run", 1
 
 Record = tuple[float, str, str, str, Any, int, int, str]
 """(time, event, node, peer, payload, msg_id, cause, detail); payload is the message, the
 acceptor state, the ``Learn`` effect or the proposed value, depending on the event."""
 
-Row = tuple[float, str, str, str, str, str, str, str, int, int, str]
+Row = tuple[float, str, str, str, str, str, str, str, int, int, str, int]
 
 
 def _b(ballot: Ballot | None) -> str:
@@ -81,9 +85,13 @@ def row_of(rec: Record) -> Row:
     """The canonical (JSON and DataFrame) form of one record."""
     time, event, node, peer, p, mid, cause, detail = rec
     msg = ballot = value = ref = ""
+    slot = -1
     if event in MESSAGE_EVENTS:
         kind = type(p)
-        msg, ballot = kind.__name__, _b(p.ballot)
+        if kind is Slotted:
+            slot, p = p.slot, p.msg
+            kind = type(p)
+        msg, ballot = kind.__name__, _b(getattr(p, "ballot", None))
         if kind is Promise:
             if p.accepted is not None:
                 ref, value = _b(p.accepted.ballot), p.accepted.value
@@ -92,19 +100,23 @@ def row_of(rec: Record) -> Row:
         else:
             value = getattr(p, "value", "")
     elif event == PROMISE or event == ACCEPT:
+        if type(p) is SlotState:
+            slot, p = p.slot, p.state
         ballot = _b(p.promised)
         if p.accepted is not None:
             ref, value = _b(p.accepted.ballot), p.accepted.value
     elif event == LEARN:
         ballot, value = _b(p.ballot), p.value
+        if type(p) is LearnSlot:
+            slot = p.slot
     elif event == START:
         value = p
-    return (time, event, node, peer, msg, ballot, value, ref, mid, cause, detail)
+    return (time, event, node, peer, msg, ballot, value, ref, mid, cause, detail, slot)
 
 
 def record_of(row: Row) -> Record:
-    """Inverse of ``row_of`` (used when loading a saved run)."""
-    time, event, node, peer, msg, ballot, value, ref, mid, cause, detail = row
+    """Inverse of ``row_of`` (used when loading a saved run of Basic Paxos: ``slot`` is -1)."""
+    time, event, node, peer, msg, ballot, value, ref, mid, cause, detail = row[:11]
     b: Any = Ballot.parse(ballot) if ballot else None
     r: Any = Ballot.parse(ref) if ref else None
     accepted = Proposal(r, value) if r else None
@@ -151,7 +163,7 @@ class Run:
         import pandas as pd
 
         df = pd.DataFrame(self.rows(), columns=list(COLUMNS))
-        df = df.astype({"time": "float64", "msg_id": "int64", "cause": "int64"})
+        df = df.astype({"time": "float64", "msg_id": "int64", "cause": "int64", "slot": "int64"})
         rounds = df["ballot"].str.partition(".")[0]
         df.insert(6, "round", pd.to_numeric(rounds, errors="coerce").fillna(-1).astype("int64"))
         df["event"] = pd.Categorical(df["event"], categories=list(EVENTS))
@@ -168,8 +180,11 @@ class Run:
         return Summary.of(self)
 
     def trace_digest(self) -> str:
-        """sha256 of the canonical event rows: equal digests, identical traces."""
-        data = json.dumps(self.rows(), separators=(",", ":"), ensure_ascii=False)
+        """sha256 of the canonical event rows: equal digests, identical traces. A row without
+        a slot (-1) is hashed without that last field, so digests of Basic Paxos runs are the
+        same as before the column existed."""
+        rows = [r if r[11] != -1 else r[:11] for r in self.rows()]
+        data = json.dumps(rows, separators=(",", ":"), ensure_ascii=False)
         return hashlib.sha256(data.encode()).hexdigest()
 
     # -- JSON -------------------------------------------------------------------------------
@@ -197,7 +212,8 @@ def _parse_doc(doc: Any) -> tuple[Config, int, list[Record], str]:
     if doc.get("version") != VERSION:
         raise FormatError(f"version: must be {VERSION} (this paxosbook reads version {VERSION}); "
                           f"got {doc.get('version')!r}")
-    if doc.get("columns") != list(COLUMNS):
+    legacy = doc.get("columns") == list(COLUMNS[:-1])  # saved before the slot column
+    if not legacy and doc.get("columns") != list(COLUMNS):
         raise FormatError(f"columns: must be {list(COLUMNS)}; got {doc.get('columns')!r}")
     seed = doc.get("seed")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
@@ -212,6 +228,8 @@ def _parse_doc(doc: Any) -> tuple[Config, int, list[Record], str]:
     events = doc.get("events")
     if not isinstance(events, list):
         raise FormatError("events: must be a list of rows")
+    if legacy:  # every slot is -1
+        events = [[*row, -1] if isinstance(row, list) else row for row in events]
     records = [_parse_row(i, row) for i, row in enumerate(events)]
     return config, seed, records, stop
 
@@ -219,7 +237,7 @@ def _parse_doc(doc: Any) -> tuple[Config, int, list[Record], str]:
 _TYPES: tuple[tuple[str, type | tuple[type, ...]], ...] = (
     ("time", (int, float)), ("event", str), ("node", str), ("peer", str), ("msg", str),
     ("ballot", str), ("value", str), ("ref_ballot", str), ("msg_id", int), ("cause", int),
-    ("detail", str))
+    ("detail", str), ("slot", int))
 
 
 def _parse_row(i: int, row: Any) -> Record:

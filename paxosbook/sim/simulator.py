@@ -4,8 +4,9 @@ Theory of operation. One heap of ``(time, sequence, kind, a, b)`` entries; the s
 increases with every push, so events at equal times run in the order they were scheduled and a
 run depends on nothing but its config and seed. Every random choice (loss, duplication, delay,
 backoff jitter, random crashes) is drawn from the one ``random.Random(seed)`` the simulator
-owns, in a fixed order. Nodes are built by ``Cluster.make_node``; the simulator only delivers
-messages, fires timers, keeps each node's stable storage and applies the fault model:
+owns, in a fixed order. Nodes are built by ``Cluster.make_node`` (or by another ``System``,
+see ``paxosbook.sim.system``); the simulator only delivers messages, fires timers, keeps each
+node's stable storage and applies the fault model:
 
 * a message is lost with probability ``drop`` (decided at send, recorded at the time it would
   have arrived), duplicated with probability ``duplicate`` (the copy has its own id and delay),
@@ -27,7 +28,8 @@ from heapq import heappop, heappush
 from typing import Any
 
 from ..config import Config
-from ..core import AcceptorState, CancelTimer, Learn, Node, Persist, Send, SetTimer, Timer
+from ..core import AcceptorState, CancelTimer, Cluster, Learn, Persist, Send, SetTimer, Timer
+from ..core.slots import LearnSlot, SlotState
 from ..trace import (
     ACCEPT,
     CRASH,
@@ -45,26 +47,31 @@ from ..trace import (
     Record,
     Run,
 )
+from .system import SimNode, System
 
 # heap entry kinds
 _DELIVER, _DROP, _TIMER, _START, _CRASH, _RECOVER, _PSTART, _PEND = range(8)
 
 
 class Simulator:
-    """Runs one config with one seed. ``step()`` advances one event, ``run()`` to the end."""
+    """Runs one config with one seed. ``step()`` advances one event, ``run()`` to the end.
 
-    def __init__(self, config: Config, seed: int = 0) -> None:
+    ``system`` (default: ``config.cluster()``) runs other nodes, with their own start events
+    and fault schedule, under ``config``'s network, limits and random crashes."""
+
+    def __init__(self, config: Config, seed: int = 0, system: System | None = None) -> None:
         if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63:
             from ..core import UsageError
             raise UsageError("seed", "an integer in [0, 2**63)", seed)
         self.config = config
         self.seed = seed
-        self.cluster = config.cluster()
+        self.cluster: Cluster | System = config.cluster() if system is None else system
+        self._partitions = tuple(config.partitions if system is None else system.partitions)
         self.rng = random.Random(seed)
         self.now = 0.0
         self.records: list[Record] = []
-        self.nodes: dict[str, Node] = {n: self.cluster.make_node(n) for n in self.cluster.nodes}
-        self.storage: dict[str, dict[type, Any]] = {n: {} for n in self.cluster.nodes}
+        self.nodes: dict[str, SimNode] = {n: self.cluster.make_node(n) for n in self.cluster.nodes}
+        self.storage: dict[str, dict[Any, Any]] = {n: {} for n in self.cluster.nodes}
         self.crashed: set[str] = set()
         self.timers: dict[str, dict[Timer, int]] = {n: {} for n in self.cluster.nodes}
         self.cuts: list[dict[str, int]] = []  # active partitions: node -> group index
@@ -88,10 +95,15 @@ class Simulator:
         heappush(self._heap, (float(time), self._seq, kind, a, b))
 
     def _schedule_initial(self) -> None:
-        cfg = self.config
-        for spec, at in zip(self.cluster.proposers, cfg.starts(), strict=True):
-            self._push(at, _START, spec.node)
-        crashes = [(c.node, c.at, c.recover) for c in cfg.crashes]
+        cfg, cluster = self.config, self.cluster
+        if isinstance(cluster, Cluster):
+            for spec, at in zip(cluster.proposers, cfg.starts(), strict=True):
+                self._push(at, _START, spec.node, spec.value)
+        else:
+            for at, node, value in cluster.start_events():
+                self._push(at, _START, node, value)
+        faults = cfg.crashes if isinstance(cluster, Cluster) else cluster.crashes
+        crashes = [(c.node, c.at, c.recover) for c in faults]
         nodes = self.cluster.nodes
         for _ in range(cfg.random_crashes):
             node = nodes[self.rng.randrange(len(nodes))]
@@ -101,7 +113,7 @@ class Simulator:
             self._push(at, _CRASH, node)
             if recover is not None:
                 self._push(recover, _RECOVER, node)
-        for i, p in enumerate(cfg.partitions):
+        for i, p in enumerate(self._partitions):
             self._push(p.start, _PSTART, i)
             if p.end is not None:
                 self._push(p.end, _PEND, i)
@@ -206,8 +218,7 @@ class Simulator:
             self.records.append((time, DROP, msg.src, msg.dst, msg, b, -1, "loss"))
         elif kind == _START:
             if a not in self.crashed:
-                value = self.nodes[a].proposer.value  # type: ignore[union-attr]
-                self.records.append((time, START, a, "", value, -1, -1, ""))
+                self.records.append((time, START, a, "", b, -1, -1, ""))
                 self._apply(a, self.nodes[a].on_start(), -1)
         elif kind == _CRASH:
             self._crash(a)
@@ -271,16 +282,37 @@ class Simulator:
                 self.timers[node].pop(eff[0], None)
             elif kind is Persist:  # inline of _persist for the common acceptor case
                 state = eff[0]
-                store = self.storage[node]
                 if type(state) is AcceptorState:
+                    store = self.storage[node]
                     old = store.get(AcceptorState)
                     event = ACCEPT if state[1] != (old[1] if old else None) else PROMISE
                     records.append((now, event, node, "", state, -1, cause, ""))
-                store[type(state)] = state
+                    store[AcceptorState] = state
+                else:
+                    self._persist(node, state, cause)
             elif kind is Learn:
                 self.learned.add(node)
                 records.append((now, LEARN, node, "", eff, -1, cause, ""))
+            elif kind is LearnSlot:  # a replicated log's replica learned a slot
+                if eff[3]:
+                    self.learned.add(node)
+                records.append((now, LEARN, node, "", eff, -1, cause, ""))
         self._seq, self._next_id, self.sent = seq, next_id, sent
+
+    def _persist(self, node: str, state: Any, cause: int) -> None:
+        """Stable storage of every state but a Basic Paxos acceptor's (inlined in ``_apply``):
+        by type, or for a slot of a replicated log by ``(slot, type)``; a slot's acceptor state
+        is recorded as a promise or accept event, like an acceptor's."""
+        store = self.storage[node]
+        if type(state) is not SlotState:
+            store[type(state)] = state
+            return
+        key, inner = state.key, state.state
+        if type(inner) is AcceptorState:
+            old = store.get(key)
+            event = ACCEPT if inner[1] != (old[1] if old else None) else PROMISE
+            self.records.append((self.now, event, node, "", state, -1, cause, ""))
+        store[key] = inner
 
     def _crash(self, node: str) -> None:
         if node in self.crashed:
@@ -298,7 +330,7 @@ class Simulator:
         self._apply(node, self.nodes[node].on_start(), -1)
 
     def _partition(self, index: int, start: bool) -> None:
-        p = self.config.partitions[index]
+        p = self._partitions[index]
         groups = {n: g for g, members in enumerate(p.groups) for n in members}
         if start:
             self.cuts.append(groups)
