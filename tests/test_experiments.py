@@ -115,6 +115,19 @@ def test_dask_local_cluster_gives_the_same_frame(reference):
     pd.testing.assert_frame_equal(by_address, reference)
 
 
+def test_without_dask_the_executor_says_how_to_install_it(no_run, monkeypatch):
+    from paxosbook.experiments import local_dask
+
+    monkeypatch.setattr("paxosbook.experiments.executors.dask_available", lambda: False)
+    hint = r'executor: must be local, process or dask\[:ADDRESS\] \(dask is not installed: ' \
+           r'pip install "paxosbook\[dask\]"\)'
+    for executor in ("dask", "dask:tcp://127.0.0.1:8786"):
+        with pytest.raises(UsageError, match=hint):
+            sweep({"drop": [0.1]}, 2, executor=executor, progress=False)
+    with pytest.raises(UsageError, match=hint), local_dask():
+        pass
+
+
 def test_metric_functions_and_kept_runs():
     metrics = {"decided": "decided", "per_ballot": messages_over_ballots}
     local = sweep({"drop": [0.1]}, 4, metrics, executor="local", keep_runs=True,
