@@ -15,14 +15,10 @@ with the slot:
 
 ``LogAcceptor`` materialises a slot's acceptor on the first message for it, from ``rest``: one
 acceptor standing for every slot not seen yet (it can promise, through a Multi-Paxos prepare
-for all slots, but never accepts). ``LogLearner`` learns each slot with the core ``Learner``
-and *applies* slots in order: a slot is applied only when every earlier slot is known, so a
-replica may lag behind but never skips a gap. ``LogProposer`` proposes its commands one at a
-time, each in the lowest slot it does not know the outcome of; when the slot's ``Proposer``
-ends with another value chosen (P2c made it adopt one), the command lost that slot and is tried
-in the next. Catch-up: a learner that has heard of a slot it could not learn (lost
-``Accepted``) asks the acceptors with ``CatchUp`` to send their acceptances again (section
-2.3: learners may ask acceptors what they accepted). Standard library only.
+for all slots, but never accepts). ``LogProposer`` proposes its commands one at a time, each in
+the lowest slot it does not know the outcome of; when the slot's ``Proposer`` ends with another
+value chosen (P2c made it adopt one), the command lost that slot and is tried in the next. The
+replica's learner is ``core.replica.LogLearner``. Standard library only.
 """
 
 from __future__ import annotations
@@ -35,7 +31,7 @@ from .acceptor import Acceptor
 from .ballot import Ballot, Proposal, Value
 from .effects import AcceptorState, CancelTimer, Effect, Persist, ProposerState, Send, SetTimer
 from .learner import Learner
-from .messages import Accept, Accepted, Prepare
+from .messages import Accept, Accepted, Prepare, Promise
 from .proposer import Backoff, Phase, Proposer
 from .quorum import QuorumSystem
 
@@ -210,120 +206,22 @@ class LogAcceptor:
         return out
 
 
-# -- learner ----------------------------------------------------------------------------------
-class LogLearner:
-    """A replica's log: learns each slot (a core ``Learner`` per slot) and applies in order.
-
-    ``expected`` are the commands the run wants logged (it only decides ``complete``).
-    ``catch_up`` is the delay after which a slot heard of but not learned is asked for again
-    (0: never; the strawmen learn without quorums and never catch up).
-    """
-
-    __slots__ = ("acceptors", "applied", "armed", "catch_up", "done", "expected", "fruitless",
-                 "learned", "name", "quorums", "slots", "watch")
-
-    MAX_FRUITLESS = 3
-    """Catch-up rounds without progress before the learner stops asking (until it hears more)."""
-
-    def __init__(self, name: str, quorums: QuorumSystem | None, expected: Iterable[Value], *,
-                 acceptors: Sequence[str] = (), catch_up: float = 0.0,
-                 stored: Stored | None = None) -> None:
-        self.name = name
-        self.quorums = quorums
-        self.expected = frozenset(expected)
-        self.acceptors = tuple(acceptors)
-        self.catch_up = catch_up
-        self.slots: dict[int, Learner] = {}  # slots heard of, not learned yet
-        self.learned: dict[int, LogEntry] = restore_slots(stored, LogEntry)
-        self.applied: list[Value] = []
-        self.done: set[Value] = set()
-        self.armed = False
-        self.watch = -1
-        self.fruitless = 0
-        self._apply()
-
-    @property
-    def complete(self) -> bool:
-        return len(self.done) == len(self.expected)
-
-    def behind(self) -> bool:
-        """Is some slot at or below the highest one heard of still unknown?"""
-        return bool(self.slots) or (bool(self.learned) and max(self.learned) > len(self.applied))
-
-    def on_start(self) -> list[Effect]:
-        """After a restart: ask the acceptors for everything from the first unapplied slot."""
-        if not self.catch_up or self.complete:
-            return []
-        first = len(self.applied)
-        return [send(CatchUp(self.name, a, first)) for a in self.acceptors] + self._arm()
-
-    def on_accepted(self, env: Slotted) -> list[Effect]:
-        slot = env.slot
-        if slot in self.learned:
-            return []
-        learner = self.slots.get(slot)
-        if learner is None:
-            learner = self.slots[slot] = Learner(self.name, self.quorums)  # type: ignore[arg-type]
-        effects = learner.on_message(env.msg)
-        if not effects:
-            return self._arm()
-        learn: Any = effects[0]
-        return self.learn(slot, learn.value, learn.ballot)
-
-    def learn(self, slot: int, value: Value, ballot: Ballot | None) -> list[Effect]:
-        """Record ``value`` for ``slot`` (the first learned stays), apply what became
-        contiguous, and say so."""
-        if slot in self.learned:
-            return []
-        self.slots.pop(slot, None)
-        entry = self.learned[slot] = LogEntry(value, ballot)
-        self._apply()
-        learned: Any = LearnSlot(slot, value, ballot, self.complete)
-        return [persist(SlotState(slot, entry)), learned, *self._arm()]
-
-    def _apply(self) -> None:
-        applied, learned, expected, done = self.applied, self.learned, self.expected, self.done
-        while len(applied) in learned:
-            value = learned[len(applied)].value
-            applied.append(value)
-            if value in expected:
-                done.add(value)
-
-    def _arm(self) -> list[Effect]:
-        if not self.catch_up or self.armed or self.complete or not self.behind():
-            return []
-        self.armed = True
-        self.watch = len(self.applied)
-        return [set_timer(LogTimer.CATCH_UP, self.catch_up)]
-
-    def on_timeout(self, timer: Any) -> list[Effect]:
-        if timer is not LogTimer.CATCH_UP:
-            return []
-        self.armed = False
-        if self.complete or not self.behind():
-            return []
-        first = len(self.applied)
-        if first != self.watch:  # progress since the timer was set: just keep watching
-            self.fruitless = 0
-            return self._arm()
-        self.fruitless += 1
-        if self.fruitless > self.MAX_FRUITLESS:
-            return []
-        return [send(CatchUp(self.name, a, first)) for a in self.acceptors] + self._arm()
-
-
 # -- proposer ---------------------------------------------------------------------------------
 class LogProposer:
     """Logs ``commands`` one at a time, each by a core ``Proposer`` in one slot after another.
 
-    Only after the slot's ``Proposer`` has seen a value chosen does it move on: to the next
-    command if the value was its own, else with the same command to the next slot. So a
-    command is never chosen in two slots: it is proposed in slot ``s`` only once every earlier
-    slot it tried is known to hold another value.
+    Only once it knows the value chosen in the slot does it move on: to the next command if the
+    value was its own, else with the same command to the next slot. So a command is never
+    chosen in two slots: it is proposed in slot ``s`` only once every earlier slot it tried is
+    known to hold another value. It knows when its ``Proposer`` saw a phase-2 quorum accept, or
+    earlier, when its slot's core ``Learner`` does: every ``Accepted`` it receives and every
+    proposal a ``Promise`` reports is a vote of that acceptor (paper, 2.1: chosen once a quorum
+    has accepted one proposal), so a proposer that only needs to find out a slot already taken
+    usually knows after phase 1.
     """
 
-    __slots__ = ("acceptors", "backoff", "backoff_base", "chosen", "name", "pid", "proposer",
-                 "quorums", "slot", "stored", "timeout", "todo")
+    __slots__ = ("acceptors", "backoff", "backoff_base", "chosen", "learner", "name", "pid",
+                 "proposer", "quorums", "slot", "stored", "timeout", "todo")
 
     def __init__(self, name: str, pid: int, commands: Sequence[Value], acceptors: Sequence[str],
                  quorums: QuorumSystem, *, timeout: float, backoff: Backoff = Backoff.NONE,
@@ -339,6 +237,7 @@ class LogProposer:
         self.stored = restore_slots(stored, ProposerState)
         self.slot = 0
         self.proposer: Proposer | None = None
+        self.learner = Learner(name, quorums)
         self.chosen: dict[int, Value] = {}
 
     def on_start(self) -> list[Effect]:
@@ -347,6 +246,7 @@ class LogProposer:
         return self._begin()
 
     def _begin(self) -> list[Effect]:
+        self.learner = Learner(self.name, self.quorums)
         self.proposer = Proposer(
             self.name, self.pid, self.todo[0], self.acceptors, self.quorums,
             timeout=self.timeout, backoff=self.backoff, backoff_base=self.backoff_base,
@@ -356,7 +256,14 @@ class LogProposer:
     def on_slotted(self, env: Slotted) -> list[Effect]:
         if env.slot != self.slot or self.proposer is None:
             return []  # a reply about a slot already settled: normal life
-        return in_slot(self.slot, self.proposer.on_message(env.msg)) + self._advance()
+        msg = env.msg
+        vote: Any = msg
+        if type(msg) is Promise:
+            vote = None if msg.accepted is None else Accepted(
+                msg.src, msg.dst, msg.accepted.ballot, msg.accepted.value)
+        if vote is not None:
+            self.learner.on_message(vote)
+        return in_slot(self.slot, self.proposer.on_message(msg)) + self._advance()
 
     def on_timeout(self, timer: Any) -> list[Effect]:
         if type(timer) is not SlotTimer or timer.slot != self.slot or self.proposer is None:
@@ -364,10 +271,15 @@ class LogProposer:
         return in_slot(self.slot, self.proposer.on_timeout(timer.timer)) + self._advance()
 
     def _advance(self) -> list[Effect]:
-        p = self.proposer
-        if p is None or p.phase is not Phase.CHOSEN or p.proposal is None:
+        p, learned = self.proposer, self.learner.learned
+        if p is None:
             return []
-        value = p.proposal.value
+        if learned is not None:
+            value = learned.value
+        elif p.phase is Phase.CHOSEN and p.proposal is not None:
+            value = p.proposal.value
+        else:
+            return []
         self.chosen[self.slot] = value
         if value == self.todo[0]:
             self.todo.pop(0)
@@ -389,7 +301,7 @@ def prepared(proposer: Proposer, ballot: Ballot) -> Proposer:
     return proposer
 
 
-__all__ = ["NOOP", "REST", "CatchUp", "LearnSlot", "LogAcceptor", "LogEntry", "LogLearner",
+__all__ = ["NOOP", "REST", "CatchUp", "LearnSlot", "LogAcceptor", "LogEntry",
            "LogProposer", "LogTimer", "Proposal", "SlotState", "SlotTimer", "Slotted",
            "cancel_timer", "in_slot", "persist", "prepared", "restore_slots", "send",
            "set_timer"]

@@ -1,0 +1,247 @@
+"""``LogConfig``: one validated description of a replicated-log run, and the five strategies.
+
+The example of the whole book: proposers A, B, C, D want *add*, *jmp*, *cmp*, *sub* logged,
+at about the same time, on every replica ``r1..rN``, in one order. Every strategy runs the
+same nodes (the proposers, then the replicas) under the same network and faults, so a crash of
+``r1`` means the same machine everywhere: the sequencer, a primary, an acceptor, a replica.
+The network fields mean what they mean in ``paxosbook.Config`` (and are checked by it); faults
+name nodes of this system. A bad field raises ``UsageError`` naming it, the allowed range and
+the value given.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from enum import Enum
+from functools import cached_property
+from typing import Any
+
+from ..config import Config, Crash, Partition
+from ..core import UsageError
+from ..core.slots import NOOP
+
+EXAMPLE: tuple[tuple[str, str], ...] = (("A", "add"), ("B", "jmp"), ("C", "cmp"), ("D", "sub"))
+"""The four proposers and their commands."""
+
+MAX_REPLICAS = 15
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+_REPLICA = re.compile(r"r\d+")
+
+
+class Strategy(Enum):
+    """How the replicas come to (or fail to) agree on one order."""
+
+    BROADCAST = "broadcast"
+    """No consensus: every proposer sends its command to every replica; arrival order."""
+    SEQUENCER = "sequencer"
+    """One ordering server (``r1``) numbers commands and forwards them, one step at a time."""
+    MULTI_PRIMARY = "multi-primary"
+    """Two primaries (``r1``, ``r2``) order independently; a replica keeps, for each slot,
+    what it hears first."""
+    PAXOS = "paxos"
+    """One Basic Paxos instance per slot; proposers retry a lost command in the next slot."""
+    MULTI_PAXOS = "multi-paxos"
+    """A stable leader: phase 1 once for all slots, then phase 2 per command."""
+
+    @classmethod
+    def parse(cls, value: Strategy | str) -> Strategy:
+        if isinstance(value, Strategy):
+            return value
+        for s in cls:
+            if s.value == value:
+                return s
+        raise UsageError("strategy", "one of " + ", ".join(s.value for s in cls), value)
+
+    @property
+    def title(self) -> str:
+        return _TITLES[self]
+
+
+_TITLES = {Strategy.BROADCAST: "no consensus (broadcast)",
+           Strategy.SEQUENCER: "single sequencer",
+           Strategy.MULTI_PRIMARY: "several primaries",
+           Strategy.PAXOS: "Paxos per slot",
+           Strategy.MULTI_PAXOS: "Multi-Paxos"}
+
+STRATEGIES = tuple(Strategy)
+STRAWMEN = (Strategy.BROADCAST, Strategy.SEQUENCER, Strategy.MULTI_PRIMARY)
+
+
+def parse_commands(text: str) -> tuple[tuple[str, str], ...]:
+    """``"A:add,B:jmp"`` -> ``(("A", "add"), ("B", "jmp"))``; ``UsageError`` if malformed."""
+    pairs = []
+    for item in text.split(","):
+        who, colon, what = item.strip().partition(":")
+        if not colon or not who or not what:
+            raise UsageError("commands", "PROPOSER:COMMAND pairs separated by commas, "
+                             "e.g. A:add,B:jmp", text)
+        pairs.append((who, what))
+    return tuple(pairs)
+
+
+@dataclass(frozen=True)
+class LogConfig:
+    """Everything that defines a replicated-log run except the strategy and the seed.
+
+    ``commands``: ``(proposer, command)`` pairs (a proposer may have several, logged in that
+    order); ``replicas``: how many (``r1..``). Network and limits as in ``Config``: ``drop``,
+    ``duplicate``, ``delay``, ``delay_mean``, ``delay_jitter``, ``timeout`` (phase timeout of
+    the Paxos proposers), ``backoff``, ``backoff_base``, ``random_crashes``, ``crash_window``,
+    ``downtime``, ``max_time``, ``max_messages``. Proposer ``i`` starts at
+    ``i * start_offset``; the sequencer forwards one message per ``step``. ``crashes`` and
+    ``partitions`` name nodes of this system.
+    """
+
+    commands: tuple[tuple[str, str], ...] = EXAMPLE
+    replicas: int = 3
+    drop: float = 0.0
+    duplicate: float = 0.0
+    delay: str = "uniform"
+    delay_mean: float = 1.0
+    delay_jitter: float | None = None
+    timeout: float = 4.0
+    backoff: str = "exponential"
+    backoff_base: float = 1.0
+    start_offset: float = 0.0
+    step: float = 0.1
+    crashes: tuple[Crash, ...] = ()
+    partitions: tuple[Partition, ...] = ()
+    random_crashes: int = 0
+    crash_window: float = 20.0
+    downtime: float = 5.0
+    max_time: float = 1000.0
+    max_messages: int = 1_000_000
+    _network: Config | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        _normalise(self)
+        object.__setattr__(self, "_network", self._build_network())
+        object.__setattr__(self, "delay_jitter", self.network().delay_jitter)
+        _validate(self)
+
+    # -- derived ---------------------------------------------------------------------------
+    def network(self) -> Config:
+        """The simulator's ``Config``: network, timing and limits (its nodes are unused)."""
+        assert self._network is not None
+        return self._network
+
+    def _build_network(self) -> Config:
+        return Config(
+            drop=self.drop, duplicate=self.duplicate, delay=self.delay,
+            delay_mean=self.delay_mean, delay_jitter=self.delay_jitter, timeout=self.timeout,
+            backoff=self.backoff, backoff_base=self.backoff_base,
+            random_crashes=self.random_crashes, crash_window=self.crash_window,
+            downtime=self.downtime, max_time=self.max_time, max_messages=self.max_messages)
+
+    @cached_property
+    def proposers(self) -> tuple[str, ...]:
+        """Proposer names in order of first appearance (the first is Multi-Paxos's leader)."""
+        return tuple(dict.fromkeys(p for p, _ in self.commands))
+
+    @cached_property
+    def replica_names(self) -> tuple[str, ...]:
+        return tuple(f"r{i}" for i in range(1, self.replicas + 1))
+
+    @property
+    def nodes(self) -> tuple[str, ...]:
+        return (*self.proposers, *self.replica_names)
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        """Every command, in the order given."""
+        return tuple(v for _, v in self.commands)
+
+    def commands_of(self, proposer: str) -> tuple[str, ...]:
+        return tuple(v for p, v in self.commands if p == proposer)
+
+    def replace(self, **changes: Any) -> LogConfig:
+        return replace(self, **changes)
+
+
+# -- normalisation and validation -------------------------------------------------------------
+def _normalise(cfg: LogConfig) -> None:
+    commands: Any = cfg.commands
+    if isinstance(commands, str):
+        commands = parse_commands(commands)
+    if not isinstance(commands, (tuple, list)) or not all(
+            isinstance(c, (tuple, list)) and len(c) == 2 for c in commands):
+        raise UsageError("commands", "(proposer, command) pairs", commands)
+    object.__setattr__(cfg, "commands", tuple((str(p), str(v)) for p, v in commands))
+    object.__setattr__(cfg, "crashes", tuple(_crash(c) for c in _seq("crashes", cfg.crashes)))
+    object.__setattr__(cfg, "partitions",
+                       tuple(_partition(p) for p in _seq("partitions", cfg.partitions)))
+
+
+def _seq(name: str, value: Any) -> Any:
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+        raise UsageError(name, "a list", value)
+    return value
+
+
+def _crash(c: Any) -> Crash:
+    if isinstance(c, dict) and {"node", "at"} <= set(c) <= {"node", "at", "recover"}:
+        c = Crash(**c)
+    if not isinstance(c, Crash):
+        raise UsageError("crashes", "Crash(node, at, recover=None) entries", c)
+    return c
+
+
+def _partition(p: Any) -> Partition:
+    if isinstance(p, dict) and {"groups", "start"} <= set(p) <= {"groups", "start", "end"}:
+        p = Partition(**p)
+    if not isinstance(p, Partition):
+        raise UsageError("partitions", "Partition(groups, start, end=None) entries", p)
+    groups = tuple(tuple(g) for g in _seq("partitions.groups", p.groups))
+    return Partition(groups, p.start, p.end)
+
+
+def _number(name: str, value: Any, lo: float, *, open_lo: bool = False) -> None:
+    ok = (isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
+          and (value > lo if open_lo else value >= lo) and value <= 1e9)
+    if not ok:
+        raise UsageError(name, f"a number in {'(' if open_lo else '['}{lo:g}, 1e+09]", value)
+
+
+def _validate(cfg: LogConfig) -> None:
+    if isinstance(cfg.replicas, bool) or not isinstance(cfg.replicas, int) or not (
+            1 <= cfg.replicas <= MAX_REPLICAS):
+        raise UsageError("replicas", f"an integer in [1, {MAX_REPLICAS}]", cfg.replicas)
+    if not cfg.commands:
+        raise UsageError("commands", "at least one PROPOSER:COMMAND pair", "")
+    for who, what in cfg.commands:
+        if not _NAME.fullmatch(who) or _REPLICA.fullmatch(who):
+            raise UsageError("commands", "proposer names made of letters, digits and _ that "
+                             "start with a letter and are not replica names (r1, r2, ...)", who)
+        if not what or "," in what or what == NOOP:
+            raise UsageError("commands", f"non-empty commands without commas, other than "
+                             f"{NOOP!r}", what)
+    values = cfg.values
+    if len(set(values)) != len(values):
+        twice = sorted({v for v in values if values.count(v) > 1})
+        raise UsageError("commands", "distinct commands (each is logged once)", twice)
+    _number("step", cfg.step, 0.0, open_lo=True)
+    _number("start_offset", cfg.start_offset, 0.0)
+    _validate_faults(cfg)
+
+
+def _validate_faults(cfg: LogConfig) -> None:
+    nodes = cfg.nodes
+    known = f"a node of this system ({', '.join(nodes)})"
+    for c in cfg.crashes:
+        if c.node not in nodes:
+            raise UsageError("crashes.node", known, c.node)
+        _number("crashes.at", c.at, 0.0)
+        if c.recover is not None:
+            _number("crashes.recover", c.recover, c.at, open_lo=True)
+    for p in cfg.partitions:
+        members = [n for g in p.groups for n in g]
+        for n in members:
+            if n not in nodes:
+                raise UsageError("partitions.groups", known, n)
+        if len(set(members)) != len(members) or len(p.groups) < 2:
+            raise UsageError("partitions.groups", "two or more disjoint groups of nodes",
+                             p.describe())
+        _number("partitions.start", p.start, 0.0)
+        if p.end is not None:
+            _number("partitions.end", p.end, p.start, open_lo=True)
