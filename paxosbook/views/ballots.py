@@ -8,14 +8,13 @@ the acceptors reject the other (the Nack crosses), until one of them gets throug
 
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
 import plotly.graph_objects as go
 
 from ..core import Cluster
 from . import style
 from .frames import TraceLike, chosen, end_time, resolve, roles_of
+from .style import Spec
 
 _PALETTE = ("#4C78A8", "#F58518", "#54A24B", "#E45756", "#B279A2", "#9D755D", "#FF9DA6",
             "#72B7B2", "#EECA3B", "#79706E")
@@ -24,6 +23,11 @@ _PALETTE = ("#4C78A8", "#F58518", "#54A24B", "#E45756", "#B279A2", "#9D755D", "#
 def ballot_timeline(trace: TraceLike, *, cluster: Cluster | None = None) -> go.Figure:
     """Ballot (its round) against time, one line per proposer, with phase-2 starts (diamonds),
     Nacks received (crosses) and the moments values were chosen."""
+    return go.Figure(ballot_spec(trace, cluster=cluster))
+
+
+def ballot_spec(trace: TraceLike, *, cluster: Cluster | None = None) -> Spec:
+    """``ballot_timeline`` as plain plotly JSON."""
     df, cluster = resolve(trace, cluster)
     roles = roles_of(df, cluster)
     proposers = [n for n, r in roles.items() if "proposer" in r]
@@ -32,12 +36,12 @@ def ballot_timeline(trace: TraceLike, *, cluster: Cluster | None = None) -> go.F
                    ["time", "node", "msg", "ballot", "round", "value"]]
     firsts = sends.drop_duplicates(["node", "msg", "ballot"]).copy()
     firsts["y"] = _height(firsts["round"], firsts["ballot"], len(proposers))
-    data: list[Any] = []
+    data: list[Spec] = []
     for i, p in enumerate(proposers):
         mine = firsts.loc[(firsts["node"] == p) & (firsts["msg"] == "Prepare")]
         xs = [*mine["time"].tolist(), end] if len(mine) else []
         ys = [*mine["y"].tolist(), float(mine["y"].iloc[-1])] if len(mine) else []
-        data.append(go.Scatter(
+        data.append(style.scatter(
             x=xs, y=ys, mode="lines+markers", line={"shape": "hv", "width": 2,
                                                     "color": _PALETTE[i % len(_PALETTE)]},
             marker={"size": [7] * (len(xs) - 1) + [0] if xs else 7},
@@ -46,8 +50,9 @@ def ballot_timeline(trace: TraceLike, *, cluster: Cluster | None = None) -> go.F
                        for t, b in zip(mine["time"], mine["ballot"], strict=True)] + [""]
             if xs else []))
     accepts = firsts.loc[firsts["msg"] == "Accept"]
-    data.append(go.Scatter(
-        x=accepts["time"], y=accepts["y"], mode="markers", name="phase 2 (Accept sent)",
+    data.append(style.scatter(
+        x=accepts["time"].tolist(), y=accepts["y"].tolist(), mode="markers",
+        name="phase 2 (Accept sent)",
         marker={"symbol": "diamond", "size": 11, "color": [style.value_color(v) for v in
                                                            accepts["value"]],
                 "line": {"width": 1, "color": "#424242"}},
@@ -65,29 +70,30 @@ def ballot_timeline(trace: TraceLike, *, cluster: Cluster | None = None) -> go.F
                             "text": f"chosen {c.value} ({c.ballot})",
                             "font": {"color": style.CHOSEN_COLOR, "size": 11}})
     top = int(sends["round"].max()) if len(sends) else 1
-    return go.Figure(data=data, layout={
+    return {"data": data, "layout": {
         "title": {"text": "ballots over time", "x": 0.01, "font": {"size": 14}},
-        "template": style.TEMPLATE, "height": 320, "hovermode": "closest",
+        "template": style.TEMPLATE, "autosize": True, "height": 320, "hovermode": "closest",
         "margin": {"l": 50, "r": 20, "t": 50, "b": 80}, "uirevision": "paxosbook",
         "xaxis": {"title": {"text": "time"}, "range": [0, max(end, 1.0) * 1.02]},
         "yaxis": {"title": {"text": "ballot round"}, "range": [0, top + 0.9],
                   "dtick": 1 if top <= 12 else None},
         "legend": {**style.LEGEND_BELOW, "y": -0.25},
-        "shapes": shapes, "annotations": annotations})
+        "shapes": shapes, "annotations": annotations}}
 
 
 def _height(rounds: pd.Series, ballots: pd.Series, proposers: int) -> pd.Series:
     """Ballot r.p is drawn at r plus a fraction growing with p: ballots stay in their order
     and two proposers' lines at the same round do not hide each other."""
-    pid = pd.to_numeric(ballots.str.partition(".")[2], errors="coerce").fillna(1)
+    pid = pd.to_numeric(ballots.str.extract(r"\.(\d+)$")[0], errors="coerce").fillna(1)
     return rounds + 0.7 * (pid - 1) / max(proposers, 2)
 
 
-def _nacks(df: pd.DataFrame, proposers: int) -> go.Scatter:
+def _nacks(df: pd.DataFrame, proposers: int) -> Spec:
     rows = df.loc[(df["event"] == "deliver") & (df["msg"] == "Nack"),
                   ["time", "node", "peer", "ballot", "round", "ref_ballot"]]
-    return go.Scatter(
-        x=rows["time"], y=_height(rows["round"], rows["ballot"], proposers), mode="markers",
+    return style.scatter(
+        x=rows["time"].tolist(),
+        y=_height(rows["round"], rows["ballot"], proposers).tolist(), mode="markers",
         name="Nack received",
         marker={"symbol": "x", "size": 8, "color": style.MESSAGE_COLORS["Nack"]},
         hoverinfo="text",

@@ -20,6 +20,7 @@ from ..core import Cluster
 from . import style
 from .frames import TraceLike, at_time, end_time, groups_of, partition_intervals, resolve, roles_of
 from .state import NOTHING, state_table
+from .style import Spec
 
 WIDTH_BUCKETS = (1.5, 3.0, 5.0, 8.0)
 """Edge widths: an edge falls in a bucket by its share of the busiest edge's message count."""
@@ -28,28 +29,42 @@ WIDTH_BUCKETS = (1.5, 3.0, 5.0, 8.0)
 def network_graph(trace: TraceLike, time: float | None = None, *,
                   cluster: Cluster | None = None) -> go.Figure:
     """The network of ``trace`` with each node's state at ``time`` (the end if ``None``)."""
+    return go.Figure(network_spec(trace, time, cluster=cluster))
+
+
+def network_spec(trace: TraceLike, time: float | None = None, *,
+                 cluster: Cluster | None = None, state: pd.DataFrame | None = None) -> Spec:
+    """``network_graph`` as plain plotly JSON (``state``: the ``state_table`` at ``time``,
+    if the caller has it already)."""
     df, cluster = resolve(trace, cluster)
     roles = roles_of(df, cluster)
     t = end_time(df) if time is None else float(time)
     past = at_time(df, time)
     pos = node_positions(tuple((n, r) for n, r in roles.items()))
-    state = state_table(df, time, cluster=cluster)
+    if state is None:
+        state = state_table(df, time, cluster=cluster)
     counts = _message_counts(past)
     cut = _cut_pairs(df, t)
     pairs = sorted(set(_expected_pairs(roles)) | set(counts) | cut)
     data = _edge_traces(pairs, counts, cut, pos)
     data.extend(_node_traces(roles, state, pos))
     n = len(roles)
-    return go.Figure(data=data, layout={
+    return {"data": data, "layout": {
         "title": {"text": f"network and state at t={t:.2f}", "x": 0.01, "font": {"size": 14}},
-        "template": style.TEMPLATE, "height": max(360, 70 * max(sum(
-            1 for r in roles.values() if r and r[0] == k) for k in ("proposer", "acceptor",
-                                                                     "learner"))),
+        "template": style.TEMPLATE, "autosize": True, "height": _height(roles),
         "margin": {"l": 20, "r": 20, "t": 40, "b": 20}, "showlegend": False,
         "hovermode": "closest", "uirevision": "paxosbook",
         "xaxis": {"visible": False, "range": [-1.6, 1.6] if n else [-1, 1]},
         "yaxis": {"visible": False, "range": [-1.55, 1.3]},
-    })
+    }}
+
+
+def _height(roles: dict[str, tuple[str, ...]]) -> int:
+    if any(len(r) != 1 for r in roles.values()):  # colocated: a circle
+        return max(420, 60 * len(roles))
+    column = max(sum(1 for r in roles.values() if r[0] == k)
+                 for k in ("proposer", "acceptor", "learner"))
+    return max(380, 80 * column)
 
 
 @lru_cache(maxsize=64)
@@ -114,7 +129,7 @@ def _cut_pairs(df: pd.DataFrame, t: float) -> set[tuple[str, str]]:
 
 
 def _edge_traces(pairs: list[tuple[str, str]], counts: dict[tuple[str, str], int],
-                 cut: set[tuple[str, str]], pos: dict[str, tuple[float, float]]) -> list[Any]:
+                 cut: set[tuple[str, str]], pos: dict[str, tuple[float, float]]) -> list[Spec]:
     top = max(counts.values(), default=1)
     buckets: list[list[tuple[str, str]]] = [[] for _ in range(len(WIDTH_BUCKETS) + 2)]
     for p in pairs:
@@ -132,16 +147,16 @@ def _edge_traces(pairs: list[tuple[str, str]], counts: dict[tuple[str, str], int
               *({"color": "#90A4AE", "width": w} for w in WIDTH_BUCKETS),
               {"color": style.DROP_COLOR, "width": 2, "dash": "dash"}]
     names = ["no messages", *(f"messages (width {w})" for w in WIDTH_BUCKETS), "cut by partition"]
-    out: list[Any] = []
+    out: list[Spec] = []
     for group, line, name in zip(buckets, styles, names, strict=True):
         xs: list[Any] = []
         ys: list[Any] = []
         for a, b in group:
             xs += [pos[a][0], pos[b][0], None]
             ys += [pos[a][1], pos[b][1], None]
-        out.append(go.Scatter(x=xs, y=ys, mode="lines", line=line, hoverinfo="skip", name=name))
+        out.append(style.scatter(x=xs, y=ys, mode="lines", line=line, hoverinfo="skip", name=name))
     drawn = [p for g in buckets for p in g]
-    out.append(go.Scatter(
+    out.append(style.scatter(
         x=[(pos[a][0] + pos[b][0]) / 2 for a, b in drawn],
         y=[(pos[a][1] + pos[b][1]) / 2 for a, b in drawn], mode="markers",
         marker={"size": 10, "color": "rgba(0,0,0,0)"}, name="links", hoverinfo="text",
@@ -151,7 +166,7 @@ def _edge_traces(pairs: list[tuple[str, str]], counts: dict[tuple[str, str], int
 
 
 def _node_traces(roles: dict[str, tuple[str, ...]], state: pd.DataFrame,
-                 pos: dict[str, tuple[float, float]]) -> list[Any]:
+                 pos: dict[str, tuple[float, float]]) -> list[Spec]:
     names = list(roles)
     layered = all(len(r) == 1 for r in roles.values())
     colors, labels, hovers, symbols, where = [], [], [], [], []
@@ -164,24 +179,27 @@ def _node_traces(roles: dict[str, tuple[str, ...]], state: pd.DataFrame,
         if "proposer" in r:
             lines.append(f"ballot {s['ballot']}")
         if "acceptor" in r:
-            lines.append(f"promised {s['promised']}<br>accepted {s['accepted']}")
+            lines.append(f"promised {s['promised']}")
+            lines.append(f"accepted {s['accepted']}")
         if "learner" in r:
             lines.append(f"learned {s['learned']}")
         if s["status"] == "crashed":
             lines.append("<i>crashed</i>")
-        labels.append("<br>".join(lines))
+        # separate roles: name and first fact on one line, the label beside the node
+        labels.append("<br>".join([f"{lines[0]} {lines[1]}", *lines[2:]] if layered
+                                  and len(lines) > 1 else lines))
         hovers.append(f"{n} ({'+'.join(r)})<br>" + "<br>".join(lines[1:]))
         symbols.append(style.ROLE_SYMBOLS.get(r[0] if r else "", "circle"))
-        where.append({"proposer": "middle left", "learner": "middle right"}.get(
-            r[0] if r else "", "bottom center") if layered else "bottom center")
+        where.append(("middle left" if r[0] == "proposer" else "middle right") if layered
+                     else "bottom center")
     crashed = [n for n in names if state.loc[n, "status"] == "crashed"]
     return [
-        go.Scatter(x=[pos[n][0] for n in names], y=[pos[n][1] for n in names],
+        style.scatter(x=[pos[n][0] for n in names], y=[pos[n][1] for n in names],
                    mode="markers+text", text=labels, textposition=where, hovertext=hovers,
                    hoverinfo="text", name="nodes", textfont={"size": 10},
                    marker={"size": 30, "color": colors, "symbol": symbols,
                            "line": {"width": 2, "color": "#455A64"}}),
-        go.Scatter(x=[pos[n][0] for n in crashed], y=[pos[n][1] for n in crashed],
+        style.scatter(x=[pos[n][0] for n in crashed], y=[pos[n][1] for n in crashed],
                    mode="markers", name="crashed", hoverinfo="skip",
                    marker={"size": 30, "symbol": "x-thin", "line": {"width": 4,
                                                                     "color": "#212121"}}),

@@ -35,6 +35,7 @@ from .frames import (
     resolve,
     roles_of,
 )
+from .style import Spec
 
 GL_THRESHOLD = 1500
 """Above this many messages the message traces are drawn with WebGL."""
@@ -47,6 +48,12 @@ def sequence_diagram(trace: TraceLike, *, time: float | None = None, title: str 
                      cluster: Cluster | None = None) -> go.Figure:
     """The sequence diagram of ``trace`` (a ``Run`` or ``Run.trace``), with a cursor at
     ``time`` if given. ``cluster`` (default: the run's, or inferred) fixes roles and quorums."""
+    return go.Figure(sequence_spec(trace, time=time, title=title, cluster=cluster))
+
+
+def sequence_spec(trace: TraceLike, *, time: float | None = None, title: str = "",
+                  cluster: Cluster | None = None) -> Spec:
+    """``sequence_diagram`` as plain plotly JSON (``{"data": [...], "layout": {...}}``)."""
     df, cluster = resolve(trace, cluster)
     roles = roles_of(df, cluster)
     ypos = {n: i for i, n in enumerate(roles)}
@@ -57,7 +64,7 @@ def sequence_diagram(trace: TraceLike, *, time: float | None = None, title: str 
     y1 = msgs["dst"].map(ypos).to_numpy(dtype=float)
     hover = _message_hover(msgs)
     fate = msgs["fate"].to_numpy()
-    data: list[Any] = [_lifelines(ypos, end), *_crash_traces(df, ypos, end),
+    data: list[Spec] = [_lifelines(ypos, end), *_crash_traces(df, ypos, end),
                        _partition_trace(df, len(ypos), end)]
     kinds = msgs["msg"].to_numpy()
     for kind in MESSAGE_TYPES:
@@ -67,8 +74,7 @@ def sequence_diagram(trace: TraceLike, *, time: float | None = None, title: str 
     data.append(_in_flight(msgs, fate == "", y0, y1, hover, end, gl))
     data.append(_duplicates(msgs, y0, y1, end, gl))
     data.extend(_lifeline_events(df, ypos))
-    fig = go.Figure(data=data, layout=_layout(df, roles, end, time, title, msgs, cluster))
-    return fig
+    return {"data": data, "layout": _layout(df, roles, end, time, title, msgs, cluster)}
 
 
 # -- helpers building arrays ---------------------------------------------------------------------
@@ -120,20 +126,20 @@ def _message_hover(m: pd.DataFrame) -> np.ndarray:
             + m["msg_id"].to_numpy().astype(str).astype(object) + dup)
 
 
-def _scatter(gl: bool, **kw: Any) -> Any:
-    return go.Scattergl(**kw) if gl else go.Scatter(**kw)
+def _scatter(gl: bool, **kw: Any) -> Spec:
+    return style.scattergl(**kw) if gl else style.scatter(**kw)
 
 
 # -- traces ---------------------------------------------------------------------------------------
-def _lifelines(ypos: dict[str, int], end: float) -> go.Scatter:
+def _lifelines(ypos: dict[str, int], end: float) -> Spec:
     n = len(ypos)
     ys = np.arange(n, dtype=float)
-    return go.Scatter(x=_seg(np.zeros(n), np.full(n, max(end, 1.0) * 1.02)), y=_seg(ys, ys),
+    return style.scatter(x=_seg(np.zeros(n), np.full(n, max(end, 1.0) * 1.02)), y=_seg(ys, ys),
                       mode="lines", line={"color": style.LIFELINE_COLOR, "width": 1},
                       hoverinfo="skip", showlegend=False, name="lifelines")
 
 
-def _crash_traces(df: pd.DataFrame, ypos: dict[str, int], end: float) -> list[go.Scatter]:
+def _crash_traces(df: pd.DataFrame, ypos: dict[str, int], end: float) -> list[Spec]:
     xs: list[Any] = []
     ys: list[Any] = []
     mx: list[float] = []
@@ -149,23 +155,23 @@ def _crash_traces(df: pd.DataFrame, ypos: dict[str, int], end: float) -> list[go
         my.append(y)
         mt.append(f"{iv.who} crashes at {iv.start:.2f}<br>"
                   + (f"restarts at {iv.stop:.2f}" if iv.closed else "still down at the end"))
-    fill = go.Scatter(x=xs, y=ys, mode="lines", fill="toself", fillcolor=style.CRASH_COLOR,
+    fill = style.scatter(x=xs, y=ys, mode="lines", fill="toself", fillcolor=style.CRASH_COLOR,
                       line={"width": 0}, hoveron="fills", hoverinfo="name", name="crashed",
                       legendgroup="crashed")
-    marks = go.Scatter(x=mx, y=my, mode="markers", hovertext=mt, hoverinfo="text",
+    marks = style.scatter(x=mx, y=my, mode="markers", hovertext=mt, hoverinfo="text",
                        marker={"symbol": "x-thin", "size": 12, "color": "#212121",
                                "line": {"width": 2, "color": "#212121"}},
                        name="crash", legendgroup="crashed", showlegend=False)
     return [fill, marks]
 
 
-def _partition_trace(df: pd.DataFrame, n: int, end: float) -> go.Scatter:
+def _partition_trace(df: pd.DataFrame, n: int, end: float) -> Spec:
     xs: list[Any] = []
     ys: list[Any] = []
     for iv in partition_intervals(df, end):
         xs += [iv.start, iv.stop, iv.stop, iv.start, iv.start, None]
         ys += [-0.5, -0.5, n - 0.5, n - 0.5, -0.5, None]
-    return go.Scatter(x=xs, y=ys, mode="lines", fill="toself", fillcolor=style.PARTITION_COLOR,
+    return style.scatter(x=xs, y=ys, mode="lines", fill="toself", fillcolor=style.PARTITION_COLOR,
                       line={"width": 0}, hoveron="fills", hoverinfo="name", name="partition")
 
 
@@ -235,13 +241,13 @@ _EVENT_MARKS: tuple[tuple[str, str, str, int, str], ...] = (
 )
 
 
-def _lifeline_events(df: pd.DataFrame, ypos: dict[str, int]) -> list[go.Scatter]:
+def _lifeline_events(df: pd.DataFrame, ypos: dict[str, int]) -> list[Spec]:
     out = []
     event = df["event"]
     for kind, name, symbol, size, color in _EVENT_MARKS:
         rows = df.loc[event == kind]
         node = rows["node"].to_numpy(dtype=object)
-        out.append(go.Scatter(
+        out.append(style.scatter(
             x=rows["time"].to_numpy(), y=rows["node"].map(ypos).to_numpy(dtype=float),
             mode="markers", name=name, hovertext=_event_hover(kind, rows, node),
             hoverinfo="text", marker={"symbol": symbol, "size": size, "color": color,
@@ -297,13 +303,13 @@ def _layout(df: pd.DataFrame, roles: dict[str, tuple[str, ...]], end: float,
     height = 170 + 34 * max(n, 3)
     return {
         "title": {"text": title, "x": 0.01, "font": {"size": 14}},
-        "template": style.TEMPLATE, "height": height,
-        "margin": {"l": 50, "r": 20, "t": 50, "b": 110}, "hovermode": "closest",
+        "template": style.TEMPLATE, "autosize": True, "height": height,
+        "margin": {"l": 50, "r": 20, "t": 50, "b": 120}, "hovermode": "closest",
         "xaxis": {"title": {"text": "time"}, "range": [0, max(end, 1.0) * 1.02],
                   "zeroline": False},
         "yaxis": {"tickvals": list(range(n)), "ticktext": list(roles), "showgrid": False,
                   "zeroline": False, "range": [n - 0.5, -0.5], "fixedrange": True},
-        "legend": {**style.LEGEND_BELOW, "y": -58 / (height - 160)},
+        "legend": {**style.LEGEND_BELOW, "y": -72 / (height - 170)},
         "shapes": shapes, "annotations": annotations, "uirevision": "paxosbook",
     }
 

@@ -35,65 +35,68 @@ def state_table(trace: TraceLike, time: float | None = None, *,
     df, cluster = resolve(trace, cluster)
     roles = roles_of(df, cluster)
     past = at_time(df, time)
-    table = pd.DataFrame({"node": list(roles), "role": ["+".join(r) for r in roles.values()]})
-    table = table.set_index("node")
-    for col in STATE_COLUMNS[1:]:
-        table[col] = ""
-    table["status"] = "up"
-    last_crash = _status(past, table)
-    _acceptors(past, roles, table)
-    _learners(past, roles, table, last_crash)
-    _proposers(past, roles, table)
+    rows: dict[str, dict[str, str]] = {}
+    for node, r in roles.items():
+        row = dict.fromkeys(STATE_COLUMNS, "")
+        row.update(role="+".join(r), status="up")
+        if "acceptor" in r:
+            row.update(promised=NOTHING, accepted=NOTHING)
+        if "learner" in r:
+            row["learned"] = NOTHING
+        if "proposer" in r:
+            row.update(ballot=NOTHING, proposing=NOTHING)
+        rows[node] = row
+    last_crash = _status(past, rows)
+    _acceptors(past, rows)
+    _learners(past, rows, last_crash)
+    _proposers(past, rows)
+    table = pd.DataFrame.from_dict(rows, orient="index", columns=list(STATE_COLUMNS))
+    table.index.name = "node"
     table.attrs["time"] = end_time(df) if time is None else float(time)
     return table
 
 
-def _status(past: pd.DataFrame, table: pd.DataFrame) -> dict[str, int]:
-    rows = past.loc[past["event"].isin(("crash", "recover")), ["event", "node"]]
+Rows = dict[str, dict[str, str]]
+
+
+def _status(past: pd.DataFrame, rows: Rows) -> dict[str, int]:
+    events = past.loc[past["event"].isin(("crash", "recover")), ["event", "node"]]
     last_crash: dict[str, int] = {}
-    for i, event, node in rows.itertuples():
-        if node in table.index:
-            table.loc[node, "status"] = "crashed" if event == "crash" else "up"
+    for i, event, node in events.itertuples():
+        if node in rows:
+            rows[node]["status"] = "crashed" if event == "crash" else "up"
         if event == "crash":
             last_crash[node] = int(i)
     return last_crash
 
 
-def _acceptors(past: pd.DataFrame, roles: dict[str, tuple[str, ...]],
-               table: pd.DataFrame) -> None:
-    acceptors = [n for n, r in roles.items() if "acceptor" in r]
-    table.loc[acceptors, ["promised", "accepted"]] = NOTHING
-    rows = past.loc[past["event"].isin(("promise", "accept")),
-                    ["node", "ballot", "ref_ballot", "value"]].drop_duplicates("node", keep="last")
-    for node, ballot, ref, value in rows.itertuples(index=False):
-        if node in table.index:
-            table.loc[node, "promised"] = ballot
-            table.loc[node, "accepted"] = f"({ref}, {value})" if ref else NOTHING
+def _acceptors(past: pd.DataFrame, rows: Rows) -> None:
+    events = past.loc[past["event"].isin(("promise", "accept")),
+                      ["node", "ballot", "ref_ballot", "value"]].drop_duplicates("node",
+                                                                                 keep="last")
+    for node, ballot, ref, value in events.itertuples(index=False):
+        if node in rows:
+            rows[node]["promised"] = ballot
+            rows[node]["accepted"] = f"({ref}, {value})" if ref else NOTHING
 
 
-def _learners(past: pd.DataFrame, roles: dict[str, tuple[str, ...]], table: pd.DataFrame,
-              last_crash: dict[str, int]) -> None:
-    learners = [n for n, r in roles.items() if "learner" in r]
-    table.loc[learners, "learned"] = NOTHING
+def _learners(past: pd.DataFrame, rows: Rows, last_crash: dict[str, int]) -> None:
     for i, node, value in past.loc[past["event"] == "learn", ["node", "value"]].itertuples():
-        if node in table.index and int(i) > last_crash.get(node, -1):
-            table.loc[node, "learned"] = value
+        if node in rows and int(i) > last_crash.get(node, -1):
+            rows[node]["learned"] = value
 
 
-def _proposers(past: pd.DataFrame, roles: dict[str, tuple[str, ...]],
-               table: pd.DataFrame) -> None:
-    proposers = [n for n, r in roles.items() if "proposer" in r]
-    table.loc[proposers, ["ballot", "proposing"]] = NOTHING
+def _proposers(past: pd.DataFrame, rows: Rows) -> None:
     sends = past.loc[(past["event"] == "send") & past["msg"].isin(("Prepare", "Accept")),
                      ["node", "msg", "ballot", "value"]]
     current = sends.loc[sends["msg"] == "Prepare"].drop_duplicates("node", keep="last")
     for node, _, ballot, _ in current.itertuples(index=False):
-        if node in table.index:
-            table.loc[node, "ballot"] = ballot
+        if node in rows:
+            rows[node]["ballot"] = ballot
     accepts = sends.loc[sends["msg"] == "Accept"].drop_duplicates("node", keep="last")
     for node, _, ballot, value in accepts.itertuples(index=False):
-        if node in table.index and table.loc[node, "ballot"] == ballot:
-            table.loc[node, "proposing"] = value
+        if node in rows and rows[node]["ballot"] == ballot:
+            rows[node]["proposing"] = value
 
 
 def styled_state_table(trace: TraceLike, time: float | None = None, *,
@@ -119,4 +122,9 @@ def style_state(table: pd.DataFrame) -> Styler:
 
     t = table.attrs.get("time")
     caption = f"state at t={t:.2f}" if t is not None else "state"
-    return table.style.apply(css, axis=None).set_caption(caption)
+    styler = table.style.apply(css, axis=None).set_caption(caption)
+    if table["role"].map(lambda r: "+" not in r).all():  # one role each: names say it
+        styler = styler.hide(subset=["role"], axis="columns")
+    return (styler
+            .set_table_styles([{"selector": "td, th",
+                                "props": "padding: 2px 6px; font-size: 12px;"}]))

@@ -3,6 +3,19 @@
 from __future__ import annotations
 
 import zlib
+from typing import Any
+
+Spec = dict[str, Any]
+"""A figure or trace as plain plotly JSON (``{"type": "scatter", ...}``): what the views build;
+``go.Figure(spec)`` validates it, and the widgets send it to a FigureWidget as it is."""
+
+
+def scatter(**props: Any) -> Spec:
+    return {"type": "scatter", **props}
+
+
+def scattergl(**props: Any) -> Spec:
+    return {"type": "scattergl", **props}
 
 MESSAGE_COLORS: dict[str, str] = {
     "Prepare": "#4C78A8",   # blue: phase 1a
@@ -45,7 +58,7 @@ def fmt_time(t: float) -> str:
     return f"{t:.2f}"
 
 TEMPLATE = {"layout": {
-    "paper_bgcolor": "white", "plot_bgcolor": "white", "font": FONT,
+    "autosize": True, "paper_bgcolor": "white", "plot_bgcolor": "white", "font": FONT,
     "colorway": list(MESSAGE_COLORS.values()),
     "xaxis": {"gridcolor": "#EEEEEE", "linecolor": "#BDBDBD", "zerolinecolor": "#E0E0E0",
               "ticks": "outside", "tickcolor": "#BDBDBD"},

@@ -1,0 +1,16 @@
+"""ipywidgets panels that wire controls to ``paxosbook.simulate`` and ``paxosbook.views``.
+
+* ``Explorer``: sliders for a ``Config`` and a seed, a fault-schedule editor, a summary and a
+  reproduce line, and the run's figures updated in place.
+* ``RunViewer``: one run's figures with a time cursor (scrubber, step back / forward).
+"""
+
+from .explorer import CONTROL_FIELDS, DEFAULT_CONFIG, Explorer
+from .faults import format_crashes, format_partitions, parse_crashes, parse_partitions
+from .figures import show_spec, update_figure
+from .text import reproduce, summary_html
+from .viewer import RunViewer
+
+__all__ = ["CONTROL_FIELDS", "DEFAULT_CONFIG", "Explorer", "RunViewer", "format_crashes",
+           "format_partitions", "parse_crashes", "parse_partitions", "reproduce", "show_spec",
+           "summary_html", "update_figure"]
