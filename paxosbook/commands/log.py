@@ -1,0 +1,92 @@
+"""``paxosbook log``: replicate a log with one strategy and print every replica's log.
+
+    python -m paxosbook log --commands A:add,B:jmp,C:cmp,D:sub --strategy paxos \\
+        [--replicas 3] [--drop P] [--crash NODE@T[:RECOVER_T]] --seed S [--json]
+
+prints each replica's log and whether the logs are consistent, how many commands are on every
+replica (committed), whether the run stopped with some not (blocked) and the messages sent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from ..core import UsageError
+from ..replication import LogConfig, LogRun, Strategy, parse_commands, run_log
+from .args import FlagError, parse_crash, parse_delay, parse_partition, report
+
+PROG = "paxosbook log"
+FLAGS = {"commands": "--commands", "strategy": "--strategy", "replicas": "--replicas",
+         "drop": "--drop", "duplicate": "--duplicate", "delay": "--delay",
+         "delay_mean": "--delay", "delay_jitter": "--delay", "timeout": "--timeout",
+         "crashes": "--crash", "partitions": "--partition", "start_offset": "--start-offset",
+         "max_time": "--max-time", "max_messages": "--max-messages", "seed": "--seed"}
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "log", help="replicate a log of commands with one strategy",
+        description="Proposers want their commands logged on every replica in one order. "
+                    "Simulate one strategy and print each replica's log, whether the logs are "
+                    "consistent, the commands committed on every replica, whether the run is "
+                    "blocked and the messages sent.")
+    p.add_argument("--commands", default="A:add,B:jmp,C:cmp,D:sub",
+                   help="PROPOSER:COMMAND pairs (default: %(default)s)")
+    p.add_argument("--strategy", default="paxos",
+                   help="|".join(s.value for s in Strategy) + " (default: %(default)s)")
+    p.add_argument("--replicas", type=int, default=3)
+    p.add_argument("--drop", type=float, default=0.0)
+    p.add_argument("--duplicate", type=float, default=0.0)
+    p.add_argument("--delay", default="uniform:1.0",
+                   help="const:MEAN, uniform:MEAN[:JITTER] or exp:MEAN[:JITTER]")
+    p.add_argument("--timeout", type=float, default=4.0)
+    p.add_argument("--start-offset", type=float, default=0.0)
+    p.add_argument("--crash", action="append", default=[], metavar="NODE@T[:RECOVER_T]")
+    p.add_argument("--partition", action="append", default=[], metavar="A,B|C,D@T1[:T2]")
+    p.add_argument("--max-time", type=float, default=1000.0)
+    p.add_argument("--max-messages", type=int, default=1_000_000)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(main=main)
+
+
+def config_from(args: argparse.Namespace) -> LogConfig:
+    return LogConfig(
+        commands=parse_commands(args.commands), replicas=args.replicas, drop=args.drop,
+        duplicate=args.duplicate, timeout=args.timeout, start_offset=args.start_offset,
+        crashes=tuple(parse_crash(c) for c in args.crash),
+        partitions=tuple(parse_partition(p) for p in args.partition),
+        max_time=args.max_time, max_messages=args.max_messages, **parse_delay(args.delay))
+
+
+def main(args: argparse.Namespace) -> int:
+    try:
+        strategy = Strategy.parse(args.strategy)
+        run = run_log(strategy, config_from(args), args.seed)
+    except (UsageError, FlagError) as exc:
+        report(exc, FLAGS, PROG)
+    if args.json:
+        print(json.dumps(run.summary().as_dict()))
+    else:
+        print(describe(run))
+    return 0
+
+
+def describe(run: LogRun) -> str:
+    s = run.summary()
+    per = f" ({s.messages_per_command:.1f} per command)" if s.messages_per_command else ""
+    when = (f"; all committed at t={s.time_to_commit_all:.2f}" if s.time_to_commit_all
+            is not None else f"; stopped: {s.stop_reason}")
+    lines = [f"{s.strategy}: {'consistent' if s.consistent else 'INCONSISTENT'}; committed "
+             f"{s.committed}/{s.commands}{' (blocked)' if s.blocked else ''}; "
+             f"{s.messages} messages{per}{when}"]
+    width = max(len(r) for r in s.logs)
+    for replica, log in s.logs.items():
+        down = "" if replica in run.up else "  (crashed)"
+        lines.append(f"  {replica:<{width}}  {' '.join(log) if log else '(empty)'}{down}")
+    lines.extend(f"  {v['property']}: {v['message']}" for v in s.violations[:5])
+    if len(s.violations) > 5:
+        lines.append(f"  ... and {len(s.violations) - 5} more violation(s)")
+    return "\n".join(lines)
