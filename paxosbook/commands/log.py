@@ -53,12 +53,13 @@ def add_parser(sub: Any) -> None:
 
 
 def config_from(args: argparse.Namespace) -> LogConfig:
-    return LogConfig(
+    fields: dict[str, Any] = dict(
         commands=parse_commands(args.commands), replicas=args.replicas, drop=args.drop,
         duplicate=args.duplicate, timeout=args.timeout, start_offset=args.start_offset,
         crashes=tuple(parse_crash(c) for c in args.crash),
         partitions=tuple(parse_partition(p) for p in args.partition),
         max_time=args.max_time, max_messages=args.max_messages, **parse_delay(args.delay))
+    return LogConfig(**fields)
 
 
 def main(args: argparse.Namespace) -> int:
