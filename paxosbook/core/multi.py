@@ -16,7 +16,8 @@ no-op; new commands go to the slots after. In steady state a command costs only 
 
 Who leads. The proposers are ordered (the first is the initial leader); the others send their
 commands to the one they believe leads with ``Submit`` and wait for an ``Ack``. A proposer
-whose command is not acknowledged in time takes over: it runs phase 1 with a higher ballot.
+whose command is not acknowledged in time takes over: it runs phase 1 with a higher ballot
+(each time it took over and lost, it waits twice as long before the next try).
 A leader that is refused (``Nack``) because another proposer holds a higher ballot steps down
 and sends its queue to that one; any other refusal or timeout abandons the ballot and, after
 the backoff, runs phase 1 again. Leaders propose one new command at a time, in the first slot
@@ -115,6 +116,10 @@ def promise_all(log: LogAcceptor, msg: MultiPrepare) -> list[Effect]:
     return effects
 
 
+MAX_PATIENCE = 16
+"""A follower that lost the lead waits up to this many ack timeouts before taking over."""
+
+
 class Role(Enum):
     FOLLOWER = "follower"
     PREPARING = "preparing"
@@ -143,6 +148,7 @@ class MultiProposer:
         "name",
         "next",
         "own",
+        "patience",
         "pid",
         "promises",
         "proposers",
@@ -168,6 +174,7 @@ class MultiProposer:
         self.backoff = backoff
         self.backoff_base = backoff_base
         self.ack_timeout = ack_timeout if ack_timeout is not None else 4 * timeout
+        self.patience = self.ack_timeout  # doubles each time it took over and lost the lead
         self.own = list(commands)  # own commands not acknowledged yet
         self.leader = self.proposers[0]
         self.role = Role.FOLLOWER
@@ -195,7 +202,7 @@ class MultiProposer:
             return []
         effects: list[Effect] = [send(Submit(self.name, self.leader, v, self.name))
                                  for v in self.own]
-        effects.append(set_timer(LogTimer.ACK, self.ack_timeout, self.timeout))
+        effects.append(set_timer(LogTimer.ACK, self.patience, self.timeout))
         return effects
 
     def on_submit(self, msg: Submit) -> list[Effect]:
@@ -209,6 +216,7 @@ class MultiProposer:
         return self._prepare()  # taken for the leader: lead
 
     def on_ack(self, msg: Ack) -> list[Effect]:
+        self.patience = self.ack_timeout  # the leader works
         return self._acked(msg.value)
 
     def _acked(self, value: Value) -> list[Effect]:
@@ -337,6 +345,7 @@ class MultiProposer:
 
     def _step_down(self, leader: str) -> list[Effect]:
         self._requeue()
+        self.patience = min(2 * self.patience, MAX_PATIENCE * self.ack_timeout)
         self.role = Role.FOLLOWER
         self.leader = leader
         effects: list[Effect] = [CancelTimer(Timer.PHASE)]

@@ -10,8 +10,8 @@ Catch-up, after "Paxos Made Simple", section 2.3. Messages get lost, so a learne
 hear of a value that was chosen. A replica that is not complete and has learned nothing for
 ``catch_up`` time since it last heard anything asks the acceptors (``CatchUp``) to send their
 acceptances again, from its first unapplied slot on; each round without progress doubles the
-wait before the next. If asking did not help (say the acceptors that accepted the chosen value
-at one ballot are no longer a quorum that is up) and it has heard of that slot (an
+wait before the next. If asking did not help three times (say the acceptors that accepted the
+chosen value at one ballot are no longer a quorum that is up) and it has heard of that slot (an
 ``Accepted`` for it, or a later slot learned), it finds out "by having a proposer issue a
 proposal": a core ``Proposer`` of its own for that slot, with a no-op as its value. P2c makes
 it propose the chosen value if there is one; the no-op fills the slot only if nothing can have
@@ -59,6 +59,9 @@ class LogLearner:
                  "learned", "name", "pid", "probe", "probe_slot", "quorums", "rounds", "slots",
                  "timeout", "watch")
 
+    PROPOSE_AFTER = 3
+    """Fruitless rounds of asking before it proposes to find out (a proposer may still be at
+    work on the slot; a proposal of its own would only compete with it)."""
     MAX_FRUITLESS = 5
     """Each catch-up round without progress doubles the wait before the next; after this many
     the learner waits for news (``touch``) before it asks again."""
@@ -163,7 +166,8 @@ class LogLearner:
         self.fruitless += 1
         effects = self._ask()
         first = len(self.applied)
-        if self.fruitless >= 2 and self.pid and self.probe is None and self.heard_of(first):
+        if (self.fruitless >= self.PROPOSE_AFTER and self.pid and self.probe is None
+                and self.heard_of(first)):
             effects += self._propose(first)
         if self.fruitless >= self.MAX_FRUITLESS:
             return effects  # the next round waits for news
