@@ -17,13 +17,14 @@ no-op; new commands go to the slots after. In steady state a command costs only 
 Who leads. The proposers are ordered (the first is the initial leader); the others send their
 commands to the one they believe leads with ``Submit`` and wait for an ``Ack``. A proposer
 whose command is not acknowledged in time takes over: it runs phase 1 with a higher ballot
-(each time it took over and lost, it waits twice as long before the next try).
-A leader that is refused (``Nack``) because another proposer holds a higher ballot steps down
-and sends its queue to that one; any other refusal or timeout abandons the ballot and, after
-the backoff, runs phase 1 again. Leaders propose one new command at a time, in the first slot
-not known to be chosen, and only if the command is not already in the part of the log they
-know: so no command is chosen in two slots, whoever leads (as for ``LogProposer``).
-Standard library only; handlers return effects.
+(each time it took over and lost, it waits twice as long before the next try). A leader that
+is refused (``Nack``) because another proposer holds a higher ballot steps down and sends its
+queue to that one. A phase that times out is sent again to the acceptors that did not answer
+(``RESENDS`` times, same ballot); after that, or on any other refusal, the leader abandons its
+ballot and, after the backoff, runs phase 1 again. Leaders propose one new command at a time,
+in the first slot not known to be chosen, and only if the command is not already in the part
+of the log they know: so no command is chosen in two slots, whoever leads (as for
+``LogProposer``). Standard library only; handlers return effects.
 """
 
 from __future__ import annotations
@@ -33,8 +34,8 @@ from enum import Enum
 from typing import Any, NamedTuple
 
 from .ballot import NO_BALLOT, Ballot, Proposal, Value
-from .effects import CancelTimer, Effect, Persist, ProposerState, SetTimer, Timer
-from .messages import Accepted, Nack, Prepare, Promise
+from .effects import CancelTimer, Effect, Persist, ProposerState, Send, SetTimer, Timer
+from .messages import Accept, Accepted, Nack, Prepare, Promise
 from .proposer import MAX_DOUBLINGS, Backoff, Phase, Proposer
 from .quorum import QuorumSystem
 from .slots import (
@@ -116,6 +117,9 @@ def promise_all(log: LogAcceptor, msg: MultiPrepare) -> list[Effect]:
     return effects
 
 
+RESENDS = 2
+"""A leader resends an unanswered prepare or accept this many times (same ballot: acceptors
+answer a repeat the same way) before it abandons its ballot."""
 MAX_PATIENCE = 16
 """A follower that lost the lead waits up to this many ack timeouts before taking over."""
 
@@ -154,6 +158,7 @@ class MultiProposer:
         "proposers",
         "queue",
         "quorums",
+        "resent",
         "role",
         "round",
         "slots",
@@ -189,6 +194,7 @@ class MultiProposer:
         self.slots: dict[int, Proposer] = {}  # slots in phase 2
         self.fresh: dict[int, Entry] = {}  # slots holding a new command, and for whom
         self.queue: list[Entry] = []
+        self.resent: dict[int, int] = {}  # slot (or -1 for phase 1) -> times resent
 
     # -- follower -----------------------------------------------------------------------------
     def on_start(self) -> list[Effect]:
@@ -245,6 +251,7 @@ class MultiProposer:
         self.role = Role.PREPARING
         self.leader = self.name
         self.promises = {}
+        self.resent = {}
         effects: list[Effect] = [Persist(ProposerState(self.round)), cancel_timer(LogTimer.ACK)]
         effects += [send(MultiPrepare(self.name, a, self.ballot, self.first))
                     for a in self.acceptors]
@@ -364,17 +371,37 @@ class MultiProposer:
         spread = self.backoff_base * 2 ** min(self.attempts - 1, MAX_DOUBLINGS)
         return [SetTimer(Timer.RETRY, 0.0, spread)]
 
+    def _resend(self, key: int) -> list[Effect] | None:
+        """Send the unanswered part of phase 1 (``key`` -1) or of a slot's phase 2 again, or
+        ``None`` once that was done ``RESENDS`` times."""
+        times = self.resent.get(key, 0)
+        if times >= RESENDS:
+            return None
+        self.resent[key] = times + 1
+        if key < 0:
+            out: list[Effect] = [send(MultiPrepare(self.name, a, self.ballot, self.first))
+                                 for a in self.acceptors if a not in self.promises]
+            return [*out, SetTimer(Timer.PHASE, self.timeout)]
+        proposer = self.slots[key]
+        assert proposer.proposal is not None
+        value = proposer.proposal.value
+        again = [Send(Accept(self.name, a, self.ballot, value)) for a in self.acceptors
+                 if a not in proposer.accepts]
+        return in_slot(key, [*again, SetTimer(Timer.PHASE, self.timeout)])
+
     def on_timeout(self, timer: Any) -> list[Effect]:
         if timer is Timer.PHASE and self.role is Role.PREPARING:
-            return self._abandon()
+            again = self._resend(-1)
+            return again if again is not None else self._abandon()
         if timer is Timer.RETRY and self.role is Role.BACKING_OFF:
             return self._prepare()
         if timer is LogTimer.ACK and self.role is Role.FOLLOWER and self.own:
             self.queue = [(v, self.name) for v in self.own]
             return self._prepare()  # the leader is silent: take over
-        if (type(timer) is not Timer and getattr(timer, "slot", None) in self.slots
-                and self.role is Role.LEADING):
-            return self._abandon()  # phase 2 of a slot timed out
+        slot = getattr(timer, "slot", None)
+        if type(timer) is not Timer and slot in self.slots and self.role is Role.LEADING:
+            again = self._resend(slot)  # phase 2 of a slot timed out
+            return again if again is not None else self._abandon()
         return []
 
 

@@ -239,10 +239,14 @@ def compare(config: LogConfig | None = None, seed: int = 0,
         except PaxosbookError as exc:
             rows.append((strategy.value, None, None, None, None, None, None, str(exc)))
             continue
-        rows.append((strategy.value, run.consistent, run.committed, run.blocked, run.messages,
-                     _round(run.messages_per_command), _round(run.time_to_commit_all),
-                     _note(run)))
+        rows.append(table_row(run))
     return pd.DataFrame(rows, columns=list(COMPARE_COLUMNS))
+
+
+def table_row(run: LogRun) -> tuple[Any, ...]:
+    """``run``'s row of the comparison table (``COMPARE_COLUMNS``)."""
+    return (run.strategy.value, run.consistent, run.committed, run.blocked, run.messages,
+            _round(run.messages_per_command), _round(run.time_to_commit_all), _note(run))
 
 
 def _round(x: float | None) -> float | None:
