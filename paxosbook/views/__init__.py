@@ -13,6 +13,7 @@ roles and quorums when giving a bare DataFrame (a ``Run`` brings its own).
 
 from .ballots import ballot_timeline
 from .frames import TraceLike, messages, roles_of
+from .log import replica_log, slot_sequence  # noqa: F401  (the replicated log, issue 4)
 from .narrate import describe, narrate
 from .network import network_graph, node_positions
 from .sequence import GL_THRESHOLD, sequence_diagram
