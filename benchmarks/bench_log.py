@@ -17,14 +17,10 @@ from __future__ import annotations
 import argparse
 import gc
 import time
-from collections import Counter
 
-from paxosbook.core.slots import Slotted
 from paxosbook.replication import LogConfig, LogRun, Strategy
 from paxosbook.replication.run import system_for
 from paxosbook.sim import Simulator
-
-PHASE1 = ("Prepare", "Promise", "MultiPrepare", "MultiPromise", "Nack")
 
 
 def config(commands: int, replicas: int) -> LogConfig:
@@ -47,26 +43,6 @@ def timed_run(strategy: Strategy, cfg: LogConfig, repeats: int) -> tuple[LogRun,
     return run, best
 
 
-def phases(run: LogRun) -> Counter[str]:
-    """Messages between two nodes by phase: 1, 2 (to and from the proposer), learn."""
-    replicas = set(run.replicas)
-    out: Counter[str] = Counter()
-    for rec in run.records:
-        if rec[1] != "send" or rec[2] == rec[3]:
-            continue
-        msg = rec[4].msg if type(rec[4]) is Slotted else rec[4]
-        kind = type(msg).__name__
-        if kind in PHASE1:
-            out["phase 1"] += 1
-        elif kind == "Accepted" and msg.dst in replicas:
-            out["learn"] += 1
-        elif kind in ("Accept", "Accepted"):
-            out["phase 2"] += 1
-        else:
-            out["other"] += 1
-    return out
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--commands", type=int, default=10_000)
@@ -80,7 +56,7 @@ def main() -> None:
     for strategy in (Strategy.PAXOS, Strategy.MULTI_PAXOS):
         run, seconds = timed_run(strategy, cfg, args.repeats)
         n = run.committed
-        by_phase = phases(run)
+        by_phase = run.messages_by_phase
         per_command[strategy] = run.messages / n
         consensus[strategy] = (by_phase["phase 1"] + by_phase["phase 2"]) / n
         split = ", ".join(f"{k} {v / n:.2f}" for k, v in sorted(by_phase.items()))

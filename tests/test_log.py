@@ -98,6 +98,8 @@ def test_pinned_messages_per_command_one_proposer_constant_delay():
                                             "Accepted": 36}
     assert dict(multi.messages_by_type) == {"MultiPrepare": 3, "MultiPromise": 3, "Accept": 12,
                                             "Accepted": 36}
+    assert dict(paxos.messages_by_phase) == {"phase 1": 24, "phase 2": 24, "learn": 24}
+    assert dict(multi.messages_by_phase) == {"phase 1": 6, "phase 2": 24, "learn": 24}
     assert (paxos.time_to_commit_all, multi.time_to_commit_all) == (16.0, 10.0)
     assert paxos.logs["r1"] == multi.logs["r1"] == list(COMMANDS)
 

@@ -161,6 +161,24 @@ class LogRun:
                 counts[type(msg).__name__] += 1
         return counts
 
+    @cached_property
+    def messages_by_phase(self) -> Counter[str]:
+        """Messages between two nodes by what they are for: ``phase 1`` (Prepare, Promise and
+        their Multi-Paxos forms), ``phase 2`` (Accept, and Accepted back to a proposer),
+        ``learn`` (Accepted to the other replicas, CatchUp), ``refused`` (Nack), ``clients``
+        (Submit, Ack) and ``no consensus`` (the strawmen's Command)."""
+        replicas = set(self.replicas)
+        counts: Counter[str] = Counter()
+        for rec in self.records:
+            if rec[1] == SEND and rec[2] != rec[3]:
+                msg = rec[4].msg if type(rec[4]) is Slotted else rec[4]
+                kind = type(msg).__name__
+                if kind == "Accepted" and msg.dst in replicas:
+                    counts["learn"] += 1
+                else:
+                    counts[_PHASES.get(kind, "other")] += 1
+        return counts
+
     @property
     def messages(self) -> int:
         return sum(self.messages_by_type.values())
@@ -219,6 +237,11 @@ class LogRun:
             end_time=self.end_time, seed=self.seed, logs=dict(self.logs),
             violations=[v.as_dict() for v in self.violations])
 
+
+_PHASES = {"Prepare": "phase 1", "Promise": "phase 1", "MultiPrepare": "phase 1",
+           "MultiPromise": "phase 1", "Accept": "phase 2", "Accepted": "phase 2",
+           "CatchUp": "learn", "Nack": "refused", "Submit": "clients", "Ack": "clients",
+           "Command": "no consensus"}
 
 COMPARE_COLUMNS = ("strategy", "consistent", "committed", "blocked", "messages",
                    "messages/command", "time to commit all", "note")
