@@ -268,3 +268,10 @@ def test_follower_takes_over_when_its_command_is_not_acknowledged():
     out = p.on_timeout(LogTimer.ACK)
     assert p.role is Role.PREPARING and p.leader == "B"
     assert sends(out) == [MultiPrepare("B", a, Ballot(1, 2), 0) for a in R]
+
+
+def test_a_command_submitted_before_the_leader_starts_is_kept():
+    p = MultiProposer("A", 1, ["add"], ("A", "B"), R, MAJ, timeout=4.0)
+    p.on_submit(Submit("B", "A", "jmp", "B"))  # A takes the lead for it
+    p.on_start()
+    assert p.queue == [("jmp", "B"), ("add", "A")] and p.role is Role.PREPARING

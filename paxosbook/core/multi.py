@@ -198,10 +198,13 @@ class MultiProposer:
 
     # -- follower -----------------------------------------------------------------------------
     def on_start(self) -> list[Effect]:
-        if self.leader == self.name:
-            self.queue = [(v, self.name) for v in self.own]
+        if self.leader != self.name:
+            return self._submit_own()
+        for v in self.own:
+            self._enqueue((v, self.name))
+        if self.role is Role.FOLLOWER:
             return self._prepare()
-        return self._submit_own()
+        return self._propose_next()  # already leading: a Submit came first
 
     def _submit_own(self) -> list[Effect]:
         if not self.own:
@@ -396,7 +399,8 @@ class MultiProposer:
         if timer is Timer.RETRY and self.role is Role.BACKING_OFF:
             return self._prepare()
         if timer is LogTimer.ACK and self.role is Role.FOLLOWER and self.own:
-            self.queue = [(v, self.name) for v in self.own]
+            for v in self.own:
+                self._enqueue((v, self.name))
             return self._prepare()  # the leader is silent: take over
         slot = getattr(timer, "slot", None)
         if type(timer) is not Timer and slot in self.slots and self.role is Role.LEADING:
