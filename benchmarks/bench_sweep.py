@@ -4,9 +4,11 @@
 and in-process; we print runs per second, total seconds, the speed-up of the pool over
 in-process (targets: under 30 s, speed-up >= 1.7x on 2 cores), and the peak memory of the
 sweep's process and of its largest worker for 2,000 and 10,000 runs, which should not grow with
-the number of runs (traces are not kept). Every measurement runs in a fresh process (best of
-``--repeats``), so one does not inflate the next one's peak. Last, what the summary's sha256
-trace digest would cost if sweeps computed it (they do not unless asked).
+the number of runs (traces are not kept). Other work on a shared machine slows the pool more
+than the single in-process run, so we also print the cores actually busy and the CPU seconds
+each used, with the speed-up they imply on idle cores. Every measurement runs in a fresh
+process (best of ``--repeats``), so one does not inflate the next one's peak. Last, what the
+summary's sha256 trace digest would cost if sweeps computed it (they do not unless asked).
 
     python benchmarks/bench_sweep.py [--runs N] [--small N] [--repeats N]
 """
@@ -46,6 +48,7 @@ def one(executor: str, runs: int, digest: bool) -> dict[str, float]:
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
     return {"seconds": seconds, "main_mb": peak_rss_mb(), "imports_mb": before,
             "worker_mb": kids.ru_maxrss / 1024, "decided": float(rows["decided"].mean()),
+            "cpu": cpu + kids.ru_utime + kids.ru_stime,
             "cores": (cpu + kids.ru_utime + kids.ru_stime) / seconds}
 
 
@@ -85,6 +88,10 @@ def main() -> None:
           f"busy cores {local['cores']:.2f}")
     print(f"speed-up: {local['seconds'] / pool['seconds']:.2f}x (target >= 1.7x; other work on "
           "the machine shows as busy cores below the worker count)")
+    cores = os.cpu_count() or 1
+    print(f"CPU seconds, all processes: pool {pool['cpu']:.2f}, in-process {local['cpu']:.2f}; "
+          f"on {cores} idle cores the pool would reach about "
+          f"{cores * local['cpu'] / pool['cpu']:.2f}x (a projection, not a measurement)")
     small = measure("process", args.small, 1)
     print("peak memory, process pool (sweep process / largest worker; imports alone "
           f"{pool['imports_mb']:.0f} MB):")
