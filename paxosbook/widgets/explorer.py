@@ -25,6 +25,7 @@ from ..core import Backoff, PaxosbookError, UsageError
 from ..sim import simulate
 from ..trace import Run
 from .faults import format_crashes, format_partitions, parse_crashes, parse_partitions
+from .figures import AutosizeOnDisplay
 from .text import error_html, reproduce, summary_html
 from .viewer import RunViewer
 
@@ -58,7 +59,7 @@ _LABELS = {"delay_mean": "delay mean", "delay_jitter": "jitter", "start_offset":
            "backoff_base": "backoff base"}
 
 
-class Explorer(w.VBox):
+class Explorer(AutosizeOnDisplay, w.VBox):
     """Sliders and fault editor for a ``Config`` and seed, and the run's figures.
 
     ``Explorer(config=None, seed=0, ballots=True, **fields)``: start from ``config`` (default
@@ -92,6 +93,9 @@ class Explorer(w.VBox):
                           self.viewer])
         self.add_class("paxosbook-explorer")
         self.rerun()
+
+    def _autosized_figures(self) -> list[Any]:
+        return self.viewer._autosized_figures()
 
     # -- controls -----------------------------------------------------------------------------
     def _build_controls(self, base: Config, seed: int) -> None:

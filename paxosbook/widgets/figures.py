@@ -10,6 +10,8 @@ new figure does not set are cleared, so nothing of the old figure lingers.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
 from typing import Any
 
 import plotly.graph_objects as go
@@ -45,3 +47,44 @@ def _overwrite(obj: Any, props: dict[str, Any]) -> None:
 def update_figure(widget: go.FigureWidget, fig: go.Figure) -> None:
     """Make ``widget`` show ``fig`` (see ``show_spec``)."""
     show_spec(widget, fig.to_plotly_json())
+
+
+AUTOSIZE_AFTER = (0.5, 1.5, 4.0)
+"""Seconds after a widget is displayed at which its autosized figures re-measure their width."""
+
+
+def autosize_after_display(figures: Sequence[go.FigureWidget]) -> None:
+    """Have autosized ``figures`` take their container's width once the page shows them.
+
+    With anywidget, plotly's FigureWidget draws as soon as its view exists, often before the
+    view is attached to the page, and then stays at plotly.js's fallback width of 700 px
+    (plotly.py issue 5208); the browser does not report it back. Asking it to autosize again
+    a moment later, when the view is on the page, measures the real container; when the size
+    was right already, the request changes nothing. Needs the kernel's event loop (there is
+    none outside a kernel, and then nothing is drawn anyway).
+    """
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return
+    for delay in AUTOSIZE_AFTER:
+        loop.call_later(delay, _autosize, tuple(figures))
+
+
+def _autosize(figures: tuple[go.FigureWidget, ...]) -> None:
+    for fig in figures:
+        if fig.layout.width is None:
+            fig._send_relayout_msg({"autosize": True})
+
+
+class AutosizeOnDisplay:
+    """Mixin for a widget holding FigureWidgets: listed by ``_autosized_figures()``, they are
+    re-measured after the widget is displayed (see ``autosize_after_display``)."""
+
+    def _autosized_figures(self) -> Sequence[go.FigureWidget]:
+        return ()
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        bundle = super()._repr_mimebundle_(**kwargs)  # type: ignore[misc]
+        autosize_after_display(self._autosized_figures())
+        return bundle

@@ -19,13 +19,13 @@ from ..views import narrate, state_table, style_state
 from ..views.ballots import ballot_spec
 from ..views.network import network_spec
 from ..views.sequence import sequence_spec
-from .figures import show_spec
+from .figures import AutosizeOnDisplay, show_spec
 
 MAX_STEP_LINES = 8
 GRAPH_WIDTH = 600  # px: the network graph sits next to the state table at a fixed width
 
 
-class RunViewer(w.VBox):
+class RunViewer(AutosizeOnDisplay, w.VBox):
     """The figures of one ``Run`` and a cursor: ``sequence``, ``graph``, ``table``, ``ballots``
     (FigureWidgets / HTML), ``cursor``, ``back``, ``forward``, ``step_text``."""
 
@@ -64,6 +64,9 @@ class RunViewer(w.VBox):
             self.show(run)
 
     # -- public -----------------------------------------------------------------------------
+    def _autosized_figures(self) -> list[go.FigureWidget]:
+        return [f for f in (self.sequence, self.ballots) if f is not None]
+
     @property
     def time(self) -> float:
         """The simulated time under the cursor."""
