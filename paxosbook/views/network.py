@@ -44,18 +44,19 @@ def network_spec(trace: TraceLike, time: float | None = None, *,
     if state is None:
         state = state_table(df, time, cluster=cluster)
     counts = _message_counts(past)
-    cut = _cut_pairs(df, t)
-    pairs = sorted(set(_expected_pairs(roles)) | set(counts) | cut)
+    relevant = set(_expected_pairs(roles)) | set(counts)
+    cut = _cut_pairs(df, t) & relevant  # acceptors never talk to each other: no line
+    pairs = sorted(relevant)
     data = _edge_traces(pairs, counts, cut, pos)
     data.extend(_node_traces(roles, state, pos))
-    n = len(roles)
+    layered = all(len(r) == 1 for r in roles.values())
     return {"data": data, "layout": {
         "title": {"text": f"network and state at t={t:.2f}", "x": 0.01, "font": {"size": 14}},
         "template": style.TEMPLATE, "autosize": True, "height": _height(roles),
         "margin": {"l": 20, "r": 20, "t": 40, "b": 20}, "showlegend": False,
         "hovermode": "closest", "uirevision": "paxosbook",
-        "xaxis": {"visible": False, "range": [-1.6, 1.6] if n else [-1, 1]},
-        "yaxis": {"visible": False, "range": [-1.55, 1.3]},
+        "xaxis": {"visible": False, "range": [-2.1, 2.1] if layered else [-1.7, 1.7]},
+        "yaxis": {"visible": False, "range": [-1.3, 1.3] if layered else [-1.55, 1.3]},
     }}
 
 
@@ -90,14 +91,16 @@ def node_positions(roles: tuple[tuple[str, tuple[str, ...]], ...]) -> dict[str, 
     for name, r in roles:
         g.add_node(name, layer=layer_of[r[0]])
     raw = nx.multipartite_layout(g, subset_key="layer", align="vertical", scale=1.0)
+    layers = sorted({layer_of[r[0]] for _, r in roles})
     out: dict[str, tuple[float, float]] = {}
-    for layer in sorted(set(layer_of[r[0]] for _, r in roles)):
+    for column, layer in enumerate(layers):
         members = [n for n, r in roles if layer_of[r[0]] == layer]
         ys = sorted((float(raw[n][1]) for n in members), reverse=True)
+        top = max(abs(y) for y in ys) or 1.0
+        x = 1.3 * (column - (len(layers) - 1) / 2)  # columns 1.3 apart, centred
         for n, y in zip(members, ys, strict=True):
-            out[n] = (float(raw[n][0]) * 1.3, y)
-    top = max((abs(y) for _, y in out.values()), default=0.0) or 1.0
-    return {n: (x, y / top) for n, (x, y) in out.items()}
+            out[n] = (x, y / top)
+    return out
 
 
 def _message_counts(past: pd.DataFrame) -> dict[tuple[str, str], int]:
