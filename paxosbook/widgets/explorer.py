@@ -241,7 +241,8 @@ class Explorer(AutosizeOnDisplay, w.VBox):
         self.reproduce_code = reproduce(config, self.seed.value)
         self.summary.value = summary_html(summary, config.max_time)
         self.reproduce.value = ("<div class='paxosbook-reproduce'>reproduce: <code>"
-                                + html.escape(self.reproduce_code) + "</code></div>")
+                                + html.escape(self.reproduce_code) + "</code> "
+                                "<i>(after <code>import paxosbook as pb</code>)</i></div>")
         nodes = config.cluster().nodes
         if tuple(self.fault_node.options) != nodes:
             self.fault_node.options = nodes
