@@ -66,7 +66,7 @@ def sequence_spec(trace: TraceLike, *, time: float | None = None, title: str = "
     fate = msgs["fate"].to_numpy()
     data: list[Spec] = [_lifelines(ypos, end), *_crash_traces(df, ypos, end),
                        _partition_trace(df, len(ypos), end)]
-    kinds = msgs["msg"].to_numpy()
+    kinds = msgs["msg"].map(style.message_family).to_numpy()
     for kind in MESSAGE_TYPES:
         sel = (fate == "deliver") & (kinds == kind)
         data.append(_arrows(kind, msgs, sel, y0, y1, hover, gl))

@@ -23,7 +23,17 @@ MESSAGE_COLORS: dict[str, str] = {
     "Accept": "#F58518",    # orange: phase 2a
     "Accepted": "#54A24B",  # green: phase 2b
     "Nack": "#B279A2",      # purple: a rejection
+    "other": "#8C8C8C",     # grey: messages of the replicated-log strategies (Submit, Ack, ...)
 }
+FAMILIES = {"MultiPrepare": "Prepare", "MultiPromise": "Promise"}
+"""Multi-Paxos messages drawn as the Basic Paxos phase they generalise."""
+
+
+def message_family(kind: str) -> str:
+    """The legend entry (and colour) a message type is drawn under."""
+    if kind in MESSAGE_COLORS:
+        return kind
+    return FAMILIES.get(kind, "other")
 DROP_COLOR = "#C0392B"
 INFLIGHT_COLOR = "#9E9E9E"
 DUPLICATE_COLOR = "#6D4C41"
