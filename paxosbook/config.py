@@ -110,7 +110,17 @@ class Config:
         return QuorumSystem.majority(acceptors)
 
     def cluster(self) -> Cluster:
-        """The deployment this config describes (node names, roles, quorums)."""
+        """The deployment this config describes (node names, roles, quorums).
+
+        Built once per config and shared: a ``Cluster`` is immutable (nodes are made fresh by
+        ``make_node``), and the simulator, the summary and the properties all ask for it."""
+        cached = self.__dict__.get("_cluster")
+        if cached is None:
+            cached = self._build_cluster()
+            object.__setattr__(self, "_cluster", cached)
+        return cached
+
+    def _build_cluster(self) -> Cluster:
         names = Cluster.build(acceptors=self.acceptors, values=self.proposer_values,
                               learners=self.learners, colocated=self.colocated,
                               timeout=self.timeout)
@@ -130,8 +140,7 @@ class Config:
     def is_unsafe(self) -> bool:
         """True when this run may violate safety on purpose (non-intersecting quorums or a
         planted bug)."""
-        qs = self.quorum_system(self.cluster().acceptors)
-        return not qs.intersects() or bool(self.mutants)
+        return not self.cluster().quorums.intersects() or bool(self.mutants)
 
     def replace(self, **changes: Any) -> Config:
         return replace(self, **changes)
