@@ -173,22 +173,24 @@ def _set(cfg: Config, name: str, value: Any) -> None:
 
 def _normalise(cfg: Config) -> None:
     for name in ("values", "start_times", "mutants"):
-        _check_seq(name, getattr(cfg, name))
+        check_list(name, getattr(cfg, name))
         _set(cfg, name, tuple(getattr(cfg, name)))
-    _check_seq("quorums", cfg.quorums)
+    check_list("quorums", cfg.quorums)
     _set(cfg, "quorums", tuple(tuple(q) for q in cfg.quorums))
-    _check_seq("crashes", cfg.crashes)
-    _set(cfg, "crashes", tuple(_crash(c) for c in cfg.crashes))
-    _check_seq("partitions", cfg.partitions)
-    _set(cfg, "partitions", tuple(_partition(p) for p in cfg.partitions))
+    check_list("crashes", cfg.crashes)
+    _set(cfg, "crashes", tuple(as_crash(c) for c in cfg.crashes))
+    check_list("partitions", cfg.partitions)
+    _set(cfg, "partitions", tuple(as_partition(p) for p in cfg.partitions))
 
 
-def _check_seq(name: str, value: Any) -> None:
+def check_list(name: str, value: Any) -> None:
+    """Raise ``UsageError`` unless ``value`` is a list-like (a string is not)."""
     if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
         raise UsageError(name, "a list", value)
 
 
-def _crash(c: Any) -> Crash:
+def as_crash(c: Any) -> Crash:
+    """A ``Crash`` from a ``Crash`` or its dict form (as stored in JSON)."""
     if isinstance(c, Crash):
         return c
     if isinstance(c, dict) and set(c) <= {"node", "at", "recover"} and {"node", "at"} <= set(c):
@@ -196,15 +198,16 @@ def _crash(c: Any) -> Crash:
     raise UsageError("crashes", "Crash(node, at, recover=None) entries", c)
 
 
-def _partition(p: Any) -> Partition:
+def as_partition(p: Any) -> Partition:
+    """A ``Partition`` with tuple groups, from a ``Partition`` or its dict form."""
     keys = set(p) if isinstance(p, dict) else set()
     if keys and keys <= {"groups", "start", "end"} and {"groups", "start"} <= keys:
         p = Partition(**p)
     if not isinstance(p, Partition):
         raise UsageError("partitions", "Partition(groups, start, end=None) entries", p)
-    _check_seq("partitions.groups", p.groups)
+    check_list("partitions.groups", p.groups)
     for g in p.groups:
-        _check_seq("partitions.groups", g)
+        check_list("partitions.groups", g)
     return Partition(tuple(tuple(g) for g in p.groups), p.start, p.end)
 
 

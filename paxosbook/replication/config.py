@@ -17,7 +17,7 @@ from enum import Enum
 from functools import cached_property
 from typing import Any
 
-from ..config import Config, Crash, Partition
+from ..config import Config, Crash, Partition, as_crash, as_partition, check_list
 from ..core import UsageError
 from ..core.slots import NOOP
 
@@ -168,32 +168,14 @@ def _normalise(cfg: LogConfig) -> None:
             isinstance(c, (tuple, list)) and len(c) == 2 for c in commands):
         raise UsageError("commands", "(proposer, command) pairs", commands)
     object.__setattr__(cfg, "commands", tuple((str(p), str(v)) for p, v in commands))
-    object.__setattr__(cfg, "crashes", tuple(_crash(c) for c in _seq("crashes", cfg.crashes)))
+    object.__setattr__(cfg, "crashes", tuple(as_crash(c) for c in _seq("crashes", cfg.crashes)))
     object.__setattr__(cfg, "partitions",
-                       tuple(_partition(p) for p in _seq("partitions", cfg.partitions)))
+                       tuple(as_partition(p) for p in _seq("partitions", cfg.partitions)))
 
 
 def _seq(name: str, value: Any) -> Any:
-    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
-        raise UsageError(name, "a list", value)
+    check_list(name, value)
     return value
-
-
-def _crash(c: Any) -> Crash:
-    if isinstance(c, dict) and {"node", "at"} <= set(c) <= {"node", "at", "recover"}:
-        c = Crash(**c)
-    if not isinstance(c, Crash):
-        raise UsageError("crashes", "Crash(node, at, recover=None) entries", c)
-    return c
-
-
-def _partition(p: Any) -> Partition:
-    if isinstance(p, dict) and {"groups", "start"} <= set(p) <= {"groups", "start", "end"}:
-        p = Partition(**p)
-    if not isinstance(p, Partition):
-        raise UsageError("partitions", "Partition(groups, start, end=None) entries", p)
-    groups = tuple(tuple(g) for g in _seq("partitions.groups", p.groups))
-    return Partition(groups, p.start, p.end)
 
 
 def _number(name: str, value: Any, lo: float, *, open_lo: bool = False) -> None:
