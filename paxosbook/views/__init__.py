@@ -9,11 +9,13 @@ roles and quorums when giving a bare DataFrame (a ``Run`` brings its own).
 * ``state_table(trace, time=None)`` / ``styled_state_table``: that state as a table.
 * ``ballot_timeline(trace)``: ballots against time per proposer (dueling proposers).
 * ``narrate(trace, start, stop)``: the events as sentences; ``safety_verdict(run)``.
+* ``replica_log(runs)``, ``slot_sequence(run, slot)``: the replicated log's replicas x slots
+  grid and one slot's sequence diagram.
 """
 
 from .ballots import ballot_timeline
 from .frames import TraceLike, messages, roles_of
-from .log import replica_log, slot_sequence  # noqa: F401  (the replicated log, issue 4)
+from .log import replica_log, slot_sequence
 from .narrate import describe, narrate
 from .network import network_graph, node_positions
 from .sequence import GL_THRESHOLD, sequence_diagram
@@ -21,6 +23,6 @@ from .state import STATE_COLUMNS, state_table, style_state, styled_state_table
 from .verdict import safety_verdict
 
 __all__ = ["GL_THRESHOLD", "STATE_COLUMNS", "TraceLike", "ballot_timeline", "describe",
-           "messages", "narrate", "network_graph", "node_positions", "roles_of",
-           "safety_verdict", "sequence_diagram", "state_table", "style_state",
+           "messages", "narrate", "network_graph", "node_positions", "replica_log", "roles_of",
+           "safety_verdict", "sequence_diagram", "slot_sequence", "state_table", "style_state",
            "styled_state_table"]

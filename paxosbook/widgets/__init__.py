@@ -3,14 +3,16 @@
 * ``Explorer``: sliders for a ``Config`` and a seed, a fault-schedule editor, a summary and a
   reproduce line, and the run's figures updated in place.
 * ``RunViewer``: one run's figures with a time cursor (scrubber, step back / forward).
+* ``Compare``: one set of fault controls driving the four replicated-log strategies at once.
 """
 
+from .compare import Compare
 from .explorer import CONTROL_FIELDS, DEFAULT_CONFIG, Explorer
 from .faults import format_crashes, format_partitions, parse_crashes, parse_partitions
 from .figures import show_spec, update_figure
 from .text import reproduce, summary_html
 from .viewer import RunViewer
 
-__all__ = ["CONTROL_FIELDS", "DEFAULT_CONFIG", "Explorer", "RunViewer", "format_crashes",
+__all__ = ["CONTROL_FIELDS", "DEFAULT_CONFIG", "Compare", "Explorer", "RunViewer", "format_crashes",
            "format_partitions", "parse_crashes", "parse_partitions", "reproduce", "show_spec",
            "summary_html", "update_figure"]
