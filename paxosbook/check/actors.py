@@ -1,0 +1,395 @@
+"""Model ``actors``: the real ``Proposer``, ``Acceptor`` and ``Learner`` in every interleaving.
+
+Theory of operation. The nodes of ``Config.cluster()`` are actors; a state is the tuple
+``(network, ghost, restarts left, node_1, ..., node_n)``. Each node is an interned id of
+(its index, its roles frozen by ``freeze``, its armed timers, its stable storage). A step is
+
+* ``deliver m``: a message of the network is handed to its destination's real handler
+  (``Node.on_message``). With ``network="set"`` the network is the set of messages ever sent,
+  so a message may be received any number of times or never (loss and duplication, as in the
+  TLA+ spec); with ``"multiset"`` a delivery consumes one copy (loss, no duplication);
+* ``timeout node timer``: an armed timer fires, at any moment (every timing is possible);
+* ``restart a``: an acceptor crashes and comes back from its stable storage
+  (``Cluster.make_node``), at most ``restarts`` times in all.
+
+The proposers start in the initial state; ``max_attempts`` bounds the ballots each may try,
+so the space is finite. Effects are carried out as the simulator does: sends go to the
+network, timers are armed or cancelled, ``Persist`` writes storage. A handler is a function
+of the node's state and the event, so each (node state, event) pair is computed once.
+
+Ghost (history) variables for the properties: every vote cast and every Accept sent. Each
+distinct state is checked against ``PROPERTIES`` through ``state_properties``.
+
+Exact reductions (``actors_reduce``), each switchable: messages their receiver would ignore
+are pruned; proposers that can never act again are merged; learners, which only listen, are
+explored on the side; symmetric acceptors are merged by ``canonical``. Exhaustive searches end
+with ``certify``, which checks the assumptions the first two rest on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from ..core import (
+    Accept,
+    AcceptorState,
+    CancelTimer,
+    Node,
+    Persist,
+    Proposal,
+    Send,
+    SetTimer,
+    Timer,
+    UsageError,
+)
+from .actors_base import RESTART, SHIFT, TIMER_BASE, TIMERS, Local, State, Step
+from .actors_reduce import Reductions
+from .engine import Action
+from .freeze import Stored, freeze, storage, store, thaw, view
+from .state_properties import Snapshot, check_snapshot
+
+if TYPE_CHECKING:
+    from ..config import Config
+    from ..trace import Run
+
+NETWORKS = ("set", "multiset")
+MAX_RESTARTS = 6
+
+
+def describe(msg: Any) -> str:
+    """``Promise(a1->p1, 1.1, accepted 1.2:add)``."""
+    kind = type(msg).__name__
+    extra = ""
+    if hasattr(msg, "value"):
+        extra = f", {msg.value}"
+    elif kind == "Promise" and msg.accepted is not None:
+        b = msg.accepted.ballot
+        extra = f", accepted {b[0]}.{b[1]}:{msg.accepted.value}"
+    elif kind == "Nack":
+        extra = f", promised {msg.promised[0]}.{msg.promised[1]}"
+    return f"{kind}({msg.src}->{msg.dst}, {msg.ballot[0]}.{msg.ballot[1]}{extra})"
+
+
+class ActorModel(Reductions):
+    """Every interleaving of the deployment ``config``. Its timing, loss and fault-schedule
+    fields are ignored: the checker tries every order, every loss and (on a set network) every
+    duplication."""
+
+    name = "actors"
+
+    def __init__(self, config: Config, *, network: str = "set", restarts: int = 0,
+                 prune: bool = True, merge_idle: bool = True, learners_aside: bool = True,
+                 views: bool = True, alias: bool = True) -> None:
+        if config.max_attempts < 1:
+            raise UsageError("max_attempts", "at least 1 for the model checker (0 means "
+                             "unbounded ballots: an infinite state space)", config.max_attempts)
+        if network not in NETWORKS:
+            raise UsageError("network", "one of " + ", ".join(NETWORKS), network)
+        if isinstance(restarts, bool) or not isinstance(restarts, int) \
+                or not 0 <= restarts <= MAX_RESTARTS:
+            raise UsageError("restarts", f"an integer in [0, {MAX_RESTARTS}]", restarts)
+        self.config = config
+        self.network = network
+        self.restarts = restarts
+        self.cluster = config.cluster()
+        self.nodes = self.cluster.nodes
+        self.proposed = tuple(p.value for p in self.cluster.proposers)
+        self.parameters = {
+            "acceptors": len(self.cluster.acceptors), "proposers": len(self.cluster.proposers),
+            "learners": len(self.cluster.learners), "values": list(self.proposed),
+            "max_attempts": config.max_attempts, "network": network, "restarts": restarts,
+            "quorums": self.cluster.quorums.describe(), "mutants": list(config.mutants),
+            "reductions": [n for n, on in (("prune", prune), ("merge_idle", merge_idle),
+                                           ("learners_aside", learners_aside), ("views", views),
+                                           ("alias", alias)) if on]}
+        self.views = views
+        self._locals: list[Local] = []
+        self._local_ids: dict[Any, int] = {}
+        self._armed: list[tuple[int, ...]] = []  # timer event codes per node state id
+        self._msgs: list[Any] = []
+        self._msg_ids: dict[Any, int] = {}
+        self._dst: list[int] = []
+        self._to: list[int] = [0] * len(self.nodes)  # per node: mask of messages to it
+        self._ghosts: list[tuple[frozenset[Any], frozenset[Any]]] = []
+        self._ghost_ids: dict[Any, int] = {}
+        self._steps: dict[int, Step] = {}
+        self._ghost_steps: dict[tuple[int, Any], int] = {}
+        self._verdicts: dict[tuple[Any, ...], tuple[str, ...]] = {}
+        self._node_lids: list[list[int]] = [[] for _ in self.nodes]
+        self._setup_reductions(prune, merge_idle, learners_aside, alias)
+
+    # -- interning --------------------------------------------------------------------------
+    def intern_local(self, value: Local) -> int:
+        lid = self._local_ids.get(value)
+        if lid is None:
+            lid = self._local_ids[value] = len(self._locals)
+            self._locals.append(value)
+            self._node_lids[value[0]].append(lid)
+            self._armed.append(tuple(TIMER_BASE + TIMERS.index(t) for t in
+                                     sorted(value[2], key=TIMERS.index)))
+        return lid
+
+    def intern_msg(self, msg: Any) -> int:
+        mid = self._msg_ids.get(msg)
+        if mid is None:
+            mid = self._msg_ids[msg] = len(self._msgs)
+            self._msgs.append(msg)
+            dst = self.nodes.index(msg.dst)
+            self._dst.append(dst)
+            self._to[dst] |= 1 << mid
+        return mid
+
+    def intern_ghost(self, value: tuple[frozenset[Any], frozenset[Any]]) -> int:
+        gid = self._ghost_ids.get(value)
+        if gid is None:
+            gid = self._ghost_ids[value] = len(self._ghosts)
+            self._ghosts.append(value)
+        return gid
+
+    def _ghost_add(self, gid: int, delta: Any) -> int:
+        key = (gid, delta)
+        out = self._ghost_steps.get(key)
+        if out is None:
+            votes, accepts = self._ghosts[gid]
+            out = self._ghost_steps[key] = self.intern_ghost((votes | delta[0],
+                                                              accepts | delta[1]))
+        return out
+
+    # -- one node reacting to one event -----------------------------------------------------
+    def react(self, i: int, lid: int, code: int) -> tuple[Node, list[Any], frozenset[Timer]]:
+        """Node ``i`` in state ``lid`` handles event ``code`` (a message id, a timer or a
+        restart): the real node afterwards, the effects it returned, its armed timers."""
+        _, frozen, timers, stored = self._locals[lid]
+        name = self.nodes[i]
+        if code == RESTART:
+            node = self.cluster.make_node(name, storage(stored))
+            return node, node.on_start(), frozenset()
+        node = thaw(self.cluster, name, frozen, stored)
+        if code >= TIMER_BASE:
+            timer = TIMERS[code - TIMER_BASE]
+            return node, node.on_timeout(timer), timers - {timer}
+        return node, node.on_message(self._msgs[code]), timers
+
+    def absorb(self, i: int, node: Node, effects: list[Any], timers: frozenset[Timer],
+               stored: Stored) -> Step:
+        """Carry out ``effects`` as the simulator would; the resulting step."""
+        name = self.nodes[i]
+        sends: list[int] = []
+        votes, accepts = [], []
+        for eff in effects:
+            kind = type(eff)
+            if kind is Send:
+                sends.append(self.alias(self.intern_msg(eff.msg)))
+                if type(eff.msg) is Accept:
+                    accepts.append(Proposal(eff.msg.ballot, eff.msg.value))
+            elif kind is SetTimer:
+                timers = timers | {eff.timer}
+            elif kind is CancelTimer:
+                timers = timers - {eff.timer}
+            elif kind is Persist:
+                stored = store(stored, eff.state)
+                acc = eff.state.accepted if type(eff.state) is AcceptorState else None
+                if acc is not None:
+                    votes.append((name, acc.ballot, acc.value))
+        frozen = view(freeze(node)) if self.views else freeze(node)
+        lid = self.canon_local(i, (i, frozen, timers, stored))
+        delta = (frozenset(votes), frozenset(accepts)) if votes or accepts else None
+        if self.network == "set":
+            mask = 0
+            for mid in sends:
+                mask |= 1 << mid
+            return lid, mask, delta
+        return lid, tuple(sorted(sends)), delta
+
+    def step(self, i: int, lid: int, code: int) -> Step:
+        key = (lid << SHIFT) | code
+        hit = self._steps.get(key)
+        if hit is None:
+            node, effects, timers = self.react(i, lid, code)
+            hit = self._steps[key] = self.absorb(i, node, effects, timers, self._locals[lid][3])
+        return hit
+
+    # -- the search interface ---------------------------------------------------------------
+    def initial_states(self) -> list[State]:
+        net: Any = 0 if self.network == "set" else ()
+        ghost = self.intern_ghost((frozenset(), frozenset()))
+        locs = []
+        fresh = [self.cluster.make_node(name) for name in self.nodes]
+        for i, node in enumerate(fresh):  # every node's first state is known before any send
+            frozen = view(freeze(node)) if self.views else freeze(node)
+            self.intern_local((i, frozen, frozenset(), (None, None)))
+        for i, node in enumerate(fresh):
+            lid, sends, delta = self.absorb(i, node, node.on_start(), frozenset(), (None, None))
+            locs.append(lid)
+            net = net | sends if self.network == "set" else tuple(sorted(net + sends))
+            if delta is not None:
+                ghost = self._ghost_add(ghost, delta)
+        return [(self.prune_all(net, locs), ghost, self.restarts, *locs)]
+
+    def _events(self, state: State, sinks: bool = False) -> Iterator[tuple[int, int, int]]:
+        """(node, event code, index of the message consumed or -1) for every enabled step;
+        deliveries to learners kept aside only if ``sinks``."""
+        net, locs, aside = state[0], state[3:], self.aside
+        if self.network == "set":
+            while net:
+                low = net & -net
+                net ^= low
+                mid = low.bit_length() - 1
+                if sinks or self._dst[mid] not in aside:
+                    yield self._dst[mid], mid, -1
+        else:
+            for j, mid in enumerate(net):
+                if (not j or net[j - 1] != mid) and (sinks or self._dst[mid] not in aside):
+                    yield self._dst[mid], mid, j
+        for i, lid in enumerate(locs):
+            for code in self._armed[lid]:
+                yield i, code, -1
+        if state[2]:
+            for i in self.restartable:
+                yield i, RESTART, -1
+
+    def apply(self, state: State, i: int, code: int, consumed: int) -> State:
+        net, ghost, left = state[0], state[1], state[2]
+        old = state[3 + i]
+        lid, sends, delta = self.step(i, old, code)
+        if self.network == "set":
+            net = net | sends
+        else:
+            rest = net[:consumed] + net[consumed + 1:] if consumed >= 0 else net
+            net = tuple(sorted(rest + sends)) if sends else rest
+        if self.prune and (sends or lid != old):
+            net = self.prune_after(net, i, lid, sends, state)
+        if delta is not None:
+            ghost = self._ghost_add(ghost, delta)
+        if code == RESTART:
+            left -= 1
+        return (net, ghost, left, *state[3:3 + i], lid, *state[4 + i:])
+
+    def successors(self, state: State) -> tuple[int, list[State]]:
+        if self.network == "set":
+            return self._set_successors(state)
+        count, out = 0, []
+        apply = self.apply
+        for i, code, consumed in self._events(state):
+            count += 1
+            t = apply(state, i, code, consumed)
+            if t != state:
+                out.append(t)
+        return count, out
+
+    def _set_successors(self, state: State) -> tuple[int, list[State]]:
+        """``successors`` on a set network (the hot loop): a delivery that changes no node,
+        casts no vote and sends only messages already there is a self-loop, known from the
+        step cache without building the next state."""
+        net = state[0]
+        count, out = 0, []
+        dst, aside, steps, step, apply = self._dst, self.aside, self._steps, self.step, self.apply
+        live, prune = self.live, self.prune
+        x = net
+        while x:
+            low = x & -x
+            x ^= low
+            mid = low.bit_length() - 1
+            i = dst[mid]
+            if i in aside:
+                continue
+            count += 1
+            lid = state[3 + i]
+            hit = steps.get((lid << SHIFT) | mid)
+            if hit is None:
+                hit = step(i, lid, mid)
+            if hit[0] == lid and hit[2] is None:
+                new = hit[1] & ~net
+                while new and prune:  # only replies that their receivers would ignore?
+                    low2 = new & -new
+                    m2 = low2.bit_length() - 1
+                    if live(state[3 + dst[m2]], m2):
+                        break
+                    new ^= low2
+                if not new:
+                    continue
+            out.append(apply(state, i, mid, -1))
+        for i, lid in enumerate(state[3:]):
+            for code in self._armed[lid]:
+                count += 1
+                out.append(apply(state, i, code, -1))
+        if state[2]:
+            for i in self.restartable:
+                count += 1
+                t = apply(state, i, RESTART, -1)
+                if t != state:
+                    out.append(t)
+        return count, out
+
+    def action(self, state: State, i: int, code: int, consumed: int) -> Action:
+        via = (i, code, consumed)
+        if code == RESTART:
+            return Action("restart", (self.nodes[i],), via)
+        if code >= TIMER_BASE:
+            return Action("timeout", (self.nodes[i], TIMERS[code - TIMER_BASE].value), via)
+        return Action("deliver", (describe(self._msgs[code]),), via)
+
+    def actions(self, state: State) -> list[tuple[Action, State]]:
+        return [(self.action(state, i, code, consumed), self.apply(state, i, code, consumed))
+                for i, code, consumed in self._events(state)]
+
+    # -- properties -------------------------------------------------------------------------
+    def snapshot(self, state: State, learned: dict[int, Proposal | None] | None = None
+                 ) -> Snapshot:
+        """What the properties read in ``state``; ``learned`` overrides learners' outcomes."""
+        votes, accepts = self._ghosts[state[1]]
+        acceptors, out = [], []
+        for i in self.watched:
+            _, fa, fl = self._locals[state[3 + i]][1]
+            if fa is not None:
+                acceptors.append((self.nodes[i], fa))
+            got = fl[1] if fl is not None else None
+            if learned is not None and i in learned:
+                got = learned[i]
+            if got is not None:
+                out.append((self.nodes[i], got))
+        return Snapshot(self.proposed, votes, accepts, tuple(acceptors), tuple(out))
+
+    def violated(self, state: State) -> tuple[str, ...]:
+        key = (state[1], *(state[3 + i] for i in self.watched), *self.inboxes(state))
+        names = self._verdicts.get(key)
+        if names is None:
+            found: dict[str, None] = {}
+            for learned in self.outcomes(state):
+                for v in check_snapshot(self.snapshot(state, learned), self.cluster.quorums):
+                    found[v.property] = None
+            names = self._verdicts[key] = tuple(found)
+        return names
+
+    def explain(self, state: State, names: tuple[str, ...]) -> str:
+        found = check_snapshot(self.snapshot(state), self.cluster.quorums)
+        return "; ".join(dict.fromkeys(v.message for v in found if v.property in names))
+
+    def describe_state(self, state: State) -> str:
+        parts = []
+        for i, name in enumerate(self.nodes):
+            fp, fa, fl = self._locals[state[3 + i]][1]
+            if fp is not None:
+                parts.append(f"{name}: {fp[2].value} ballot {fp[1][0]}.{fp[1][1]}")
+            if fa is not None:
+                acc = "-" if fa.accepted is None else \
+                    f"{fa.accepted.ballot[0]}.{fa.accepted.ballot[1]}:{fa.accepted.value}"
+                parts.append(f"{name}: promised {fa.promised[0]}.{fa.promised[1]} "
+                             f"accepted {acc}")
+            if fl is not None and fl[1] is not None:
+                parts.append(f"{name}: learned {fl[1].value}")
+        return "; ".join(parts)
+
+    def to_run(self, states: list[State], actions: list[Action]) -> Run:
+        from .actors_trace import run_of
+        return run_of(self, states, actions)
+
+    def message(self, code: int) -> Any:
+        return self._msgs[code]
+
+    def local(self, lid: int) -> Local:
+        return self._locals[lid]
+
+
+__all__ = ["NETWORKS", "ActorModel", "describe"]

@@ -1,0 +1,160 @@
+"""Symmetry reduction for the ``actors`` model: interchangeable acceptors.
+
+Acceptors that host no other role are interchangeable when the quorum system is (majorities
+and size-based systems always; an explicit system when the renaming maps it onto itself).
+Renaming acceptors renames them everywhere: in message senders and receivers, in a proposer's
+promises and accepts, in a learner's voters, in the ghost votes, and moves their node states.
+A state's representative is the least of its renamings. Only renamings that put the
+acceptors' own states in increasing order can give the least image, so usually one image is
+built; the stabiliser, searched among the renamings that keep the state's own order, gives
+the orbit's size (for the raw counts). Values stay put: in this model each value belongs to a
+proposer, and proposers differ (their ids order their ballots).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from itertools import permutations
+from operator import itemgetter
+from typing import Any
+
+from ..core import UsageError
+from .actors_base import ActorBase, State
+
+
+def rename(obj: Any, names: dict[str, str]) -> Any:
+    """``obj`` with every string in ``names`` replaced, through tuples, named tuples, frozen
+    sets and dataclasses (messages, ballots, proposals, frozen roles)."""
+    kind = type(obj)
+    if kind is str:
+        return names.get(obj, obj)
+    if kind is tuple:
+        return tuple(rename(x, names) for x in obj)
+    if kind is frozenset:
+        return frozenset(rename(x, names) for x in obj)
+    if isinstance(obj, tuple) and hasattr(obj, "_fields"):
+        return kind(*(rename(x, names) for x in obj))
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return dataclasses.replace(obj, **{f.name: rename(getattr(obj, f.name), names)
+                                           for f in dataclasses.fields(obj)})
+    return obj
+
+
+class _Renaming:
+    """One permutation of the acceptors, with its caches (message, node state and ghost ids,
+    and 16-bit chunk tables for set networks)."""
+
+    __slots__ = ("chunks", "ghosts", "identity", "landing", "locals", "mapping", "msgs",
+                 "node_perm")
+
+    def __init__(self, mapping: dict[str, str], node_perm: list[int],
+                 landing: tuple[int, ...]) -> None:
+        self.mapping = mapping
+        self.identity = not mapping
+        self.node_perm = node_perm
+        self.landing = itemgetter(*landing) if len(landing) > 1 else (lambda k: (k[0],))
+        self.msgs: dict[int, int] = {}
+        self.locals: dict[int, int] = {}
+        self.ghosts: dict[int, int] = {}
+        self.chunks: list[dict[int, int]] = []
+
+
+class Symmetry(ActorBase):
+    def _setup_symmetry(self) -> None:
+        self._group: list[_Renaming] | None = None
+        self._anon_ids: dict[int, int] = {}
+        self._anon_values: dict[Any, int] = {}
+
+    def canonical(self, state: State) -> tuple[State, int]:
+        group = self._group if self._group is not None else self._symmetries()
+        keys = tuple([self._anon(state[3 + i]) for i in self.symmetric])
+        arranged = [g.landing(keys) for g in group]
+        low = min(arranged)
+        best, fixed = None, 0
+        for g, order in zip(group, arranged, strict=True):
+            image = None
+            if order == low:
+                image = state if g.identity else self._image(state, g)
+                if best is None or image < best:
+                    best = image
+            if order == keys:
+                if image is None:
+                    image = state if g.identity else self._image(state, g)
+                fixed += image == state
+        assert best is not None
+        return best, len(group) // max(fixed, 1)
+
+    def _anon(self, lid: int) -> int:
+        """An id of node state ``lid`` that forgets which node it belongs to."""
+        out = self._anon_ids.get(lid)
+        if out is None:
+            out = self._anon_ids[lid] = self._anon_values.setdefault(self._locals[lid][1:],
+                                                                     len(self._anon_values))
+        return out
+
+    def _symmetries(self) -> list[_Renaming]:
+        names = [self.nodes[i] for i in self.symmetric]
+        if set(self.proposed) & set(self.nodes):
+            raise UsageError("symmetry", "values that are not node names",
+                             sorted(self.proposed))
+        qs = self.cluster.quorums
+        group = []
+        for perm in permutations(names):
+            mapping = dict(zip(names, perm, strict=True))
+            if qs.explicit and {frozenset(mapping.get(a, a) for a in q)
+                                for q in qs.explicit} != set(qs.explicit):
+                continue
+            node_perm = [self.nodes.index(mapping.get(n, n)) for n in self.nodes]
+            landing = tuple(self.symmetric.index(node_perm.index(j)) for j in self.symmetric)
+            group.append(_Renaming({a: b for a, b in mapping.items() if a != b}, node_perm,
+                                   landing))
+        self._group = group
+        return group
+
+    def _msg_image(self, g: _Renaming, mid: int) -> int:
+        out = g.msgs.get(mid)
+        if out is None:
+            out = g.msgs[mid] = self.alias(self.intern_msg(rename(self._msgs[mid], g.mapping)))
+        return out
+
+    def _net_image(self, g: _Renaming, net: int) -> int:
+        out, c, chunks = 0, 0, g.chunks
+        while net:
+            v = net & 0xFFFF
+            if v:
+                while len(chunks) <= c:
+                    chunks.append({})
+                part = chunks[c].get(v)
+                if part is None:
+                    part, x = 0, v
+                    while x:
+                        low = x & -x
+                        x ^= low
+                        part |= 1 << self._msg_image(g, 16 * c + low.bit_length() - 1)
+                    chunks[c][v] = part
+                out |= part
+            net >>= 16
+            c += 1
+        return out
+
+    def _image(self, state: State, g: _Renaming) -> State:
+        net = state[0]
+        if self.network == "set":
+            new_net: Any = self._net_image(g, net)
+        else:
+            new_net = tuple(sorted(self._msg_image(g, m) for m in net))
+        gid = g.ghosts.get(state[1])
+        if gid is None:
+            gid = g.ghosts[state[1]] = self.intern_ghost(rename(self._ghosts[state[1]],
+                                                                g.mapping))
+        new_locs = list(state[3:])
+        node_perm, cache = g.node_perm, g.locals
+        for i, lid in enumerate(state[3:]):
+            l2 = cache.get(lid)
+            if l2 is None:
+                _, frozen, timers, stored = self._locals[lid]
+                j = node_perm[i]
+                l2 = cache[lid] = self.canon_local(
+                    j, (j, rename(frozen, g.mapping), timers, rename(stored, g.mapping)))
+            new_locs[node_perm[i]] = l2
+        return (new_net, gid, state[2], *new_locs)

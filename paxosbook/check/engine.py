@@ -1,0 +1,438 @@
+"""The explicit-state model checker: every reachable state of a model, counted as TLC counts.
+
+Theory of operation. A ``Model`` says which states are initial, what each state can become and
+which invariants must hold. ``explore`` searches breadth-first (the default, as TLC does) or
+depth-first, keeping the set of states already seen; every distinct state is checked against
+the invariants the moment it is first generated. Breadth-first search reaches every state by
+a shortest path, so the first violation found comes with a shortest counterexample: the chain
+of parents back to an initial state, then turned back into named actions by ``Model.actions``.
+
+The figures mean what TLC's mean: ``distinct_states`` is the number of states found;
+``total_states`` ("states generated") is the number of initial states plus one successor for
+every way an action is enabled in every explored state, self-loops and duplicates included;
+``depth`` is the number of breadth-first levels, the initial states being level 1.
+
+Speed is the models' business: ``Model.successors`` returns only how many successors there
+are plus the successor states themselves (self-loops may be left out, they are never new), and
+the labelled, readable ``Model.actions`` is called only to explain a counterexample.
+
+With ``symmetry=True`` each state is replaced by a canonical representative of its orbit under
+the model's symmetry group (permutations of acceptors and values) before it is looked up, so
+one representative stands for up to |G| states. Because a symmetric model's successor counts
+and distances are the same on every member of an orbit, the raw (unreduced) figures are
+recovered exactly from the reduced search: raw distinct = sum of orbit sizes, raw total =
+initial states + sum of orbit size x successors generated; the depth does not change.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from ..core import UsageError
+
+if TYPE_CHECKING:
+    from ..trace import Run
+
+S = TypeVar("S", bound=Hashable)
+
+ORDERS = ("bfs", "dfs")
+LIMIT_CHECK_EVERY = 512
+"""Expanded states between two looks at the clock (and progress bar updates)."""
+
+
+@dataclass(frozen=True)
+class Action:
+    """One step of a model, e.g. ``Phase2a(1, v2)`` or ``deliver Promise a1->p1 1.1``."""
+
+    name: str
+    args: tuple[Any, ...] = ()
+    via: tuple[Any, ...] = ()
+    """How the action was enabled (the quorum and witness chosen, ...): not printed."""
+
+    def __str__(self) -> str:
+        if self.name[:1].isupper():
+            return f"{self.name}({', '.join(str(a) for a in self.args)})"
+        return " ".join([self.name, *(str(a) for a in self.args)])
+
+
+@dataclass(frozen=True)
+class Invariant(Generic[S]):
+    """A named predicate that must hold in every reachable state ("always", in Stateright)."""
+
+    name: str
+    description: str
+    holds: Callable[[S], bool]
+
+
+class Model(Generic[S]):
+    """What the engine explores. Subclasses define the first four methods; the rest have
+    defaults built on them."""
+
+    name = "model"
+    invariants: Sequence[Invariant[S]] = ()
+
+    def initial_states(self) -> list[S]:
+        raise NotImplementedError
+
+    def actions(self, state: S) -> list[tuple[Action, S]]:
+        """Every way each action is enabled in ``state``, with the state it leads to."""
+        raise NotImplementedError
+
+    def successors(self, state: S) -> tuple[int, Iterable[S]]:
+        """(number of successors generated, the successor states). The fast path of the
+        search; the default derives it from ``actions``."""
+        steps = self.actions(state)
+        return len(steps), [t for _, t in steps]
+
+    def violated(self, state: S) -> tuple[str, ...]:
+        """Names of the invariants ``state`` breaks (empty when all hold)."""
+        return tuple(inv.name for inv in self.invariants if not inv.holds(state))
+
+    def explain(self, state: S, names: tuple[str, ...]) -> str:
+        """One line saying how ``state`` breaks ``names``."""
+        return "violates " + ", ".join(names)
+
+    def canonical(self, state: S) -> tuple[S, int]:
+        """(the representative of the orbit of ``state``, the orbit's size). Models without a
+        symmetry group leave it alone."""
+        raise UsageError("symmetry", f"off for model {self.name!r} (it has no symmetry group)",
+                         True)
+
+    def describe_state(self, state: S) -> str:
+        return repr(state)
+
+    def extend(self, states: list[S], actions: list[Action],
+               names: tuple[str, ...]) -> tuple[list[S], list[Action]]:
+        """Complete a counterexample path (for models that explore some steps on the side)."""
+        return states, actions
+
+    def certify(self) -> None:
+        """Called after an exhaustive search: a model whose reductions need a check that they
+        lost nothing raises here if they did."""
+
+    def to_run(self, states: list[S], actions: list[Action]) -> Run:
+        """A ``Run`` whose records tell the path ``states`` (joined by ``actions``)."""
+        raise NotImplementedError
+
+
+@dataclass
+class Counterexample(Generic[S]):
+    """A shortest (under breadth-first search) path from an initial state to a bad state."""
+
+    invariants: tuple[str, ...]
+    message: str
+    actions: list[Action]
+    states: list[S] = field(repr=False)
+    model: Model[S] = field(repr=False)
+
+    @property
+    def invariant(self) -> str:
+        return self.invariants[0]
+
+    @property
+    def run(self) -> Run:
+        """The counterexample as a ``Run``: ``.trace`` for the views, ``.violations``."""
+        return self.model.to_run(self.states, self.actions)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"invariant": self.invariant, "invariants": list(self.invariants),
+                "message": self.message, "length": len(self.actions),
+                "actions": [str(a) for a in self.actions]}
+
+    def __str__(self) -> str:
+        steps = "\n".join(f"  {i + 1:>2}. {a}" for i, a in enumerate(self.actions))
+        return f"{', '.join(self.invariants)}: {self.message}\n{steps}"
+
+
+@dataclass
+class CheckResult:
+    """The outcome of one search, with TLC's figures."""
+
+    model: str
+    distinct_states: int
+    total_states: int
+    depth: int
+    seconds: float
+    complete: bool
+    stop_reason: str
+    """exhausted, violation, max_states or max_seconds."""
+    violations: list[Counterexample[Any]] = field(default_factory=list)
+    order: str = "bfs"
+    symmetry: bool = False
+    raw_distinct_states: int = 0
+    """Without symmetry reduction (equal to ``distinct_states`` when it is off)."""
+    raw_total_states: int = 0
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def states_per_second(self) -> float:
+        return self.distinct_states / self.seconds if self.seconds > 0 else float("inf")
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "model": self.model, "parameters": self.parameters,
+            "distinct_states": self.distinct_states, "total_states": self.total_states,
+            "depth": self.depth, "seconds": round(self.seconds, 4),
+            "states_per_second": round(self.states_per_second, 1)
+            if self.seconds > 0 else None,
+            "complete": self.complete, "stop_reason": self.stop_reason, "order": self.order,
+            "symmetry": self.symmetry, "raw_distinct_states": self.raw_distinct_states,
+            "raw_total_states": self.raw_total_states,
+            "violations": [v.as_dict() for v in self.violations],
+        }
+
+    def __str__(self) -> str:
+        head = (f"{self.model}: {self.distinct_states} distinct states, {self.total_states} "
+                f"generated, depth {self.depth}, {self.seconds:.2f} s")
+        if self.symmetry:
+            head += (f" (symmetry; without it {self.raw_distinct_states} distinct, "
+                     f"{self.raw_total_states} generated)")
+        if self.stop_reason == "violation":
+            head += "; stopped at the first violation"
+        elif not self.complete:
+            head += f"; PARTIAL: stopped at the {self.stop_reason.replace('_', ' ')} limit"
+        if self.violations:
+            return head + "\n" + "\n".join(f"VIOLATION {v}" for v in self.violations)
+        return head + ("; no invariant violated" if self.complete
+                       else "; no violation in the part explored")
+
+
+def explore(model: Model[S], *, order: str = "bfs", symmetry: bool = False,
+            max_states: int | None = None, max_seconds: float | None = None,
+            stop_on_violation: bool = True, progress: bool = False) -> CheckResult:
+    """Search every state of ``model`` reachable from its initial states.
+
+    ``order``: ``bfs`` (shortest counterexamples, TLC's depth) or ``dfs``. ``max_states`` /
+    ``max_seconds`` stop the search early; the result then has ``complete=False`` and says
+    which limit was hit. ``stop_on_violation=False`` goes on after a violation and reports the
+    first counterexample of each invariant. ``progress`` shows a ``tqdm.auto`` bar.
+    """
+    _check_args(order, max_states, max_seconds)
+    search = _Search(model, symmetry, max_states, max_seconds, stop_on_violation, progress)
+    try:
+        (search.bfs if order == "bfs" else search.dfs)()
+    finally:
+        search.close()
+    if search.stop_reason == "exhausted":
+        model.certify()
+    return search.result(order)
+
+
+def _check_args(order: str, max_states: int | None, max_seconds: float | None) -> None:
+    if order not in ORDERS:
+        raise UsageError("order", "one of " + ", ".join(ORDERS), order)
+    if max_states is not None and (isinstance(max_states, bool) or not isinstance(max_states, int)
+                                   or max_states < 1):
+        raise UsageError("max_states", "a positive integer or None", max_states)
+    if max_seconds is not None and (isinstance(max_seconds, bool)
+                                    or not isinstance(max_seconds, (int, float))
+                                    or not max_seconds > 0):
+        raise UsageError("max_seconds", "a positive number of seconds or None", max_seconds)
+
+
+class _Stop(Exception):
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+
+class _Search(Generic[S]):
+    """The state of one search: seen set with parents, counters, limits, violations."""
+
+    def __init__(self, model: Model[S], symmetry: bool, max_states: int | None,
+                 max_seconds: float | None, stop_on_violation: bool, progress: bool) -> None:
+        self.model = model
+        self.symmetry = symmetry
+        self.max_states = max_states
+        self.deadline = None if max_seconds is None else time.perf_counter() + max_seconds
+        self.stop_on_violation = stop_on_violation
+        self.parents: dict[S, S | None] = {}
+        self.total = 0
+        self.raw_distinct = 0
+        self.raw_total = 0
+        self.orbits: dict[S, int] = {}
+        self.depth = 0
+        self.stop_reason = "exhausted"
+        self.violations: list[Counterexample[S]] = []
+        self.broken: set[str] = set()
+        self.start = time.perf_counter()
+        self.seconds = 0.0
+        self.bar: Any = None
+        if progress:
+            from tqdm.auto import tqdm
+            self.bar = tqdm(total=max_states, unit=" states", desc=model.name, leave=True)
+
+    # -- shared steps ---------------------------------------------------------------------
+    def initial(self) -> list[S]:
+        inits = self.model.initial_states()
+        self.total = self.raw_total = len(inits)
+        fresh: list[S] = []
+        for s in inits:
+            if self.symmetry:
+                s, orbit = self.model.canonical(s)
+                if s in self.parents:
+                    continue
+                self.orbits[s] = orbit
+                self.raw_distinct += orbit
+            elif s in self.parents:
+                continue
+            self.parents[s] = None
+            fresh.append(s)
+            self.judge(s)
+        return fresh
+
+    def judge(self, s: S) -> None:
+        names = self.model.violated(s)
+        if not names or set(names) <= self.broken:
+            return
+        self.broken.update(names)
+        cex = self.counterexample(s, names)
+        self.violations.append(cex)
+        self.depth = max(self.depth, len(cex.states))
+        if self.stop_on_violation:
+            raise _Stop("violation")
+
+    def limits(self, expanded: int) -> None:
+        if self.bar is not None:
+            self.bar.n = len(self.parents)
+            self.bar.refresh()
+        if self.max_states is not None and len(self.parents) >= self.max_states:
+            raise _Stop("max_states")
+        if self.deadline is not None and time.perf_counter() > self.deadline:
+            raise _Stop("max_seconds")
+
+    def close(self) -> None:
+        self.seconds = time.perf_counter() - self.start
+        if self.bar is not None:
+            self.bar.n = len(self.parents)
+            self.bar.close()
+
+    # -- breadth-first ----------------------------------------------------------------------
+    def bfs(self) -> None:
+        try:
+            frontier = self.initial()
+            self.depth = 1 if frontier else 0
+            while frontier:
+                nxt = self.symmetric_level(frontier) if self.symmetry else self.level(frontier)
+                if nxt:
+                    self.depth += 1
+                frontier = nxt
+        except _Stop as stop:
+            self.stop_reason = stop.reason
+
+    def level(self, frontier: list[S]) -> list[S]:
+        """Expand one breadth-first level (the hot loop: locals only)."""
+        parents, successors, violated = self.parents, self.model.successors, self.model.violated
+        nxt: list[S] = []
+        append = nxt.append
+        total = self.total
+        try:
+            for i, s in enumerate(frontier):
+                n, succ = successors(s)
+                total += n
+                for t in succ:
+                    if t not in parents:
+                        parents[t] = s
+                        append(t)
+                        if violated(t):
+                            self.total = total
+                            self.judge(t)
+                if not i % LIMIT_CHECK_EVERY:
+                    self.total = total
+                    self.limits(i)
+        finally:
+            self.total = total
+        return nxt
+
+    def symmetric_level(self, frontier: list[S]) -> list[S]:
+        parents, orbits, model = self.parents, self.orbits, self.model
+        nxt: list[S] = []
+        for i, s in enumerate(frontier):
+            n, succ = model.successors(s)
+            self.total += n
+            self.raw_total += orbits[s] * n
+            for t in succ:
+                if t in parents:  # already a representative: nothing new
+                    continue
+                rep, orbit = model.canonical(t)
+                if rep not in parents:
+                    parents[rep] = s
+                    orbits[rep] = orbit
+                    self.raw_distinct += orbit
+                    nxt.append(rep)
+                    self.judge(rep)
+            if not i % LIMIT_CHECK_EVERY:
+                self.limits(i)
+        return nxt
+
+    # -- depth-first ------------------------------------------------------------------------
+    def dfs(self) -> None:
+        """Depth-first: ``depth`` is then the longest path of first discoveries."""
+        try:
+            stack = [(s, 1) for s in reversed(self.initial())]
+            self.depth = 1 if stack else 0
+            parents, model, i = self.parents, self.model, 0
+            while stack:
+                s, d = stack.pop()
+                n, succ = model.successors(s)
+                self.total += n
+                if self.symmetry:
+                    self.raw_total += self.orbits[s] * n
+                for t in succ:
+                    orbit = 1
+                    if self.symmetry:
+                        t, orbit = model.canonical(t)
+                    if t not in parents:
+                        parents[t] = s
+                        if self.symmetry:
+                            self.orbits[t] = orbit
+                            self.raw_distinct += orbit
+                        stack.append((t, d + 1))
+                        self.depth = max(self.depth, d + 1)
+                        self.judge(t)
+                i += 1
+                if not i % LIMIT_CHECK_EVERY:
+                    self.limits(i)
+        except _Stop as stop:
+            self.stop_reason = stop.reason
+
+    # -- results ----------------------------------------------------------------------------
+    def path_to(self, s: S) -> list[S]:
+        path = [s]
+        parent = self.parents[s]
+        while parent is not None:
+            path.append(parent)
+            parent = self.parents[parent]
+        return path[::-1]
+
+    def counterexample(self, bad: S, names: tuple[str, ...]) -> Counterexample[S]:
+        reps = self.path_to(bad)
+        model = self.model
+        states, actions = [reps[0]], []
+        for rep in reps[1:]:  # under symmetry, follow concrete states whose orbits are reps
+            for action, t in model.actions(states[-1]):
+                if (model.canonical(t)[0] if self.symmetry else t) == rep:
+                    states.append(t)
+                    actions.append(action)
+                    break
+            else:  # pragma: no cover - a model whose actions and successors disagree
+                raise RuntimeError(f"{model.name}: no action explains a step of the path")
+        states, actions = model.extend(states, actions, names)
+        return Counterexample(names, model.explain(states[-1], names), actions, states, model)
+
+    def result(self, order: str) -> CheckResult:
+        distinct = len(self.parents)
+        return CheckResult(
+            model=self.model.name, distinct_states=distinct, total_states=self.total,
+            depth=self.depth, seconds=self.seconds, complete=self.stop_reason == "exhausted",
+            stop_reason=self.stop_reason, violations=list(self.violations), order=order,
+            symmetry=self.symmetry,
+            raw_distinct_states=self.raw_distinct if self.symmetry else distinct,
+            raw_total_states=self.raw_total if self.symmetry else self.total,
+            parameters=dict(getattr(self.model, "parameters", {})))
