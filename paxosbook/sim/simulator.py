@@ -170,13 +170,14 @@ class Simulator:
                 if stop_decided and len(learned) == learners:
                     break
                 entry = heappop(heap)
-                if entry[2] != _DELIVER or cuts or entry[3].dst in crashed:
+                now, _, kind, msg, mid = entry
+                if kind != _DELIVER or cuts or (crashed and msg[1] in crashed):
                     process(entry)
                     continue
                 # fast path of _deliver: nothing can stop this message
-                self.now, _, _, msg, mid = entry
+                self.now = now
                 dst = msg[1]
-                records.append((self.now, DELIVER, msg[0], dst, msg, mid, -1, ""))
+                records.append((now, DELIVER, msg[0], dst, msg, mid, -1, ""))
                 handler = nodes[dst].routes.get(type(msg))
                 if handler is not None:
                     apply(dst, handler(msg), mid)
