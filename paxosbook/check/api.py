@@ -1,0 +1,115 @@
+"""``check(...)``: build a model from plain parameters and explore it (what the CLI, the
+notebook and the benchmarks call).
+
+``model="tla"``: Lamport's specification with ``acceptors`` acceptors, ``values`` values and
+ballots 0..``max_ballot``. ``model="actors"``: the real roles, ``values`` proposers (one value
+each), ``learners`` learners, ``max_attempts`` ballots per proposer (default ``max_ballot + 1``,
+so ``max_ballot=1`` is one retry each), a ``network`` of kind set or multiset, ``restarts``
+acceptor crash-restarts. Quorums: majorities, sizes ``q1``/``q2``, or explicit ``quorums``
+(each a collection of acceptor names, used for both phases). ``mutant`` plants a named bug
+(actors) or, as ``non-intersecting-quorums``, picks Q1=1, Q2=N-1 (both models).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from itertools import combinations
+from typing import Any
+
+from ..config import Config
+from ..core import Mutant, QuorumSystem, UsageError
+from .engine import explore
+from .model import CheckResult, Model
+from .scenarios import QUORUMS
+
+MODELS = ("tla", "actors")
+
+
+def build_model(model: str = "tla", *, acceptors: int = 3, values: int = 2, max_ballot: int = 1,
+                quorums: Sequence[Collection[str]] | None = None, q1: int = 0, q2: int = 0,
+                mutant: str | None = None, network: str = "set", restarts: int | None = None,
+                learners: int = 1, max_attempts: int | None = None) -> Model[Any]:
+    """The model these parameters describe; ``UsageError`` names a bad one."""
+    if model not in MODELS:
+        raise UsageError("model", "one of " + ", ".join(MODELS), model)
+    mutants = {m.value for m in Mutant}
+    if mutant is not None and mutant not in mutants | {QUORUMS}:
+        raise UsageError("mutant", "one of " + ", ".join(sorted(mutants | {QUORUMS})), mutant)
+    if mutant == QUORUMS:
+        if quorums or q1 or q2:
+            raise UsageError("mutant", "no --quorums/--q1/--q2 with non-intersecting-quorums "
+                             "(it picks Q1=1, Q2=N-1)", mutant)
+        q1, q2 = 1, max(1, acceptors - 1)
+    if model == "tla":
+        return _tla(acceptors, values, max_ballot, quorums, q1, q2, mutant)
+    return _actors(acceptors, values, max_ballot, quorums, q1, q2, mutant, network, restarts,
+                   learners, max_attempts)
+
+
+def _tla(acceptors: int, values: int, max_ballot: int,
+         quorums: Sequence[Collection[str]] | None, q1: int, q2: int,
+         mutant: str | None) -> Model[Any]:
+    from .tla import TlaModel
+
+    if mutant is not None and mutant != QUORUMS:
+        raise UsageError("mutant", "non-intersecting-quorums only, for the tla model (the "
+                         "other bugs live in the core's code: use the actors model)", mutant)
+    if quorums and (q1 or q2):
+        raise UsageError("quorums", "empty when q1/q2 are given (choose one quorum system)",
+                         [sorted(q) for q in quorums])
+    if q1 or q2:
+        maj = acceptors // 2 + 1 if isinstance(acceptors, int) else 1
+        return TlaModel.flexible(acceptors, q1 or maj, q2 or maj, values, max_ballot)
+    return TlaModel(acceptors, values, max_ballot, quorums)
+
+
+def _actors(acceptors: int, values: int, max_ballot: int,
+            quorums: Sequence[Collection[str]] | None, q1: int, q2: int, mutant: str | None,
+            network: str, restarts: int | None, learners: int,
+            max_attempts: int | None) -> Model[Any]:
+    from .actors import ActorModel
+
+    if isinstance(max_ballot, bool) or not isinstance(max_ballot, int) or max_ballot < 0:
+        raise UsageError("max_ballot", "an integer >= 0", max_ballot)
+    fields: dict[str, Any] = {
+        "acceptors": acceptors, "proposers": values, "learners": learners,
+        "max_attempts": max_ballot + 1 if max_attempts is None else max_attempts,
+        "backoff": "none", "q1": q1, "q2": q2,
+        "quorums": tuple(tuple(sorted(q)) for q in quorums or ()),
+        "mutants": (mutant,) if mutant is not None and mutant != QUORUMS else ()}
+    names = tuple(f"a{i + 1}" for i in range(acceptors)) if isinstance(acceptors, int) else ()
+    fields["unsafe"] = not intersects(names, quorums, q1, q2)
+    if restarts is None:
+        restarts = 1 if mutant == Mutant.FORGET_PROMISE_ON_RESTART.value else 0
+    return ActorModel(Config(**fields), network=network, restarts=restarts)
+
+
+def intersects(acceptors: Sequence[str], quorums: Sequence[Collection[str]] | None = None,
+               q1: int = 0, q2: int = 0) -> bool:
+    """Does every phase-1 quorum meet every phase-2 quorum? (Bad input: ``True``, so the
+    model's own validation reports it.)"""
+    try:
+        if quorums:
+            return QuorumSystem.from_sets(acceptors, list(quorums)).intersects()
+        if q1 or q2:
+            maj = len(acceptors) // 2 + 1
+            return QuorumSystem.flexible(acceptors, q1 or maj, q2 or maj).intersects()
+    except UsageError:
+        return True
+    return True
+
+
+def check(model: str = "tla", *, symmetry: bool = False, order: str = "bfs",
+          max_states: int | None = None, max_seconds: float | None = None,
+          stop_on_violation: bool = True, progress: bool = False,
+          **parameters: Any) -> CheckResult:
+    """Build the model (``build_model`` parameters) and explore it."""
+    built = build_model(model, **parameters)
+    return explore(built, order=order, symmetry=symmetry, max_states=max_states,
+                   max_seconds=max_seconds, stop_on_violation=stop_on_violation,
+                   progress=progress)
+
+
+def majority_sets(acceptors: Sequence[str]) -> list[set[str]]:
+    """The minimal majorities, as the TLA+ model configuration lists them."""
+    return [set(c) for c in combinations(acceptors, len(acceptors) // 2 + 1)]

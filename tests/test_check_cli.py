@@ -1,0 +1,89 @@
+"""``python -m paxosbook check``."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from paxosbook.check.scenarios import SCENARIOS
+from paxosbook.cli import main
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    try:
+        code = main(["check", *argv])
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_tla_json_has_tlc_figures(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--model", "tla", "--acceptors", "3", "--values", "2",
+                       "--max-ballot", "1", "--json")
+    d = json.loads(out)
+    assert code == 0
+    assert (d["distinct_states"], d["total_states"], d["depth"]) == (3921, 23563, 17)
+    assert d["violations"] == [] and "seconds" in d
+
+
+def test_one_acceptor_with_explicit_quorum(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--acceptors", "1", "--values", "1", "--quorums", "a1", "--json")
+    d = json.loads(out)
+    assert (code, d["distinct_states"], d["total_states"], d["depth"]) == (0, 25, 82, 9)
+
+
+def test_symmetry_reports_raw_and_reduced(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run(capsys, "--symmetry", "--json")
+    d = json.loads(out)
+    assert d["distinct_states"] < d["raw_distinct_states"] == 3921
+
+
+def test_non_intersecting_quorums_warn_and_show_the_violation(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "--quorums", "a1,a2+a3", "--json")
+    d = json.loads(out)
+    assert code == 0 and "warning" in err and "intersect" in err
+    (v,) = d["violations"]
+    assert v["invariant"] and v["actions"][0].startswith("Phase1a(")
+
+
+def test_actor_mutant_counterexample(capsys: pytest.CaptureFixture[str], tmp_path) -> None:  # type: ignore[no-untyped-def]
+    trace = tmp_path / "cex.json"
+    code, out, _ = run(capsys, "--model", "actors", "--max-ballot", "0", "--mutant",
+                       "reuse-ballot", "--symmetry", "--json", "--trace", str(trace))
+    d = json.loads(out)
+    assert code == 0
+    assert d["violations"][0]["invariant"] == "one_value_per_ballot"
+    assert all(a.startswith("deliver ") for a in d["violations"][0]["actions"])
+    from paxosbook import Run
+    assert Run.from_json(trace.read_text()).violations
+
+
+def test_partial_result_is_flagged(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--max-ballot", "2", "--max-states", "500", "--json")
+    d = json.loads(out)
+    assert code == 0 and d["complete"] is False and d["stop_reason"] == "max_states"
+
+
+def test_list_mutants(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--list-mutants")
+    lines = out.strip().splitlines()
+    assert code == 0 and len(lines) == len(SCENARIOS) - 1
+    assert all(line.split()[0] in SCENARIOS and len(line.split()) > 2 for line in lines)
+
+
+@pytest.mark.parametrize("argv, flag", [
+    (["--acceptors", "x"], "--acceptors"), (["--acceptors", "0"], "--acceptors"),
+    (["--model", "pluscal"], "--model"), (["--mutant", "typo"], "--mutant"),
+    (["--mutant", "reuse-ballot"], "--mutant"), (["--quorums", "a1+a9"], "--quorums"),
+    (["--max-states", "0"], "--max-states"), (["--network", "multiset"], "--network"),
+    (["--model", "actors", "--network", "bag"], "--network"),
+    (["--model", "actors", "--max-attempts", "0"], "--max-attempts"),
+    (["--q1", "5"], "--q1")])
+def test_bad_flags_exit_2_with_one_line(capsys: pytest.CaptureFixture[str], argv: list[str],
+                                        flag: str) -> None:
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1 and flag in err

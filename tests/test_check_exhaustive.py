@@ -1,0 +1,22 @@
+"""The issue's configuration, exhausted: 3 acceptors, 2 proposers with 2 values, one retry each.
+
+Every interleaving of the real ``Proposer``/``Acceptor``/``Learner`` code over a network that may
+lose, duplicate and reorder every message, with timers firing at any moment. It is the slowest
+test of the suite (about a minute and a half on the 2-core reference machine) because it is
+the point of the issue: no safety property fails in any of these states.
+"""
+
+from __future__ import annotations
+
+from paxosbook import Config
+from paxosbook.check.actors import ActorModel
+from paxosbook.check.engine import explore
+
+
+def test_three_acceptors_two_proposers_one_retry_each_is_safe() -> None:
+    config = Config(acceptors=3, proposers=2, values=("add", "jmp"), learners=1,
+                    max_attempts=2, backoff="none")
+    r = explore(ActorModel(config, network="set"), symmetry=True)
+    assert r.complete and r.ok  # explore also certified the reductions
+    assert (r.distinct_states, r.total_states, r.depth) == (1487243, 37225699, 37)
+    assert (r.raw_distinct_states, r.raw_total_states) == (8448216, 211833672)

@@ -1,0 +1,139 @@
+"""The ``tla`` model: Lamport's Paxos.tla, checked against TLC's published figures."""
+
+from __future__ import annotations
+
+import pytest
+
+from paxosbook import UsageError
+from paxosbook.check import tla_spec as spec
+from paxosbook.check.engine import explore
+from paxosbook.check.tla import INVARIANTS, TlaModel
+
+
+def reachable(model: TlaModel) -> list[int]:
+    seen, frontier = set(model.initial_states()), list(model.initial_states())
+    while frontier:
+        nxt = []
+        for s in frontier:
+            for t in model.successors(s)[1]:
+                if t not in seen:
+                    seen.add(t)
+                    nxt.append(t)
+        frontier = nxt
+    return sorted(seen)
+
+
+# -- TLC's figures (tlaplus/Examples, specifications/Paxos: MCPaxos and its 3-acceptor model) --
+def test_one_acceptor_matches_tlc() -> None:
+    r = explore(TlaModel(1, 1, 1, quorums=[{"a1"}]))
+    assert (r.distinct_states, r.total_states, r.depth) == (25, 82, 9)
+    assert r.ok and r.complete
+
+
+def test_three_acceptors_two_values_matches_tlc() -> None:
+    r = explore(TlaModel(3, 2, 1))
+    assert (r.distinct_states, r.total_states, r.depth) == (3921, 23563, 17)
+    assert r.ok and r.complete
+
+
+def test_depth_first_visits_the_same_states() -> None:
+    r = explore(TlaModel(3, 2, 1), order="dfs")
+    assert (r.distinct_states, r.total_states) == (3921, 23563)
+
+
+# -- the packed fast path is the transcription ------------------------------------------------
+@pytest.mark.parametrize("args", [(1, 1, 1), (2, 2, 1), (3, 1, 1), (3, 2, 1)])
+def test_fast_successors_agree_with_the_transcription(args: tuple[int, int, int]) -> None:
+    model = TlaModel(*args, quorums=[{"a1"}] if args[0] == 1 else None)
+    for s in reachable(model):
+        count, fast = model.successors(s)
+        literal = model.actions(s)
+        assert count == len(literal)
+        assert set(fast) | {s} >= {t for _, t in literal} >= set(fast)
+
+
+def test_encoding_round_trips() -> None:
+    model = TlaModel(3, 2, 1)
+    for s in reachable(model)[::37]:
+        assert model.encode(model.decode(s)) == s
+
+
+# -- symmetry ---------------------------------------------------------------------------------
+def test_symmetry_reduces_and_recovers_tlc_counts() -> None:
+    r = explore(TlaModel(3, 2, 1), symmetry=True)
+    assert r.distinct_states < 3921 / 6
+    assert (r.raw_distinct_states, r.raw_total_states, r.depth) == (3921, 23563, 17)
+
+
+def test_symmetry_respects_lopsided_quorums() -> None:
+    qs = [{"a1", "a2"}, {"a1", "a3"}]  # a1 is special: only a2 <-> a3 may be swapped
+    model = TlaModel(3, 2, 1, quorums=qs)
+    assert len(model.acceptor_symmetries()) == 2
+    plain, reduced = explore(TlaModel(3, 2, 1, quorums=qs)), explore(model, symmetry=True)
+    assert reduced.raw_distinct_states == plain.distinct_states
+
+
+# -- invariants can fail ----------------------------------------------------------------------
+def test_non_intersecting_quorums_break_agreement_with_a_short_trace() -> None:
+    r = explore(TlaModel(3, 2, 1, quorums=[{"a1"}, {"a2", "a3"}]))
+    (cex,) = r.violations
+    assert "agreement" in cex.invariants or "votes_safe" in cex.invariants
+    assert len(cex.actions) <= 10
+    assert str(cex.actions[0]) == "Phase1a(0)" or str(cex.actions[0]) == "Phase1a(1)"
+
+
+@pytest.mark.parametrize("q1, q2, safe", [(1, 3, True), (2, 2, True), (3, 1, True),
+                                          (1, 2, False), (2, 1, False), (1, 1, False)])
+def test_flexible_quorums_are_safe_exactly_when_they_intersect(q1: int, q2: int,
+                                                               safe: bool) -> None:
+    model = TlaModel.flexible(3, q1, q2, values=2, max_ballot=1, invariants=["agreement"])
+    assert model.intersects() is safe
+    assert explore(model).ok is safe
+
+
+def test_a_planted_bug_in_the_spec_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Phase2b without its guard m.bal >= maxBal[a] (the acceptor breaks its promise)."""
+    def reckless(s: spec.TlaState, a: int) -> list:  # type: ignore[type-arg]
+        out = []
+        for m in s.msgs:
+            if m[0] == "2a":  # the spec adds: /\ m.bal >= maxBal[a]
+                b, v = m[1], m[2]
+                out.append((spec.Action("Phase2b", (a, b, v)), spec.TlaState(
+                    spec._set(s.maxBal, a, b), spec._set(s.maxVBal, a, b),
+                    spec._set(s.maxVal, a, v), s.msgs | {("2b", a, b, v)})))
+        return out
+
+    monkeypatch.setattr(spec, "phase2b", reckless)
+    r = explore(TlaModel(3, 2, 1, invariants=["promise_covers_accept", "agreement",
+                                              "promise_is_kept", "votes_safe"]))
+    assert r.violations, "the invariants must catch an acceptor that breaks its promise"
+
+
+def test_every_invariant_is_named_and_checked() -> None:
+    model = TlaModel(2, 2, 1)
+    assert [i.name for i in model.invariants] == list(INVARIANTS)
+    bad = model.encode(spec.TlaState((0, -1), (1, -1), (0, None), frozenset()))
+    assert {"promise_covers_accept", "vote_is_recorded"} <= set(model.violated(bad))
+
+
+# -- traces -----------------------------------------------------------------------------------
+def test_counterexample_is_a_run_the_views_can_draw() -> None:
+    r = explore(TlaModel(3, 2, 1, quorums=[{"a1"}, {"a2"}, {"a3"}], invariants=["agreement"]))
+    run = r.violations[0].run
+    df = run.trace
+    assert {"send", "deliver", "promise", "accept"} <= set(df["event"].astype(str))
+    assert set(df["node"]) <= {"p1", "a1", "a2", "a3"}
+    assert "agreement" in {v.property for v in run.violations}
+    assert run.config.is_unsafe
+
+
+# -- parameters -------------------------------------------------------------------------------
+@pytest.mark.parametrize("kw, field", [({"acceptors": 0}, "acceptors"),
+                                       ({"values": 9}, "values"),
+                                       ({"max_ballot": -1}, "max_ballot"),
+                                       ({"quorums": [{"a1", "a7"}]}, "quorums"),
+                                       ({"quorums": []}, "quorums"),
+                                       ({"invariants": ["liveness"]}, "invariants")])
+def test_bad_parameters_name_the_field(kw: dict[str, object], field: str) -> None:
+    with pytest.raises(UsageError, match=field):
+        TlaModel(**kw)  # type: ignore[arg-type]
