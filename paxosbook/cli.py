@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from .commands.args import Parser
 
-SUBCOMMANDS = ["run", "show", "sweep", "log"]
+SUBCOMMANDS = ["run", "show", "sweep", "log", "check"]
 """Modules of ``paxosbook.commands``, in the order ``--help`` lists them."""
 
 
