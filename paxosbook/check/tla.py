@@ -183,7 +183,7 @@ class TlaModel(Model[int]):
         steps = spec.next_steps(self.decode(state), self.ballots, self.k, self.quorums1)
         return [(self._named(a), self.encode(t)) for a, t in steps]
 
-    def _named(self, a: Action) -> Action:
+    def _named(self, a: Action) -> Action:  # acceptor and value names instead of indices
         an, vn = self.acceptor_names, self.value_names
         if a.name == "Phase1b":
             return Action(a.name, (an[a.args[0]], a.args[1]))

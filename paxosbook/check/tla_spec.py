@@ -42,6 +42,12 @@ def init(acceptors: int) -> TlaState:
     return TlaState((-1,) * acceptors, (-1,) * acceptors, (None,) * acceptors, frozenset())
 
 
+def ordered(msgs: frozenset[Msg]) -> list[Msg]:
+    """``msgs`` in a fixed order (``None`` as -1), so that the order of enumerated steps, and
+    hence which of several shortest counterexamples is found, never depends on hashing."""
+    return sorted(msgs, key=lambda m: tuple(-1 if x is None else x for x in m))
+
+
 def _set(t: tuple[Any, ...], i: int, x: Any) -> tuple[Any, ...]:
     """[t EXCEPT ![i] = x]"""
     return (*t[:i], x, *t[i + 1:])
@@ -56,7 +62,7 @@ def phase1b(s: TlaState, a: int) -> list[tuple[Action, TlaState]]:
     """Phase1b(a): for some 1a message m with m.bal > maxBal[a], promise m.bal and report the
     last vote."""
     out = []
-    for m in s.msgs:
+    for m in ordered(s.msgs):
         if m[0] == "1a" and m[1] > s.maxBal[a]:
             b = m[1]
             reply = ("1b", a, b, s.maxVBal[a], s.maxVal[a])
@@ -74,7 +80,7 @@ def phase2a(s: TlaState, b: int, v: int, quorums: Quorums) -> list[tuple[Action,
     after = s._replace(msgs=s.msgs | {("2a", b, v)})
     out = []
     for q in quorums:
-        q1b = [m for m in s.msgs if m[0] == "1b" and m[1] in q and m[2] == b]
+        q1b = [m for m in ordered(s.msgs) if m[0] == "1b" and m[1] in q and m[2] == b]
         if not all(any(m[1] == a for m in q1b) for a in q):
             continue
         q1bv = [m for m in q1b if m[3] >= 0]
@@ -90,7 +96,7 @@ def phase2a(s: TlaState, b: int, v: int, quorums: Quorums) -> list[tuple[Action,
 def phase2b(s: TlaState, a: int) -> list[tuple[Action, TlaState]]:
     """Phase2b(a): for some 2a message m with m.bal >= maxBal[a], vote for it."""
     out = []
-    for m in s.msgs:
+    for m in ordered(s.msgs):
         if m[0] == "2a" and m[1] >= s.maxBal[a]:
             b, v = m[1], m[2]
             out.append((Action("Phase2b", (a, b, v)), TlaState(
