@@ -201,3 +201,33 @@ def test_bad_parameters(kw: dict[str, object], field: str) -> None:
 def test_unbounded_ballots_are_refused() -> None:
     with pytest.raises(UsageError, match="max_attempts"):
         ActorModel(Config(acceptors=3, proposers=2))
+
+
+# -- traces of timers and of a multiset network -----------------------------------------------
+class _Retries(ActorModel):
+    """A probe property: "no proposer ever tries a second ballot" (false: timers fire)."""
+
+    def violated(self, state: tuple[object, ...]) -> tuple[str, ...]:
+        frozen = self.local(state[3])[1][0]  # type: ignore[index]
+        return ("no_retry",) if frozen[3] >= 2 else ()
+
+
+def test_a_timeout_appears_in_the_counterexample_and_its_trace() -> None:
+    cex = explore(_Retries(cfg(1, 2))).violations[0]
+    assert [str(a) for a in cex.actions] == ["timeout p1 phase"]
+    events = list(cex.run.trace["event"].astype(str))
+    assert events.count("timer") == 1 and events.count("send") == 6
+
+
+def test_multiset_counterexample_replays() -> None:
+    model = ActorModel(scenario(Mutant.ACCEPT_BELOW_PROMISE.value).config, network="multiset")
+    r = explore(model, symmetry=True, order="dfs")
+    cex = r.violations[0]
+    assert set(cex.invariants) & {v.property for v in cex.run.violations}
+
+
+def test_progress_bar_does_not_change_the_result() -> None:
+    plain = explore(ActorModel(cfg()), symmetry=True)
+    shown = explore(ActorModel(cfg()), symmetry=True, progress=True)
+    assert (plain.distinct_states, plain.total_states) == (shown.distinct_states,
+                                                           shown.total_states)
