@@ -7,6 +7,10 @@ the invariants the moment it is first generated. Breadth-first search reaches ev
 a shortest path, so the first violation found comes with a shortest counterexample: the chain
 of parents back to an initial state, then turned back into named actions by ``Model.actions``.
 
+States are kept as small exact values (one int for ``tla``, a tuple of interned ids for
+``actors``): each is its own collision-free fingerprint, and the seen set maps it to its
+parent, which is all a counterexample needs.
+
 The figures mean what TLC's mean: ``distinct_states`` is the number of states found;
 ``total_states`` ("states generated") is the number of initial states plus one successor for
 every way an action is enabled in every explored state, self-loops and duplicates included;

@@ -49,8 +49,10 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--mutant", help="plant a named bug (see --list-mutants)")
     p.add_argument("--list-mutants", action="store_true", help="list the bugs and exit")
     p.add_argument("--symmetry", action="store_true",
-                   help="merge states equal up to renaming acceptors (and values, tla)")
-    p.add_argument("--max-states", type=int, help="stop after this many distinct states")
+                   help="merge states equal up to renaming acceptors (and values, tla); "
+                        "strongly advised for --model actors")
+    p.add_argument("--max-states", type=int,
+                   help="stop after about this many distinct states (checked every 512)")
     p.add_argument("--max-seconds", type=float, help="stop after this many seconds")
     p.add_argument("--dfs", action="store_true", help="depth-first instead of breadth-first")
     p.add_argument("--keep-going", action="store_true",
