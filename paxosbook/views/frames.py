@@ -95,6 +95,7 @@ def _infer_roles(df: pd.DataFrame, found: dict[str, set[str]]) -> None:
     add(df.loc[event == "start", "node"], "proposer")
     add(df.loc[event.isin(("promise", "accept")), "node"], "acceptor")
     add(df.loc[event == "learn", "node"], "learner")
+    add(sends["peer"], "")  # every receiver gets a lifeline, even one that never acts
     for text in df.loc[event.isin(("partition_start", "partition_end")), "detail"].unique():
         add(re.split(r"[|,]", text), "")
     for n in list(found):
