@@ -82,6 +82,22 @@ def parse_quorums(text: str) -> tuple[tuple[str, ...], ...]:
     return quorums
 
 
+def add_network_flags(p: argparse.ArgumentParser, *, max_messages: int) -> None:
+    """The network, fault-schedule and limit flags that ``run`` and ``log`` share."""
+    p.add_argument("--drop", type=float, default=0.0)
+    p.add_argument("--duplicate", type=float, default=0.0)
+    p.add_argument("--delay", default="uniform:1.0",
+                   help="const:MEAN, uniform:MEAN[:JITTER] or exp:MEAN[:JITTER]")
+    p.add_argument("--timeout", type=float, default=4.0)
+    p.add_argument("--start-offset", type=float, default=0.0)
+    p.add_argument("--crash", action="append", default=[], metavar="NODE@T[:RECOVER_T]")
+    p.add_argument("--partition", action="append", default=[], metavar="A,B|C,D@T1[:T2]")
+    p.add_argument("--max-time", type=float, default=1000.0)
+    p.add_argument("--max-messages", type=int, default=max_messages)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+
 def report(exc: UsageError | FlagError, flags: dict[str, str], prog: str) -> NoReturn:
     """Exit 2 with the error on one line, the config field named by its flag."""
     if isinstance(exc, UsageError):

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..core import UsageError
 from ..replication import LogConfig, LogRun, Strategy, parse_commands, run_log
-from .args import FlagError, parse_crash, parse_delay, parse_partition, report
+from .args import FlagError, add_network_flags, parse_crash, parse_delay, parse_partition, report
 
 PROG = "paxosbook log"
 FLAGS = {"commands": "--commands", "strategy": "--strategy", "replicas": "--replicas",
@@ -37,18 +37,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--strategy", default="paxos",
                    help="|".join(s.value for s in Strategy) + " (default: %(default)s)")
     p.add_argument("--replicas", type=int, default=3)
-    p.add_argument("--drop", type=float, default=0.0)
-    p.add_argument("--duplicate", type=float, default=0.0)
-    p.add_argument("--delay", default="uniform:1.0",
-                   help="const:MEAN, uniform:MEAN[:JITTER] or exp:MEAN[:JITTER]")
-    p.add_argument("--timeout", type=float, default=4.0)
-    p.add_argument("--start-offset", type=float, default=0.0)
-    p.add_argument("--crash", action="append", default=[], metavar="NODE@T[:RECOVER_T]")
-    p.add_argument("--partition", action="append", default=[], metavar="A,B|C,D@T1[:T2]")
-    p.add_argument("--max-time", type=float, default=1000.0)
-    p.add_argument("--max-messages", type=int, default=1_000_000)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+    add_network_flags(p, max_messages=1_000_000)
     p.set_defaults(main=main)
 
 

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from typing import Any
 
 from ..config import Config
 from ..core import Mutant, UsageError
 from ..sim import simulate
-from .args import FlagError, parse_crash, parse_delay, parse_partition, parse_quorums, report
+from .args import (
+    FlagError,
+    add_network_flags,
+    parse_crash,
+    parse_delay,
+    parse_partition,
+    parse_quorums,
+    report,
+)
 
 FLAGS = {"acceptors": "--acceptors", "proposers": "--proposers", "learners": "--learners",
          "colocated": "--colocated", "values": "--values", "q1": "--q1", "q2": "--q2",
@@ -36,25 +43,14 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--q2", type=int, default=0, help="phase-2 quorum size (Flexible Paxos)")
     p.add_argument("--quorums", help="explicit quorums, e.g. a1+a2,a1+a3,a2+a3")
     p.add_argument("--unsafe", action="store_true", help="allow non-intersecting quorums")
-    p.add_argument("--drop", type=float, default=0.0)
-    p.add_argument("--duplicate", type=float, default=0.0)
-    p.add_argument("--delay", default="uniform:1.0",
-                   help="const:MEAN, uniform:MEAN[:JITTER] or exp:MEAN[:JITTER]")
-    p.add_argument("--timeout", type=float, default=4.0)
     p.add_argument("--backoff", default="exponential",
                    help="none, fixed[:BASE] or exponential[:BASE]")
     p.add_argument("--max-attempts", type=int, default=0)
-    p.add_argument("--start-offset", type=float, default=0.0)
-    p.add_argument("--crash", action="append", default=[], metavar="NODE@T[:RECOVER_T]")
-    p.add_argument("--partition", action="append", default=[], metavar="A,B|C,D@T1[:T2]")
     p.add_argument("--random-crashes", type=int, default=0)
-    p.add_argument("--max-time", type=float, default=1000.0)
-    p.add_argument("--max-messages", type=int, default=100_000)
     p.add_argument("--mutant", action="append", default=[],
                    choices=[m.value for m in Mutant], help="plant a named bug (for teaching)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--trace", metavar="FILE", help="save the whole run (JSON) to FILE")
+    add_network_flags(p, max_messages=100_000)
     p.set_defaults(main=main)
 
 
@@ -103,7 +99,3 @@ def main(args: argparse.Namespace) -> int:
         for v in run.violations:
             print(f"  {v}")
     return 0 if not summary.violations or config.is_unsafe else 1
-
-
-def _print_err(text: str) -> None:
-    print(text, file=sys.stderr)

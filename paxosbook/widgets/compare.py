@@ -13,8 +13,7 @@ primaries need two replicas) says so in its row. The widget only wires controls 
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from typing import Any
 
 import ipywidgets as w
@@ -27,6 +26,7 @@ from ..replication import STRATEGIES, LogConfig, LogRun, Strategy, run_log
 from ..replication.run import COMPARE_COLUMNS, table_row
 from ..views import style
 from ..views.log import replica_log
+from .batching import Batched
 from .figures import update_figure
 
 NO_CRASH = "none"
@@ -37,7 +37,7 @@ _FIELDS = {"crashes": "crash", "crashes.node": "crash", "crashes.at": "crash at"
            "seed": "seed"}
 
 
-class Compare(w.VBox):
+class Compare(Batched, w.VBox):
     """Fault controls, the comparison table and the logs of every strategy.
 
     ``Compare(config=None, seed=0, strategies=STRATEGIES, crash=None, crash_at=2.0)``:
@@ -96,17 +96,6 @@ class Compare(w.VBox):
                          layout=w.Layout(grid_template_columns="repeat(3, 270px)"))
 
     # -- running --------------------------------------------------------------------------------
-    @contextmanager
-    def hold(self) -> Iterator[None]:
-        """Change several controls inside the block; everything re-runs once at the end."""
-        self._held += 1
-        try:
-            yield
-        finally:
-            self._held -= 1
-            if not self._held and self._pending:
-                self.rerun()
-
     def set(self, **values: Any) -> None:
         """Set controls by name (``compare.set(drop=0.2, crash="r1")``) with one re-run."""
         unknown = sorted(set(values) - set(CONTROLS))

@@ -13,8 +13,6 @@ one re-run. The widget only wires controls to ``paxosbook.simulate`` and ``paxos
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +22,7 @@ from ..config import DELAYS, Config, Crash, Partition
 from ..core import Backoff, PaxosbookError, UsageError
 from ..sim import simulate
 from ..trace import Run
+from .batching import Batched
 from .faults import format_crashes, format_partitions, parse_crashes, parse_partitions
 from .figures import AutosizeOnDisplay
 from .text import error_html, reproduce, summary_html
@@ -59,7 +58,7 @@ _LABELS = {"delay_mean": "delay mean", "delay_jitter": "jitter", "start_offset":
            "backoff_base": "backoff base"}
 
 
-class Explorer(AutosizeOnDisplay, w.VBox):
+class Explorer(Batched, AutosizeOnDisplay, w.VBox):
     """Sliders and fault editor for a ``Config`` and seed, and the run's figures.
 
     ``Explorer(config=None, seed=0, ballots=True, **fields)``: start from ``config`` (default
@@ -177,17 +176,6 @@ class Explorer(AutosizeOnDisplay, w.VBox):
         self.partitions.value = "; ".join(x for x in (self.partitions.value.strip(), entry) if x)
 
     # -- running ------------------------------------------------------------------------------
-    @contextmanager
-    def hold(self) -> Iterator[None]:
-        """Change several controls inside the block; the run is redone once at the end."""
-        self._held += 1
-        try:
-            yield
-        finally:
-            self._held -= 1
-            if not self._held and self._pending:
-                self.rerun()
-
     def set(self, **values: Any) -> None:
         """Set controls by name (``explorer.set(drop=0.2, seed=3)``) with one re-run."""
         unknown = sorted(set(values) - {*CONTROL_FIELDS, "seed"})
