@@ -36,7 +36,7 @@ from typing import Any, NamedTuple
 from .ballot import NO_BALLOT, Ballot, Proposal, Value
 from .effects import CancelTimer, Effect, Persist, ProposerState, Send, SetTimer, Timer
 from .messages import Accept, Accepted, Nack, Prepare, Promise
-from .proposer import MAX_DOUBLINGS, Backoff, Phase, Proposer
+from .proposer import Backoff, Phase, Proposer, backoff_timer
 from .quorum import QuorumSystem
 from .slots import (
     NOOP,
@@ -366,13 +366,11 @@ class MultiProposer:
 
     def _abandon(self) -> list[Effect]:
         self._requeue()
-        if self.backoff is Backoff.NONE:
+        wait = backoff_timer(self.backoff, self.backoff_base, self.attempts)
+        if wait is None:
             return self._prepare()
         self.role = Role.BACKING_OFF
-        if self.backoff is Backoff.FIXED:
-            return [SetTimer(Timer.RETRY, self.backoff_base)]
-        spread = self.backoff_base * 2 ** min(self.attempts - 1, MAX_DOUBLINGS)
-        return [SetTimer(Timer.RETRY, 0.0, spread)]
+        return [wait]
 
     def _resend(self, key: int) -> list[Effect] | None:
         """Send the unanswered part of phase 1 (``key`` -1) or of a slot's phase 2 again, or

@@ -34,6 +34,17 @@ MAX_DOUBLINGS = 8
 """Exponential backoff stops growing after this many doublings."""
 
 
+def backoff_timer(backoff: Backoff, base: float, attempts: int) -> SetTimer | None:
+    """The wait before the next ballot after ``attempts`` tries: ``None`` to retry at once,
+    a fixed wait, or a random wait in ``[0, base * 2**(attempts-1)]`` (capped) whose random
+    part the interpreter draws."""
+    if backoff is Backoff.NONE:
+        return None
+    if backoff is Backoff.FIXED:
+        return SetTimer(Timer.RETRY, base)
+    return SetTimer(Timer.RETRY, 0.0, base * 2 ** min(attempts - 1, MAX_DOUBLINGS))
+
+
 class Phase(Enum):
     IDLE = "idle"
     PREPARING = "preparing"
@@ -170,10 +181,8 @@ class Proposer:
         if self.max_attempts and self.attempts >= self.max_attempts:
             self.phase = Phase.GAVE_UP
             return []
-        if self.backoff is Backoff.NONE:
+        wait = backoff_timer(self.backoff, self.backoff_base, self.attempts)
+        if wait is None:
             return self._new_ballot()
         self.phase = Phase.BACKING_OFF
-        if self.backoff is Backoff.FIXED:
-            return [SetTimer(Timer.RETRY, self.backoff_base)]
-        spread = self.backoff_base * 2 ** min(self.attempts - 1, MAX_DOUBLINGS)
-        return [SetTimer(Timer.RETRY, 0.0, spread)]
+        return [wait]
