@@ -15,10 +15,11 @@ each, every interleaving of the real role code; about a minute and a half).
 from __future__ import annotations
 
 import argparse
-import resource
 import sys
 import time
 from typing import Any
+
+from rss import peak_rss_mb
 
 from paxosbook import Config
 from paxosbook.check.engine import explore
@@ -33,10 +34,6 @@ class Transcription(TlaModel):
         return len(steps), [t for _, t in steps]
 
 
-def peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def line(label: str, r: Any) -> str:
     return (f"{label:<34} distinct {r.distinct_states:>9,}  total {r.total_states:>10,}  "
             f"depth {r.depth:>3}  {r.seconds:7.2f} s  {r.states_per_second:>9,.0f} states/s")
@@ -48,11 +45,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--actors", action="store_true")
     args = ap.parse_args(argv)
 
-    before = peak_mb()
+    before = peak_rss_mb()
     r = explore(TlaModel(3, 2, args.max_ballot))
     print(line(f"tla 3 acceptors 2 values 0..{args.max_ballot}", r))
     print(f"{'':<34} complete {r.complete}, violations {len(r.violations)}, "
-          f"peak memory {peak_mb():.0f} MB (process; {before:.0f} MB before)")
+          f"peak memory {peak_rss_mb():.0f} MB (process; {before:.0f} MB before)")
     print(f"{'':<34} target < 10 s: {'met' if r.seconds < 10 else 'MISSED'}")
 
     fast = explore(TlaModel(3, 2, 1))
@@ -73,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         a = explore(ActorModel(config), symmetry=True)
         print(line("actors 3 acc, 2 prop, 1 retry each", a)
               + f"  (raw {a.raw_distinct_states:,} / {a.raw_total_states:,}), "
-                f"violations {len(a.violations)}, peak {peak_mb():.0f} MB")
+                f"violations {len(a.violations)}, peak {peak_rss_mb():.0f} MB")
     return 0
 
 

@@ -15,10 +15,11 @@ from __future__ import annotations
 import argparse
 import gc
 import heapq
-import resource
 import subprocess
 import sys
 import time
+
+from rss import peak_rss_mb
 
 import paxosbook as pb
 from paxosbook.sim import Simulator
@@ -59,15 +60,6 @@ def simulator_rate(messages: int, repeats: int) -> tuple[float, int, dict[str, i
     counts = {"sent": summary.messages_sent, "delivered": delivered, "ballots": summary.ballots,
               "decided": int(summary.decided)}
     return best, delivered, counts
-
-
-def peak_rss_mb() -> float:
-    """This process's peak resident set (VmHWM; ru_maxrss would carry the parent's over exec)."""
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def memory(messages: int) -> None:

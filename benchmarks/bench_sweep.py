@@ -23,18 +23,11 @@ import subprocess
 import sys
 import time
 
+from rss import peak_rss_mb
+
 from paxosbook.experiments import DEFAULT_METRICS, sweep
 
 GRID = {"acceptors": [5], "proposers": [2], "drop": [0.1]}
-
-
-def peak_rss_mb() -> float:
-    """This process's peak resident set (VmHWM: ru_maxrss would carry the parent's over exec)."""
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def one(executor: str, runs: int, digest: bool) -> dict[str, float]:
