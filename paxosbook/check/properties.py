@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ..core import Ballot, QuorumSystem
 
@@ -78,11 +78,17 @@ class History:
         return chosen
 
 
+H = TypeVar("H")
+
+
 @dataclass(frozen=True)
-class Property:
+class Property(Generic[H]):
+    """A named safety property: ``check`` maps a history (``History`` for one instance of
+    Basic Paxos, ``LogHistory`` for a replicated log) to the violations it finds."""
+
     name: str
     description: str
-    check: Callable[[History], list[Violation]]
+    check: Callable[[H], list[Violation]]
     kind: str = "always"
 
 
@@ -153,7 +159,7 @@ def _chosen_is_stable(h: History) -> list[Violation]:
     return out
 
 
-PROPERTIES: tuple[Property, ...] = (
+PROPERTIES: tuple[Property[History], ...] = (
     Property("agreement", "at most one value is chosen; no two learners learn different values",
              _agreement),
     Property("validity", "only a proposed value can be chosen or learned", _validity),
@@ -169,7 +175,8 @@ PROPERTIES: tuple[Property, ...] = (
 )
 
 
-def check_history(h: History, properties: Iterable[Property] = PROPERTIES) -> list[Violation]:
+def check_history(h: History,
+                  properties: Iterable[Property[History]] = PROPERTIES) -> list[Violation]:
     return [v for p in properties for v in p.check(h)]
 
 

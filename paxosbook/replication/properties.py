@@ -10,11 +10,11 @@ returns ``Violation`` s naming the property and the trace rows that break it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..check.properties import PROPERTIES, History, Violation, check_history
+from ..check.properties import PROPERTIES, History, Property, Violation, check_history
 from ..core import Accept, QuorumSystem
 from ..core.slots import NOOP, LearnSlot, SlotState, Slotted
 from ..trace import ACCEPT, LEARN, PROMISE, SEND, START, Record
@@ -61,12 +61,8 @@ class LogHistory:
         return history
 
 
-@dataclass(frozen=True)
-class LogProperty:
-    name: str
-    description: str
-    check: Callable[[LogHistory], list[Violation]]
-    kind: str = "always"
+LogProperty = Property[LogHistory]
+"""A property of a replicated log: the same declaration as Basic Paxos's properties."""
 
 
 def _log_agreement(h: LogHistory) -> list[Violation]:
