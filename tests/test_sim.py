@@ -149,3 +149,14 @@ def test_random_crashes_are_drawn_from_the_seed():
     a, b = simulate(cfg, seed=5), simulate(cfg, seed=5)
     assert a.trace_digest() == b.trace_digest()
     assert len(events(a, "crash")) >= 1
+
+
+def test_a_proposer_that_starts_on_restart_records_its_proposal():
+    # p2 is down at its start time and proposes only when it restarts; found by Hypothesis
+    cfg = Config(acceptors=3, proposers=2, delay="constant", backoff="none", start_offset=0.5,
+                 crashes=(Crash("p1", 0.0), Crash("p2", 0.0, 1.0)))
+    run = simulate(cfg, seed=0)
+    starts = events(run, "start")
+    assert starts[["node", "time", "value"]].values.tolist() == [["p1", 0.0, "add"],
+                                                                  ["p2", 1.0, "jmp"]]
+    assert run.summary().value == "jmp" and run.violations == []

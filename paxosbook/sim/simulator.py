@@ -87,6 +87,7 @@ class Simulator:
         self._uniform = ((config.delay_mean - jitter, 2.0 * jitter) if config.delay == "uniform"
                          else (0.0, 0.0))
         self._finished = False
+        self._proposes: dict[str, Any] = {}  # node -> the value its start event shows
         self._schedule_initial()
 
     # -- scheduling -------------------------------------------------------------------------
@@ -99,9 +100,11 @@ class Simulator:
         if isinstance(cluster, Cluster):
             for spec, at in zip(cluster.proposers, cfg.starts(), strict=True):
                 self._push(at, _START, spec.node, spec.value)
+                self._proposes[spec.node] = spec.value
         else:
             for at, node, value in cluster.start_events():
                 self._push(at, _START, node, value)
+                self._proposes[node] = value
         faults = cfg.crashes if isinstance(cluster, Cluster) else cluster.crashes
         crashes = [(c.node, c.at, c.recover) for c in faults]
         nodes = self.cluster.nodes
@@ -328,7 +331,10 @@ class Simulator:
         self.crashed.discard(node)
         self.nodes[node] = self.cluster.make_node(node, self.storage[node])
         self.records.append((self.now, RECOVER, node, "", None, -1, -1, ""))
-        self._apply(node, self.nodes[node].on_start(), -1)
+        effects = self.nodes[node].on_start()
+        if effects and node in self._proposes:  # a restarted proposer proposes again: say so
+            self.records.append((self.now, START, node, "", self._proposes[node], -1, -1, ""))
+        self._apply(node, effects, -1)
 
     def _partition(self, index: int, start: bool) -> None:
         p = self._partitions[index]
