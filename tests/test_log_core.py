@@ -19,7 +19,7 @@ from paxosbook.core import (
     Prepare,
     Promise,
     Proposal,
-    ProposerState,
+    ProposerRound,
     QuorumSystem,
     Send,
     SetTimer,
@@ -74,12 +74,12 @@ def accepted(src, slot, ballot, value, dst="r1"):
 # -- envelopes --------------------------------------------------------------------------------
 def test_in_slot_tags_every_effect_with_the_slot():
     effects = [Send(Prepare("p", "a", B1)), SetTimer(Timer.PHASE, 4.0),
-               Persist(ProposerState(1))]
+               Persist(ProposerRound(1))]
     out = in_slot(7, effects)
     assert out[0].msg == Slotted("p", "a", 7, Prepare("p", "a", B1))
     assert out[1].timer == SlotTimer(Timer.PHASE, 7) and out[1].timer.value == "phase@7"
-    assert out[2].state == SlotState(7, ProposerState(1))
-    assert out[2].state.key == (7, ProposerState)
+    assert out[2].state == SlotState(7, ProposerRound(1))
+    assert out[2].state.key == (7, ProposerRound)
 
 
 # -- acceptor ---------------------------------------------------------------------------------
@@ -131,7 +131,7 @@ def test_a_slot_seen_after_a_prepare_for_all_starts_from_that_promise():
 def test_acceptor_restarts_from_its_slot_states():
     stored = {(REST, AcceptorState): AcceptorState(B2, None),
               (4, AcceptorState): AcceptorState(B2, Proposal(B2, "cmp")),
-              (4, ProposerState): ProposerState(3)}
+              (4, ProposerRound): ProposerRound(3)}
     acc = LogAcceptor("r1", R, stored)
     assert acc.rest.state.promised == B2 and set(acc.slots) == {4}
     out = acc.on_catch_up(CatchUp("r3", "r1", 2))
@@ -219,7 +219,7 @@ def leader(commands=("add",), **kw):
 def test_leader_runs_phase_1_once_for_every_slot():
     p, out = leader(("add", "mov"))
     assert sends(out) == [MultiPrepare("A", a, B1, 0) for a in R]
-    assert persisted(out) == [ProposerState(1)]
+    assert persisted(out) == [ProposerRound(1)]
     p.on_multi_promise(MultiPromise("r1", "A", B1, 0, ()))
     out = p.on_multi_promise(MultiPromise("r2", "A", B1, 0, ()))
     assert p.role is Role.LEADING

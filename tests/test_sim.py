@@ -80,7 +80,7 @@ def test_crash_loses_messages_and_restart_keeps_acceptor_promise():
     lost = events(run, "drop")
     assert "crashed" in set(lost.detail)
     # a1 promised ballot 1.1 at t=1 before crashing; the restarted acceptor still has it
-    assert sim.nodes["a1"].acceptor.state.promised == pb.Ballot(1, 1)
+    assert sim.states["a1"].acceptor.promised == pb.Ballot(1, 1)
 
 
 def test_forgetful_acceptor_mutant_loses_promise_on_restart():
@@ -88,7 +88,7 @@ def test_forgetful_acceptor_mutant_loses_promise_on_restart():
                  stop_when_decided=False, mutants=("forget-promise-on-restart",))
     sim = Simulator(cfg, seed=0)
     sim.run()
-    assert sim.nodes["a1"].acceptor.state == (pb.core.NO_BALLOT, None)
+    assert sim.states["a1"].acceptor == (pb.core.NO_BALLOT, None)
 
 
 def test_partition_cuts_links_between_groups_until_it_heals():

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..core import AcceptorState, Cluster, Node, Phase, ProposerState
+from ..core import AcceptorState, Cluster, Node, Phase, ProposerRound
 
 STATE = {
     "Proposer": ("round", "ballot", "phase", "attempts", "promises", "accepts", "proposal"),
@@ -36,7 +36,7 @@ CONSTANT = {
 
 Frozen = tuple[Any, Any, Any]
 """(proposer, acceptor, learner) frozen states, ``None`` for a role the node does not host."""
-Stored = tuple[AcceptorState | None, ProposerState | None]
+Stored = tuple[AcceptorState | None, ProposerRound | None]
 """A node's stable storage: the last persisted acceptor and proposer state."""
 
 
@@ -86,11 +86,11 @@ def storage(stored: Stored) -> dict[type, object]:
     if acc is not None:
         out[AcceptorState] = acc
     if prop is not None:
-        out[ProposerState] = prop
+        out[ProposerRound] = prop
     return out
 
 
-def store(stored: Stored, state: AcceptorState | ProposerState) -> Stored:
+def store(stored: Stored, state: AcceptorState | ProposerRound) -> Stored:
     """``stored`` after a ``Persist(state)``."""
     if type(state) is AcceptorState:
         return (state, stored[1])

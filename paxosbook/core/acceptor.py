@@ -1,5 +1,9 @@
 """The acceptor: promises (phase 1b) and accepts (phase 2b).
 
+Shape: ``Acceptor`` is the configuration (name, the learners it informs, mutants), the state is
+an ``AcceptorState`` (TLA+: ``maxBal``, ``maxVBal``/``maxVal``), which is also exactly what it
+keeps on stable storage; each handler is a pure function returning ``(next state, effects)``.
+
 Rules, from "Paxos Made Simple" section 2.2:
 
 * P1a: an acceptor accepts a proposal numbered n unless it has promised (responded to a
@@ -9,12 +13,12 @@ Rules, from "Paxos Made Simple" section 2.2:
   highest-numbered proposal accepted, if any. A lower one is answered with a ``Nack`` carrying
   the promise (the paper's optimisation). A repeat of the current promise is answered again.
 * Promise and acceptance are persisted (a ``Persist`` effect before the reply), so they survive
-  a crash-restart; ``Acceptor.restore`` is the only way back from storage.
+  a crash-restart; ``Acceptor.init(stored)`` is the only way back from storage.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from .ballot import NO_BALLOT, Proposal
 from .effects import AcceptorState, Effect, Persist, Send, Timer
@@ -22,61 +26,66 @@ from .messages import Accept, Accepted, Message, Nack, Prepare, Promise
 from .mutants import Mutant
 
 EMPTY = AcceptorState(NO_BALLOT, None)
+"""An acceptor that has promised and accepted nothing."""
+
+Step = tuple[AcceptorState, list[Effect]]
 
 
+@dataclass(frozen=True, slots=True)
 class Acceptor:
-    __slots__ = ("learners", "mutants", "name", "state")
+    """The configuration of one acceptor; its state is an ``AcceptorState``."""
 
-    def __init__(self, name: str, learners: Sequence[str], state: AcceptorState = EMPTY,
-                 mutants: frozenset[Mutant] = frozenset()) -> None:
-        self.name = name
-        self.learners = tuple(learners)
-        self.state = state
-        self.mutants = mutants
+    name: str
+    learners: tuple[str, ...] = ()
+    mutants: frozenset[Mutant] = field(default=frozenset())
 
-    @classmethod
-    def restore(cls, name: str, learners: Sequence[str], stored: AcceptorState | None,
-                mutants: frozenset[Mutant] = frozenset()) -> Acceptor:
-        """The acceptor after a restart: its persisted state, unless a mutant forgets it."""
-        if stored is None or Mutant.FORGET_PROMISE_ON_RESTART in mutants:
-            stored = EMPTY
-        return cls(name, learners, stored, mutants)
+    def __post_init__(self) -> None:
+        if not isinstance(self.learners, tuple):
+            object.__setattr__(self, "learners", tuple(self.learners))
 
-    def on_start(self) -> list[Effect]:
-        return []
+    def init(self, stored: AcceptorState | None = None) -> AcceptorState:
+        """The state at start, or after a restart: what it persisted, unless a mutant forgets
+        it (the paper: an acceptor must remember its promise and acceptance on stable storage
+        even if it fails and restarts)."""
+        if stored is None or Mutant.FORGET_PROMISE_ON_RESTART in self.mutants:
+            return EMPTY
+        return stored
 
-    def on_timeout(self, timer: Timer) -> list[Effect]:
-        return []
+    def on_start(self, s: AcceptorState) -> Step:
+        return s, []
 
-    def on_message(self, msg: Message) -> list[Effect]:
+    def on_timeout(self, s: AcceptorState, timer: Timer) -> Step:
+        return s, []
+
+    def on_message(self, s: AcceptorState, msg: Message) -> Step:
         if type(msg) is Prepare:
-            return self.on_prepare(msg)
+            return self.on_prepare(s, msg)
         if type(msg) is Accept:
-            return self.on_accept(msg)
-        return []
+            return self.on_accept(s, msg)
+        return s, []
 
-    def on_prepare(self, msg: Prepare) -> list[Effect]:
-        promised, accepted = self.state
+    def on_prepare(self, s: AcceptorState, msg: Prepare) -> Step:
+        promised, accepted = s
         ballot = msg.ballot
         if ballot > promised:
-            self.state = state = AcceptorState(ballot, accepted)
-            return [Persist(state), Send(Promise(self.name, msg.src, ballot, accepted))]
+            state = AcceptorState(ballot, accepted)
+            return state, [Persist(state), Send(Promise(self.name, msg.src, ballot, accepted))]
         if ballot == promised:  # a duplicate: the promise already holds, say it again
-            return [Send(Promise(self.name, msg.src, ballot, accepted))]
-        return [Send(Nack(self.name, msg.src, ballot, promised))]
+            return s, [Send(Promise(self.name, msg.src, ballot, accepted))]
+        return s, [Send(Nack(self.name, msg.src, ballot, promised))]
 
-    def on_accept(self, msg: Accept) -> list[Effect]:
-        promised, accepted = self.state
+    def on_accept(self, s: AcceptorState, msg: Accept) -> Step:
+        promised, accepted = s
         ballot = msg.ballot
         if ballot < promised and Mutant.ACCEPT_BELOW_PROMISE not in self.mutants:
-            return [Send(Nack(self.name, msg.src, ballot, promised))]
+            return s, [Send(Nack(self.name, msg.src, ballot, promised))]
         effects: list[Effect] = []
         proposal = Proposal(ballot, msg.value)
         if accepted != proposal or ballot > promised:
-            self.state = AcceptorState(max(promised, ballot), proposal)
-            effects.append(Persist(self.state))
+            s = AcceptorState(max(promised, ballot), proposal)
+            effects.append(Persist(s))
         effects.append(Send(Accepted(self.name, msg.src, ballot, msg.value)))
         for learner in self.learners:
             if learner != msg.src:
                 effects.append(Send(Accepted(self.name, learner, ballot, msg.value)))
-        return effects
+        return s, effects

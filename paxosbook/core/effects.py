@@ -2,13 +2,14 @@
 
 Handlers never do I/O, sleep or draw random numbers; they return a list of these and the
 interpreter (simulator, model checker, a real network) carries them out in order. A
-``Persist`` always precedes the reply that depends on it.
+``Persist`` always precedes the reply that depends on it. Like messages, effects are
+NamedTuples whose equality includes the class: ``Send(x) != Persist(x)``.
 """
 
 from __future__ import annotations
 
 from enum import Enum
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from .ballot import Ballot, Proposal, Value
 from .messages import Message
@@ -32,9 +33,9 @@ class AcceptorState(NamedTuple):
     accepted: Proposal | None
 
 
-class ProposerState(NamedTuple):
-    """What a proposer must keep: the highest round it has used, so that after a restart it
-    never issues the same ballot with another value (paper, section 2.3)."""
+class ProposerRound(NamedTuple):
+    """What a proposer must keep on stable storage: the highest round it has used, so that
+    after a restart it never issues the same ballot with another value (paper, section 2.3)."""
 
     round: int
 
@@ -61,7 +62,7 @@ class CancelTimer(NamedTuple):
 class Persist(NamedTuple):
     """Write ``state`` to stable storage before anything that follows it is sent."""
 
-    state: AcceptorState | ProposerState
+    state: AcceptorState | ProposerRound
 
 
 class Learn(NamedTuple):
@@ -72,3 +73,17 @@ class Learn(NamedTuple):
 
 
 Effect = Send | SetTimer | CancelTimer | Persist | Learn
+
+
+def _eq(self: tuple[Any, ...], other: object) -> bool:
+    return type(self) is type(other) and tuple.__eq__(self, other)
+
+
+def _ne(self: tuple[Any, ...], other: object) -> bool:
+    return not _eq(self, other)
+
+
+for _cls in (Send, SetTimer, CancelTimer, Persist, Learn):
+    _cls.__eq__ = _eq  # type: ignore[method-assign]
+    _cls.__ne__ = _ne  # type: ignore[assignment,method-assign]
+    _cls.__hash__ = tuple.__hash__  # type: ignore[method-assign]

@@ -3,9 +3,15 @@
 Paper section 2.3, with the acceptors informing the learners directly: a value is chosen when
 a quorum has accepted the same proposal, so counting ``Accepted`` per ballot and learning on a
 quorum learns only chosen values. The learner learns once; later news is ignored.
+
+Shape: ``Learner`` is the configuration, ``LearnerState`` the state (the votes heard and what
+was learned), and ``on_message`` a pure function returning ``(next state, effects)``.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .ballot import Proposal
 from .effects import Effect, Learn, Timer
@@ -14,32 +20,49 @@ from .mutants import Mutant
 from .quorum import QuorumSystem
 
 
+class LearnerState(NamedTuple):
+    """``votes``: every ``(proposal, acceptor)`` an ``Accepted`` reported; ``learned``: the
+    proposal learned, or ``None``."""
+
+    votes: frozenset[tuple[Proposal, str]]
+    learned: Proposal | None
+
+    def voters(self, proposal: Proposal) -> set[str]:
+        """The acceptors heard to have accepted ``proposal``."""
+        return {a for p, a in self.votes if p == proposal}
+
+
+NOTHING = LearnerState(frozenset(), None)
+Step = tuple[LearnerState, list[Effect]]
+
+
+@dataclass(frozen=True, slots=True)
 class Learner:
-    __slots__ = ("learned", "mutants", "name", "quorums", "votes")
+    """The configuration of one learner; its state is a ``LearnerState``."""
 
-    def __init__(self, name: str, quorums: QuorumSystem,
-                 mutants: frozenset[Mutant] = frozenset()) -> None:
-        self.name = name
-        self.quorums = quorums
-        self.mutants = mutants
-        self.votes: dict[Proposal, set[str]] = {}
-        self.learned: Proposal | None = None
+    name: str
+    quorums: QuorumSystem
+    mutants: frozenset[Mutant] = field(default=frozenset())
 
-    def on_start(self) -> list[Effect]:
-        return []
+    def init(self, stored: object = None) -> LearnerState:
+        """A learner keeps nothing on stable storage: it starts (and restarts) empty."""
+        return NOTHING
 
-    def on_timeout(self, timer: Timer) -> list[Effect]:
-        return []
+    def on_start(self, s: LearnerState) -> Step:
+        return s, []
 
-    def on_message(self, msg: Message) -> list[Effect]:
-        if type(msg) is not Accepted or self.learned is not None:
-            return []
+    def on_timeout(self, s: LearnerState, timer: Timer) -> Step:
+        return s, []
+
+    def on_message(self, s: LearnerState, msg: Message) -> Step:
+        if type(msg) is not Accepted or s.learned is not None:
+            return s, []
         proposal = Proposal(msg.ballot, msg.value)
-        voters = self.votes.get(proposal)
-        if voters is None:
-            voters = self.votes[proposal] = set()
-        voters.add(msg.src)
-        if self.quorums.is_phase2(voters) or Mutant.LEARN_WITHOUT_QUORUM in self.mutants:
-            self.learned = proposal
-            return [Learn(msg.value, msg.ballot)]
-        return []
+        vote = (proposal, msg.src)
+        if vote in s.votes:
+            return s, []  # a duplicate: still one vote
+        votes = s.votes | {vote}
+        if (Mutant.LEARN_WITHOUT_QUORUM in self.mutants
+                or self.quorums.is_phase2({a for p, a in votes if p == proposal})):
+            return LearnerState(votes, proposal), [Learn(msg.value, msg.ballot)]
+        return LearnerState(votes, None), []

@@ -34,7 +34,7 @@ from enum import Enum
 from typing import Any, NamedTuple
 
 from .ballot import NO_BALLOT, Ballot, Proposal, Value
-from .effects import CancelTimer, Effect, Persist, ProposerState, Send, SetTimer, Timer
+from .effects import CancelTimer, Effect, Persist, ProposerRound, Send, SetTimer, Timer
 from .messages import Accept, Accepted, Nack, Prepare, Promise
 from .proposer import Backoff, Phase, Proposer, backoff_timer
 from .quorum import QuorumSystem
@@ -169,7 +169,7 @@ class MultiProposer:
     def __init__(self, name: str, pid: int, commands: Sequence[Value], proposers: Sequence[str],
                  acceptors: Sequence[str], quorums: QuorumSystem, *, timeout: float,
                  backoff: Backoff = Backoff.EXPONENTIAL, backoff_base: float = 1.0,
-                 ack_timeout: float | None = None, stored: ProposerState | None = None) -> None:
+                 ack_timeout: float | None = None, stored: ProposerRound | None = None) -> None:
         self.name = name
         self.pid = pid
         self.proposers = tuple(proposers)  # proposer with id i is proposers[i - 1]
@@ -255,7 +255,7 @@ class MultiProposer:
         self.leader = self.name
         self.promises = {}
         self.resent = {}
-        effects: list[Effect] = [Persist(ProposerState(self.round)), cancel_timer(LogTimer.ACK)]
+        effects: list[Effect] = [Persist(ProposerRound(self.round)), cancel_timer(LogTimer.ACK)]
         effects += [send(MultiPrepare(self.name, a, self.ballot, self.first))
                     for a in self.acceptors]
         effects.append(SetTimer(Timer.PHASE, self.timeout))

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from .ballot import Ballot, Value
-from .effects import Effect, ProposerState
+from .effects import Effect, ProposerRound
 from .learner import Learner
 from .proposer import Backoff, Phase, Proposer
 from .quorum import QuorumSystem
@@ -78,7 +78,7 @@ class LogLearner:
         self.timeout = timeout
         self.slots: dict[int, Learner] = {}  # slots heard of, not learned yet
         self.learned: dict[int, LogEntry] = restore_slots(stored, LogEntry)
-        self.rounds: dict[int, ProposerState] = restore_slots(stored, ProposerState)
+        self.rounds: dict[int, ProposerRound] = restore_slots(stored, ProposerRound)
         self.applied: list[Value] = []
         self.done: set[Value] = set()
         self.armed = False
@@ -202,7 +202,7 @@ class LogLearner:
     def _end_probe(self) -> None:
         """Forget the probe, not its round: a later one in this slot must use a higher one."""
         if self.probe is not None:
-            self.rounds[self.probe_slot] = ProposerState(self.probe.round)
+            self.rounds[self.probe_slot] = ProposerRound(self.probe.round)
         self.probe = None
         self.probe_slot = -1
 

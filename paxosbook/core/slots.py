@@ -29,7 +29,7 @@ from typing import Any, NamedTuple
 
 from .acceptor import Acceptor
 from .ballot import Ballot, Proposal, Value
-from .effects import AcceptorState, CancelTimer, Effect, Persist, ProposerState, Send, SetTimer
+from .effects import AcceptorState, CancelTimer, Effect, Persist, ProposerRound, Send, SetTimer
 from .learner import Learner
 from .messages import Accept, Accepted, Prepare, Promise
 from .proposer import Backoff, Phase, Proposer
@@ -80,7 +80,7 @@ class SlotTimer(NamedTuple):
 
 
 class SlotState(NamedTuple):
-    """``state`` (an ``AcceptorState``, ``ProposerState`` or ``LogEntry``) of slot ``slot``."""
+    """``state`` (an ``AcceptorState``, ``ProposerRound`` or ``LogEntry``) of slot ``slot``."""
 
     slot: int
     state: Any
@@ -234,7 +234,7 @@ class LogProposer:
         self.timeout = timeout
         self.backoff = backoff
         self.backoff_base = backoff_base
-        self.stored = restore_slots(stored, ProposerState)
+        self.stored = restore_slots(stored, ProposerRound)
         self.slot = 0
         self.proposer: Proposer | None = None
         self.learner = Learner(name, quorums)

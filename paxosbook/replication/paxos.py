@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..core import Accept, Accepted, Backoff, Effect, Nack, Prepare, ProposerState
+from ..core import Accept, Accepted, Backoff, Effect, Nack, Prepare, ProposerRound
 from ..core.multi import Ack, MultiPrepare, MultiPromise, MultiProposer, Submit, promise_all
 from ..core.replica import LogLearner
 from ..core.slots import CatchUp, LogAcceptor, LogProposer, Slotted
@@ -76,7 +76,7 @@ class MultiPaxosSystem(_Replicas):
         p = MultiProposer(name, self.pid(name), cfg.commands_of(name), self.proposers,
                           self.replicas, self.quorums, timeout=cfg.timeout,
                           backoff=Backoff(cfg.backoff), backoff_base=cfg.backoff_base,
-                          stored=stored.get(ProposerState))
+                          stored=stored.get(ProposerRound))
         routes: dict[type, Any] = {MultiPromise: p.on_multi_promise, Nack: p.on_nack,
                                    Slotted: p.on_slotted, Submit: p.on_submit, Ack: p.on_ack}
         return LogNode(name, routes, start=p.on_start, timeout=p.on_timeout, proposer=p)

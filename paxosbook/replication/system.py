@@ -42,6 +42,39 @@ class LogNode:
         return handler(msg) if handler is not None else []
 
 
+class _AnyType(dict[type, Any]):
+    """``routes`` of a ``_Restartable``: every message type goes to the node's own router."""
+
+    def get(self, key: type, default: Any = None) -> Any:
+        return _deliver
+
+
+def _deliver(node: LogNode, msg: Any) -> tuple[LogNode, list[Effect]]:
+    return node, node.on_message(msg)
+
+
+class _Restartable:
+    """A log node in the simulator's shape: its state is the ``LogNode`` object itself, built
+    fresh or from stable storage by ``init``."""
+
+    routes = _AnyType()
+
+    def __init__(self, system: LogSystem, name: str) -> None:
+        self.system, self.name = system, name
+
+    def init(self, stored: Mapping[Any, Any] | None) -> LogNode:
+        return self.system.make_node(self.name, stored)
+
+    def on_start(self, node: LogNode) -> tuple[LogNode, list[Effect]]:
+        return node, node.on_start()
+
+    def on_message(self, node: LogNode, msg: Any) -> tuple[LogNode, list[Effect]]:
+        return node, node.on_message(msg)
+
+    def on_timeout(self, node: LogNode, timer: Any) -> tuple[LogNode, list[Effect]]:
+        return node, node.on_timeout(timer)
+
+
 class LogSystem:
     """The nodes of one strategy for ``config``; the run is decided when every replica's
     applied log holds every command."""
@@ -63,6 +96,10 @@ class LogSystem:
         cfg = self.config
         return [(i * cfg.start_offset, p, ",".join(cfg.commands_of(p)))
                 for i, p in enumerate(self.proposers)]
+
+    def node(self, name: str) -> _Restartable:
+        """The node ``name`` as the simulator runs it (see ``_Restartable``)."""
+        return _Restartable(self, name)
 
     def make_node(self, name: str, stored: Mapping[Any, Any] | None = None) -> LogNode:
         if name in self.replicas:

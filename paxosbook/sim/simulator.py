@@ -4,9 +4,10 @@ Theory of operation. One heap of ``(time, sequence, kind, a, b)`` entries; the s
 increases with every push, so events at equal times run in the order they were scheduled and a
 run depends on nothing but its config and seed. Every random choice (loss, duplication, delay,
 backoff jitter, random crashes) is drawn from the one ``random.Random(seed)`` the simulator
-owns, in a fixed order. Nodes are built by ``Cluster.make_node`` (or by another ``System``,
-see ``paxosbook.sim.system``); the simulator only delivers messages, fires timers, keeps each
-node's stable storage and applies the fault model:
+owns, in a fixed order. Each node is a configuration (``Cluster.node``, or another
+``System``'s, see ``paxosbook.sim.system``) whose pure handlers take the node's state and an
+input and return the next state and effects; the simulator keeps every node's state and stable
+storage, delivers messages, fires timers and applies the fault model:
 
 * a message is lost with probability ``drop`` (decided at send, recorded at the time it would
   have arrived), duplicated with probability ``duplicate`` (the copy has its own id and delay),
@@ -47,7 +48,7 @@ from ..trace import (
     Record,
     Run,
 )
-from .system import SimNode, System
+from .system import Actor, System
 
 # heap entry kinds
 _DELIVER, _DROP, _TIMER, _START, _CRASH, _RECOVER, _PSTART, _PEND = range(8)
@@ -70,7 +71,8 @@ class Simulator:
         self.rng = random.Random(seed)
         self.now = 0.0
         self.records: list[Record] = []
-        self.nodes: dict[str, SimNode] = {n: self.cluster.make_node(n) for n in self.cluster.nodes}
+        self.nodes: dict[str, Actor] = {n: self.cluster.node(n) for n in self.cluster.nodes}
+        self.states: dict[str, Any] = {n: node.init(None) for n, node in self.nodes.items()}
         self.storage: dict[str, dict[Any, Any]] = {n: {} for n in self.cluster.nodes}
         self.crashed: set[str] = set()
         self.timers: dict[str, dict[Timer, int]] = {n: {} for n in self.cluster.nodes}
@@ -165,7 +167,7 @@ class Simulator:
         heap, process, learners = self._heap, self._process, len(self.cluster.learners)
         stop_decided, max_time, max_messages = cfg.stop_when_decided, cfg.max_time, cfg.max_messages
         learned, crashed, cuts, records = self.learned, self.crashed, self.cuts, self.records
-        nodes, apply = self.nodes, self._apply
+        nodes, states, apply = self.nodes, self.states, self._apply
         collecting = gc.isenabled()
         gc.disable()
         try:
@@ -183,7 +185,8 @@ class Simulator:
                 records.append((now, DELIVER, msg[0], dst, msg, mid, -1, ""))
                 handler = nodes[dst].routes.get(type(msg))
                 if handler is not None:
-                    apply(dst, handler(msg), mid)
+                    states[dst], effects = handler(states[dst], msg)
+                    apply(dst, effects, mid)
         finally:
             if collecting:
                 gc.enable()
@@ -216,14 +219,16 @@ class Simulator:
             if self.timers[node].get(timer) == token:
                 del self.timers[node][timer]
                 self.records.append((time, TIMER, node, "", None, -1, -1, timer.value))
-                self._apply(node, self.nodes[node].on_timeout(timer), -1)
+                self.states[node], effects = self.nodes[node].on_timeout(self.states[node], timer)
+                self._apply(node, effects, -1)
         elif kind == _DROP:
             msg = a
             self.records.append((time, DROP, msg.src, msg.dst, msg, b, -1, "loss"))
         elif kind == _START:
             if a not in self.crashed:
                 self.records.append((time, START, a, "", b, -1, -1, ""))
-                self._apply(a, self.nodes[a].on_start(), -1)
+                self.states[a], effects = self.nodes[a].on_start(self.states[a])
+                self._apply(a, effects, -1)
         elif kind == _CRASH:
             self._crash(a)
         elif kind == _RECOVER:
@@ -243,7 +248,8 @@ class Simulator:
                     self.records.append((self.now, DROP, src, dst, msg, mid, -1, "partition"))
                     return
         self.records.append((self.now, DELIVER, src, dst, msg, mid, -1, ""))
-        self._apply(dst, self.nodes[dst].on_message(msg), mid)
+        self.states[dst], effects = self.nodes[dst].on_message(self.states[dst], msg)
+        self._apply(dst, effects, mid)
 
     def _apply(self, node: str, effects: list[Any], cause: int) -> None:
         """Carry out a handler's effects in order (the hot path: kept flat on purpose; the
@@ -329,9 +335,9 @@ class Simulator:
         if node not in self.crashed:
             return
         self.crashed.discard(node)
-        self.nodes[node] = self.cluster.make_node(node, self.storage[node])
+        actor = self.nodes[node]
         self.records.append((self.now, RECOVER, node, "", None, -1, -1, ""))
-        effects = self.nodes[node].on_start()
+        self.states[node], effects = actor.on_start(actor.init(self.storage[node]))
         if effects and node in self._proposes:  # a restarted proposer proposes again: say so
             self.records.append((self.now, START, node, "", self._proposes[node], -1, -1, ""))
         self._apply(node, effects, -1)

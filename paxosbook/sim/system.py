@@ -3,9 +3,10 @@
 
 A system names its nodes, says which of them must have learned for the run to be decided,
 when which node starts (and with what value, for the trace), which faults it suffers, and
-builds a node fresh or from its stable storage after a crash. A node routes each message type
-to a handler (``routes``) and has ``on_start``, ``on_message`` and ``on_timeout``; handlers
-return effects. Messages are tuples that start ``(src, dst, ...)``; timers are any hashable
+gives each node's configuration (an ``Actor``): its state at start or from stable storage
+after a crash (``init``), and pure handlers (``routes`` by message type, ``on_start``,
+``on_message``, ``on_timeout``) that take the state and an input and return the next state
+and effects. The simulator keeps the states. Messages are tuples that start ``(src, dst, ...)``; timers are any hashable
 key with a ``value`` to show in the trace.
 """
 
@@ -17,14 +18,20 @@ from typing import Any, Protocol
 from ..config import Crash, Partition
 
 
-class SimNode(Protocol):
-    routes: dict[type, Callable[[Any], list[Any]]]
+class Actor(Protocol):
+    """A node's configuration: pure handlers over the node's state (any value)."""
 
-    def on_start(self) -> list[Any]: ...
+    routes: Mapping[type, Callable[[Any, Any], tuple[Any, list[Any]]]]
+    """Message type -> ``(state, msg) -> (next state, effects)``."""
 
-    def on_message(self, msg: Any) -> list[Any]: ...
+    def init(self, stored: Mapping[Any, Any] | None) -> Any:
+        """The state at start (``stored`` None) or after a restart from stable storage."""
 
-    def on_timeout(self, timer: Any) -> list[Any]: ...
+    def on_start(self, state: Any) -> tuple[Any, list[Any]]: ...
+
+    def on_message(self, state: Any, msg: Any) -> tuple[Any, list[Any]]: ...
+
+    def on_timeout(self, state: Any, timer: Any) -> tuple[Any, list[Any]]: ...
 
 
 class System(Protocol):
@@ -46,4 +53,5 @@ class System(Protocol):
         """``(time, node, value)``: call ``node.on_start()`` at ``time``; the trace's start
         event shows ``value``."""
 
-    def make_node(self, name: str, stored: Mapping[Any, Any] | None = None) -> SimNode: ...
+    def node(self, name: str) -> Actor:
+        """The configuration of node ``name``."""
