@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -9,19 +11,24 @@ from hypothesis import strategies as st
 from paxosbook import Config, UsageError
 from paxosbook.check.actors import ActorModel
 from paxosbook.check.engine import _Search, explore
-from paxosbook.check.freeze import CONSTANT, STATE, freeze, view
+from paxosbook.check.actors import reductions
+from paxosbook.check.actors.base import view
 from paxosbook.check.scenarios import NONE, QUORUMS, SCENARIOS, scenario
 from paxosbook.core import (
     Accepted,
-    Acceptor,
     Ballot,
+    Cluster,
     Learner,
+    LearnerState,
     Mutant,
     Nack,
+    NodeState,
     Phase,
     Promise,
     Proposal,
     Proposer,
+    ProposerState,
+    Send,
     Timer,
 )
 
@@ -99,7 +106,7 @@ def observable(model: ActorModel) -> set[object]:
     """Everything a property can read, over all reachable states."""
     search = _Search(model, False, None, None, False, False)
     search.bfs()
-    model.certify()
+    assert model.certify() == {}
     out = set()
     for s in search.parents:
         for learned in model.outcomes(s):
@@ -126,22 +133,134 @@ def test_reduced_and_unreduced_searches_see_the_same_observable_states(
         assert observable(ActorModel(config, network=network, **{name: False})) == full
 
 
-def test_the_certificate_catches_an_unsound_reduction(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Plant a wrong judgement in the search (every message equal but for its sender counts
-    as the same): the end-of-search certificate, which re-checks with the real rule, refuses."""
-    model = ActorModel(cfg(1, 1))
-    real = model._same
-    monkeypatch.setattr(model, "_same", lambda d, r, m, evidence=True:
+# -- each certificate catches a planted bug; the search then runs without the reduction ------
+def plant_wrong_alias(model: ActorModel, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every message equal but for its sender counts as the same, during the search; the
+    certificate re-checks with the real rule."""
+    assert model.aliaser is not None
+    real = model.aliaser.same
+    monkeypatch.setattr(model.aliaser, "same", lambda d, r, m, evidence=True:
                         True if evidence else real(d, r, m, evidence))
-    with pytest.raises(RuntimeError, match="aliasing was unsound"):
-        explore(model)
-    assert explore(ActorModel(cfg(1, 1))).ok  # the real judgement passes
 
 
-def test_freeze_knows_every_slot_of_every_role() -> None:
-    for cls in (Proposer, Acceptor, Learner):
-        slots = set(cls.__slots__)
-        assert slots == set(STATE[cls.__name__]) | set(CONSTANT[cls.__name__]), cls.__name__
+def test_the_alias_certificate_catches_a_wrong_judgement(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The certificate refuses the planted judgement, and the search is run again without
+    aliasing, with the same figures as a search that never aliased."""
+    model = ActorModel(cfg(1, 1))
+    plant_wrong_alias(model, monkeypatch)
+    r = explore(model)
+    assert list(r.reductions_off) == ["alias"]
+    assert "certificate failed" in r.reductions_off["alias"]
+    assert "act differently" in r.reductions_off["alias"]
+    plain = explore(ActorModel(cfg(1, 1), alias=False))
+    assert r.ok and (r.distinct_states, r.total_states) == (plain.distinct_states,
+                                                             plain.total_states)
+    assert explore(ActorModel(cfg(1, 1))).reductions_off == {}  # the real judgement passes
+
+
+@pytest.mark.parametrize("limits", [{"max_states": 300}, {"stop_on_violation": True}])
+def test_certificates_run_on_partial_and_stopped_searches(
+        monkeypatch: pytest.MonkeyPatch, limits: dict[str, object]) -> None:
+    """Not only exhaustive searches are certified: one stopped by a limit or at the first
+    violation is too (here with the planted alias bug and a real planted protocol bug)."""
+    model = scenario(Mutant.IGNORE_PROMISED_VALUE.value).model()
+    plant_wrong_alias(model, monkeypatch)
+    r = explore(model, **limits)  # type: ignore[arg-type]
+    assert "alias" in r.reductions_off
+    assert r.stop_reason == ("max_states" if "max_states" in limits else "violation")
+
+
+def test_the_prune_certificate_catches_a_message_that_matters_later(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bug of issue 9: with reuse-ballot an acceptor can send two different Promises for
+    one ballot and the proposer keeps the latest, so a Promise ignored once matters later.
+    With the up-front switch taken away, the certificate must find it, and the search must
+    end with the violations, not a traceback."""
+    monkeypatch.setattr("paxosbook.check.actors.model.UNSOUND_WITH", {})
+    model = scenario(Mutant.REUSE_BALLOT.value).model()
+    assert model.pruner is not None
+    r = explore(model, symmetry=True, stop_on_violation=False)
+    assert "prune" in r.reductions_off
+    assert "matters in a later state" in r.reductions_off["prune"]
+    assert r.complete and r.violations[0].invariant == "agreement"
+
+
+def test_a_mutant_known_to_break_prune_runs_without_it() -> None:
+    model = scenario(Mutant.REUSE_BALLOT.value).model()
+    assert model.pruner is None and "prune" not in model.parameters["reductions"]
+    assert set(reductions.UNSOUND_WITH["prune"]) == {
+        Mutant.REUSE_BALLOT, Mutant.ACCEPT_BELOW_PROMISE, Mutant.FORGET_PROMISE_ON_RESTART}
+    r = explore(model, symmetry=True)
+    assert r.reductions_off["prune"].startswith("off for mutant reuse-ballot")
+    assert "reduction prune off" in str(r)
+
+
+class _Restless(Proposer):
+    """Planted bug: a proposer that gave up starts again when it hears a Nack."""
+
+    def on_nack(self, s: ProposerState, msg: Nack) -> tuple[ProposerState, list[object]]:
+        if s.phase is Phase.GAVE_UP:
+            return self.new_ballot(s._replace(attempts=0))  # type: ignore[return-value]
+        return Proposer.on_nack(self, s, msg)  # type: ignore[return-value]
+
+
+class _Chatty(Learner):
+    """Planted bug: a learner that answers every Accepted with a Nack to the proposer."""
+
+    def on_message(self, s: LearnerState, msg: object) -> tuple[LearnerState, list[object]]:
+        after, effects = Learner.on_message(self, s, msg)  # type: ignore[arg-type]
+        if isinstance(msg, Accepted):
+            return after, [*effects, Send(Nack(self.name, "p1", msg.ballot, msg.ballot))]
+        return after, effects  # type: ignore[return-value]
+
+
+@dataclasses.dataclass(frozen=True)
+class _BuggyCluster(Cluster):
+    bug: str = ""
+
+    def _build_node(self, name: str) -> object:
+        node = Cluster._build_node(self, name)
+        p, lr = node.proposer, node.learner
+        if self.bug == "restless" and p is not None:
+            fields = {f.name: getattr(p, f.name) for f in dataclasses.fields(Proposer)}
+            return type(node)(name, _Restless(**fields), node.acceptor, lr)
+        if self.bug == "chatty" and lr is not None:
+            return type(node)(name, p, node.acceptor, _Chatty(lr.name, lr.quorums, lr.mutants))
+        return node
+
+
+def buggy(bug: str, config: Config) -> Cluster:
+    c = config.cluster()
+    return _BuggyCluster(c.proposers, c.acceptors, c.learners, c.quorums, c.timeout,
+                         c.backoff, c.backoff_base, c.max_attempts, c.mutants, bug)
+
+
+def test_the_merge_idle_certificate_catches_a_proposer_that_acts_after_looking_idle() -> None:
+    config = cfg(2, 1)
+    r = explore(ActorModel(config, cluster=buggy("restless", config)), symmetry=True,
+                max_states=20_000)
+    assert "merge_idle" in r.reductions_off
+    assert "acts again after looking idle" in r.reductions_off["merge_idle"]
+    ok = explore(ActorModel(config, cluster=buggy("", config)), symmetry=True)
+    assert ok.reductions_off == {} and ok.ok
+
+
+def test_the_learners_aside_certificate_catches_a_learner_that_sends() -> None:
+    config = cfg(1, 1)
+    r = explore(ActorModel(config, cluster=buggy("chatty", config)))
+    assert "learners_aside" in r.reductions_off
+    assert "sent a message" in r.reductions_off["learners_aside"]
+
+
+def test_node_states_are_immutable_hashable_values() -> None:
+    """What replaced freeze/thaw: the core's states are values the checker stores as is."""
+    node = cfg(2, 2).cluster().node("p1")
+    state = node.init(None)
+    after, _ = node.on_start(state)
+    assert state == node.init(None) and after != state
+    assert len({state, after, node.init(None)}) == 2
+    with pytest.raises(AttributeError):
+        after.proposer.round = 9  # type: ignore[misc, union-attr]
 
 
 BALLOTS = st.builds(Ballot, st.integers(0, 3), st.integers(1, 2))
@@ -163,31 +282,20 @@ def test_view_drops_only_fields_the_proposer_never_reads(
         accepts: frozenset[str], events: list[object]) -> None:
     """Outside PREPARING the proposer's promises, and outside ACCEPTING its accepts, change
     nothing it will ever do: two proposers that differ only there act alike forever."""
-    cluster = cfg(2, 2).cluster()
-
-    def make(full: bool) -> Proposer:
-        p = cluster.make_node("p1").proposer
-        assert p is not None
-        p.phase, p.ballot, p.round, p.attempts = phase, ballot, ballot.round, attempts
-        p.promises = dict(promises) if full else {}
-        p.accepts = set(accepts) if full or phase is Phase.ACCEPTING else set()
-        return p
-
-    a, b = make(True), make(False)
+    config = cfg(2, 2).cluster().node("p1").proposer
+    assert config is not None
+    full = ProposerState(ballot.round, ballot, phase, attempts, tuple(promises.items()),
+                         accepts, None)
+    bare = full._replace(promises=(), accepts=accepts if phase is Phase.ACCEPTING
+                         else frozenset())
+    a, b = full, bare
     for event in events:
         if isinstance(event, Timer):
-            ea, eb = a.on_timeout(event), b.on_timeout(event)
+            (a, ea), (b, eb) = config.on_timeout(a, event), config.on_timeout(b, event)
         else:
-            ea, eb = a.on_message(event), b.on_message(event)  # type: ignore[arg-type]
+            (a, ea), (b, eb) = config.on_message(a, event), config.on_message(b, event)
         assert ea == eb
-        fa, fb = view((freeze_proposer(a), None, None)), view((freeze_proposer(b), None, None))
-        assert fa == fb
-
-
-def freeze_proposer(p: Proposer) -> object:
-    node = Config(acceptors=3, proposers=2).cluster().make_node("p1")
-    node.proposer = p
-    return freeze(node)[0]
+        assert view(NodeState(a, None, None)) == view(NodeState(b, None, None))
 
 
 # -- parameters -------------------------------------------------------------------------------
@@ -208,8 +316,8 @@ class _Retries(ActorModel):
     """A probe property: "no proposer ever tries a second ballot" (false: timers fire)."""
 
     def violated(self, state: tuple[object, ...]) -> tuple[str, ...]:
-        frozen = self.local(state[3])[1][0]  # type: ignore[index]
-        return ("no_retry",) if frozen[3] >= 2 else ()
+        proposer = self.local(state[3])[1].proposer  # type: ignore[index]
+        return ("no_retry",) if proposer is not None and proposer.attempts >= 2 else ()
 
 
 def test_a_timeout_appears_in_the_counterexample_and_its_trace() -> None:

@@ -20,6 +20,12 @@ Speed is the models' business: ``Model.successors`` returns only how many succes
 are plus the successor states themselves (self-loops may be left out, they are never new), and
 the labelled, readable ``Model.actions`` is called only to explain a counterexample.
 
+Reductions are sound or off. A model may merge or prune states on assumptions about its code
+(see ``check.actors.reductions``); after every search, complete, partial or stopped at a
+violation, ``Model.certify`` checks each assumption on the states explored. A reduction whose
+certificate fails is switched off (``Model.without``) and the search runs again; the result's
+``reductions_off`` says which and why. A search never ends in a traceback for it.
+
 With ``symmetry=True`` each state is replaced by a canonical representative of its orbit under
 the model's symmetry group (permutations of acceptors and values) before it is looked up, so
 one representative stands for up to |G| states. Because a symmetric model's successor counts
@@ -54,14 +60,21 @@ def explore(model: Model[S], *, order: str = "bfs", symmetry: bool = False,
     first counterexample of each invariant. ``progress`` shows a ``tqdm.auto`` bar.
     """
     _check_args(order, max_states, max_seconds)
-    search = _Search(model, symmetry, max_states, max_seconds, stop_on_violation, progress)
-    try:
-        (search.bfs if order == "bfs" else search.dfs)()
-    finally:
-        search.close()
-    if search.stop_reason == "exhausted":
-        model.certify()
-    return search.result(order)
+    off: dict[str, str] = {}
+    while True:
+        search = _Search(model, symmetry, max_states, max_seconds, stop_on_violation, progress)
+        try:
+            (search.bfs if order == "bfs" else search.dfs)()
+        finally:
+            search.close()
+        failed = model.certify()  # every search, however it ended
+        if not failed:
+            result = search.result(order)
+            result.reductions_off = {**getattr(model, "reductions_off", {}), **off}
+            return result
+        off.update({name: f"its certificate failed ({why}); searched again without it"
+                    for name, why in failed.items()})
+        model = model.without(failed)
 
 
 def _check_args(order: str, max_states: int | None, max_seconds: float | None) -> None:

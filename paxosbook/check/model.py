@@ -81,9 +81,15 @@ class Model(Generic[S]):
         """Complete a counterexample path (for models that explore some steps on the side)."""
         return states, actions
 
-    def certify(self) -> None:
-        """Called after an exhaustive search: a model whose reductions need a check that they
-        lost nothing raises here if they did."""
+    def certify(self) -> dict[str, str]:
+        """Called after every search (complete, partial or stopped at a violation): for each
+        reduction whose assumption failed on the states explored, why. Empty when every
+        reduction held (or the model has none)."""
+        return {}
+
+    def without(self, reductions: dict[str, str]) -> Model[S]:
+        """The same model with ``reductions`` (name -> why) switched off."""
+        raise NotImplementedError(f"{self.name} has no reductions to switch off")
 
     def to_run(self, states: list[S], actions: list[Action]) -> Run:
         """A ``Run`` whose records tell the path ``states`` (joined by ``actions``)."""
@@ -138,6 +144,10 @@ class CheckResult:
     """Without symmetry reduction (equal to ``distinct_states`` when it is off)."""
     raw_total_states: int = 0
     parameters: dict[str, Any] = field(default_factory=dict)
+    reductions_off: dict[str, str] = field(default_factory=dict)
+    """Reductions that were switched off for this search, and why: a mutant known to break
+    the assumption, or a certificate that failed on an earlier search (which was then run
+    again without it). The figures are those of the search without them."""
 
     @property
     def states_per_second(self) -> float:
@@ -157,6 +167,7 @@ class CheckResult:
             "complete": self.complete, "stop_reason": self.stop_reason, "order": self.order,
             "symmetry": self.symmetry, "raw_distinct_states": self.raw_distinct_states,
             "raw_total_states": self.raw_total_states,
+            "reductions_off": dict(self.reductions_off),
             "violations": [v.as_dict() for v in self.violations],
         }
 
@@ -170,6 +181,8 @@ class CheckResult:
             head += "; stopped at the first violation"
         elif not self.complete:
             head += f"; PARTIAL: stopped at the {self.stop_reason.replace('_', ' ')} limit"
+        for name, why in self.reductions_off.items():
+            head += f"\nreduction {name} off: {why}"
         if self.violations:
             return head + "\n" + "\n".join(f"VIOLATION {v}" for v in self.violations)
         return head + ("; no invariant violated" if self.complete

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..core import AcceptorState, Learn, Persist, Send
-from ..trace import ACCEPT, CRASH, DELIVER, LEARN, PROMISE, RECOVER, SEND, START, TIMER, Record, Run
-from .engine import Action
+from ...core import AcceptorState, Learn, Persist, Send
+from ...trace import ACCEPT, CRASH, DELIVER, LEARN, PROMISE, RECOVER, SEND, START, TIMER, Record, \
+    Run
+from ..engine import Action
 
 if TYPE_CHECKING:
-    from .actors import ActorModel, State
+    from .base import State
+    from .model import ActorModel
 
 
 class _Teller:
@@ -59,9 +61,8 @@ def run_of(model: ActorModel, states: list[State], actions: list[Action]) -> Run
     cluster = model.cluster
     for spec in cluster.proposers:
         teller.records.append((0.0, START, spec.node, "", spec.value, -1, -1, ""))
-    for name in model.nodes:
-        node = cluster.make_node(name)
-        teller.tell(name, node.on_start(), (None, None), -1)
+    for name, node in zip(model.nodes, model.configs, strict=True):
+        teller.tell(name, node.on_start(node.init(None))[1], (None, None), -1)
     for k, action in enumerate(actions):
         teller.time = float(k + 1)
         i, code, _ = action.via

@@ -2,7 +2,9 @@
 
 Theory of operation. The nodes of ``Config.cluster()`` are actors; a state is the tuple
 ``(network, ghost, restarts left, node_1, ..., node_n)``. Each node is an interned id of
-(its index, its roles frozen by ``freeze``, its armed timers, its stable storage). A step is
+(its index, its ``NodeState``, its armed timers, its stable storage): the core's own immutable
+state value, so a step is just a call of the core's pure handler, ``(state, input) -> (next
+state, effects)``, with nothing to copy, freeze or thaw. A step is
 
 * ``deliver m``: a message of the network is handed to its destination's real handler
   (``Node.on_message``). With ``network="set"`` the network is the set of messages ever sent,
@@ -10,20 +12,25 @@ Theory of operation. The nodes of ``Config.cluster()`` are actors; a state is th
   TLA+ spec); with ``"multiset"`` a delivery consumes one copy (loss, no duplication);
 * ``timeout node timer``: an armed timer fires, at any moment (every timing is possible);
 * ``restart a``: an acceptor crashes and comes back from its stable storage
-  (``Cluster.make_node``), at most ``restarts`` times in all.
+  (``Node.init(stored)``), at most ``restarts`` times in all.
 
 The proposers start in the initial state; ``max_attempts`` bounds the ballots each may try,
 so the space is finite. Effects are carried out as the simulator does: sends go to the
 network, timers are armed or cancelled, ``Persist`` writes storage. A handler is a function
 of the node's state and the event, so each (node state, event) pair is computed once.
+``views`` keeps a proposer's state under its view (``base.view``: fields dead in its phase
+cleared).
 
 Ghost (history) variables for the properties: every vote cast and every Accept sent. Each
 distinct state is checked against ``PROPERTIES`` through ``state_properties``.
 
-Exact reductions (``actors_reduce``), each switchable: messages their receiver would ignore
-are pruned; proposers that can never act again are merged; learners, which only listen, are
-explored on the side; symmetric acceptors are merged by ``canonical``. Exhaustive searches end
-with ``certify``, which checks the assumptions the first two rest on.
+Exact reductions (``reductions``), each switchable and each an object the model holds:
+messages their receiver would ignore are pruned; proposers that can never act again are
+merged; learners, which only listen, are explored on the side; messages no receiver can tell
+apart are aliased; symmetric acceptors are merged by ``canonical`` (``symmetry``). Every
+search ends with ``certify``, which checks the assumption of each reduction in use; one that
+fails is switched off and the search runs again (``engine``), and one that a planted bug is
+known to break is off from the start (``reductions.UNSOUND_WITH``).
 """
 
 from __future__ import annotations
@@ -31,11 +38,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from ..core import (
+from ...core import (
     Accept,
     AcceptorState,
     CancelTimer,
-    Node,
+    Mutant,
+    NodeState,
     Persist,
     Proposal,
     Send,
@@ -43,15 +51,16 @@ from ..core import (
     Timer,
     UsageError,
 )
-from .actors_base import RESTART, SHIFT, TIMER_BASE, TIMERS, Local, State, Step
-from .actors_reduce import Reductions
-from .engine import Action
-from .freeze import Stored, freeze, storage, store, thaw, view
-from .state_properties import Snapshot, check_snapshot
+from ..engine import Action, Model
+from ..state_properties import Snapshot, check_snapshot
+from .base import NOTHING_STORED, RESTART, SHIFT, TIMER_BASE, TIMERS, Local, State, Step, \
+    Stored, storage, store, view
+from .reductions import UNSOUND_WITH, Alias, LearnersAside, MergeIdle, Prune, Reduction
+from .symmetry import Symmetry
 
 if TYPE_CHECKING:
-    from ..config import Config
-    from ..trace import Run
+    from ...config import Config
+    from ...trace import Run
 
 NETWORKS = ("set", "multiset")
 MAX_RESTARTS = 6
@@ -71,16 +80,21 @@ def describe(msg: Any) -> str:
     return f"{kind}({msg.src}->{msg.dst}, {msg.ballot[0]}.{msg.ballot[1]}{extra})"
 
 
-class ActorModel(Reductions):
+REDUCTIONS = ("prune", "merge_idle", "learners_aside", "views", "alias")
+
+
+class ActorModel(Model[State]):
     """Every interleaving of the deployment ``config``. Its timing, loss and fault-schedule
     fields are ignored: the checker tries every order, every loss and (on a set network) every
-    duplication."""
+    duplication. ``cluster`` (default ``config.cluster()``) may be given to check other role
+    code over the same deployment (the tests plant bugs that way)."""
 
     name = "actors"
 
     def __init__(self, config: Config, *, network: str = "set", restarts: int = 0,
                  prune: bool = True, merge_idle: bool = True, learners_aside: bool = True,
-                 views: bool = True, alias: bool = True) -> None:
+                 views: bool = True, alias: bool = True, cluster: Any = None,
+                 reductions_off: dict[str, str] | None = None) -> None:
         if config.max_attempts < 1:
             raise UsageError("max_attempts", "at least 1 for the model checker (0 means "
                              "unbounded ballots: an infinite state space)", config.max_attempts)
@@ -92,32 +106,77 @@ class ActorModel(Reductions):
         self.config = config
         self.network = network
         self.restarts = restarts
-        self.cluster = config.cluster()
+        self.cluster = config.cluster() if cluster is None else cluster
         self.nodes = self.cluster.nodes
+        self.configs = tuple(self.cluster.node(n) for n in self.nodes)
         self.proposed = tuple(p.value for p in self.cluster.proposers)
+        wanted = {"prune": prune, "merge_idle": merge_idle, "learners_aside": learners_aside,
+                  "views": views, "alias": alias}
+        self.reductions_off = dict(reductions_off or {})
+        mutants = set(Mutant.parse(tuple(config.mutants)))
+        for name, bugs in UNSOUND_WITH.items():
+            for bug, why in bugs.items():
+                if wanted[name] and bug in mutants:
+                    self.reductions_off[name] = f"off for mutant {bug.value}: {why}"
+        on = {n: w and n not in self.reductions_off for n, w in wanted.items()}
+        self.switches = on
         self.parameters = {
             "acceptors": len(self.cluster.acceptors), "proposers": len(self.cluster.proposers),
             "learners": len(self.cluster.learners), "values": list(self.proposed),
             "max_attempts": config.max_attempts, "network": network, "restarts": restarts,
             "quorums": self.cluster.quorums.describe(), "mutants": list(config.mutants),
-            "reductions": [n for n, on in (("prune", prune), ("merge_idle", merge_idle),
-                                           ("learners_aside", learners_aside), ("views", views),
-                                           ("alias", alias)) if on]}
-        self.views = views
+            "reductions": [n for n in REDUCTIONS if on[n]]}
+        self.views = on["views"]
         self._locals: list[Local] = []
         self._local_ids: dict[Any, int] = {}
-        self._armed: list[tuple[int, ...]] = []  # timer event codes per node state id
+        self.armed: list[tuple[int, ...]] = []  # timer event codes per node state id
         self._msgs: list[Any] = []
         self._msg_ids: dict[Any, int] = {}
-        self._dst: list[int] = []
-        self._to: list[int] = [0] * len(self.nodes)  # per node: mask of messages to it
+        self.dst: list[int] = []
+        self.to: list[int] = [0] * len(self.nodes)  # per node: mask of messages to it
         self._ghosts: list[tuple[frozenset[Any], frozenset[Any]]] = []
         self._ghost_ids: dict[Any, int] = {}
-        self._steps: dict[int, Step] = {}
+        self.steps: dict[int, Step] = {}
         self._ghost_steps: dict[tuple[int, Any], int] = {}
         self._verdicts: dict[tuple[Any, ...], tuple[str, ...]] = {}
-        self._node_lids: list[list[int]] = [[] for _ in self.nodes]
-        self._setup_reductions(prune, merge_idle, learners_aside, alias)
+        self.node_lids: list[list[int]] = [[] for _ in self.nodes]
+        roles = [c.roles() for c in self.configs]
+        self.watched = tuple(i for i, r in enumerate(roles) if "acceptor" in r or "learner" in r)
+        self.restartable = tuple(i for i, r in enumerate(roles) if "acceptor" in r)
+        self.symmetric = tuple(i for i, r in enumerate(roles) if r == ("acceptor",))
+        aside = frozenset(i for i, r in enumerate(roles) if r == ("learner",))
+        self.aside = aside if on["learners_aside"] else frozenset()
+        self.pruner = Prune(self) if on["prune"] else None
+        self.merger = MergeIdle(self, frozenset(i for i in range(len(self.nodes))
+                                                if i not in self.watched)) \
+            if on["merge_idle"] else None
+        self.aliaser = Alias(self) if on["alias"] else None
+        self.asider = LearnersAside(self, self.aside) if self.aside else None
+        self.symmetry = Symmetry(self)
+        self._init_kw = {"network": network, "restarts": restarts, "cluster": cluster, **wanted}
+
+    # -- reductions: certificates and switching off -----------------------------------------
+    def reductions(self) -> list[Reduction]:
+        return [r for r in (self.pruner, self.merger, self.aliaser, self.asider)
+                if r is not None]
+
+    def certify(self) -> dict[str, str]:
+        """Each reduction in use whose assumption failed on what this search created, with
+        why (see ``reductions``)."""
+        failed = {}
+        for r in self.reductions():
+            why = r.certify()
+            if why is not None:
+                failed[r.name] = f"{r.assumption}: false here, {why}"
+        return failed
+
+    def without(self, reductions: dict[str, str]) -> ActorModel:
+        off = {**self.reductions_off, **reductions}
+        kw = {**self._init_kw, **{n: False for n in reductions}}
+        return ActorModel(self.config, reductions_off=off, **kw)
+
+    def is_aside(self, i: int) -> bool:
+        return i in self.aside
 
     # -- interning --------------------------------------------------------------------------
     def intern_local(self, value: Local) -> int:
@@ -125,10 +184,17 @@ class ActorModel(Reductions):
         if lid is None:
             lid = self._local_ids[value] = len(self._locals)
             self._locals.append(value)
-            self._node_lids[value[0]].append(lid)
-            self._armed.append(tuple(TIMER_BASE + TIMERS.index(t) for t in
-                                     sorted(value[2], key=TIMERS.index)))
+            self.node_lids[value[0]].append(lid)
+            self.armed.append(tuple(TIMER_BASE + TIMERS.index(t) for t in
+                                    sorted(value[2], key=TIMERS.index)))
         return lid
+
+    def canon_local(self, i: int, value: Local) -> int:
+        lid = self.intern_local(value)
+        return self.merger.canon(i, lid) if self.merger is not None else lid
+
+    def alias(self, mid: int) -> int:
+        return self.aliaser.rep(mid) if self.aliaser is not None else mid
 
     def intern_msg(self, msg: Any) -> int:
         mid = self._msg_ids.get(msg)
@@ -136,8 +202,8 @@ class ActorModel(Reductions):
             mid = self._msg_ids[msg] = len(self._msgs)
             self._msgs.append(msg)
             dst = self.nodes.index(msg.dst)
-            self._dst.append(dst)
-            self._to[dst] |= 1 << mid
+            self.dst.append(dst)
+            self.to[dst] |= 1 << mid
         return mid
 
     def intern_ghost(self, value: tuple[frozenset[Any], frozenset[Any]]) -> int:
@@ -146,6 +212,9 @@ class ActorModel(Reductions):
             gid = self._ghost_ids[value] = len(self._ghosts)
             self._ghosts.append(value)
         return gid
+
+    def ghost(self, gid: int) -> tuple[frozenset[Any], frozenset[Any]]:
+        return self._ghosts[gid]
 
     def _ghost_add(self, gid: int, delta: Any) -> int:
         key = (gid, delta)
@@ -156,22 +225,27 @@ class ActorModel(Reductions):
                                                               accepts | delta[1]))
         return out
 
+    def shown(self, state: NodeState) -> NodeState:
+        """``state`` as the model keeps it: under the proposer's view when ``views`` is on."""
+        return view(state) if self.views else state
+
     # -- one node reacting to one event -----------------------------------------------------
-    def react(self, i: int, lid: int, code: int) -> tuple[Node, list[Any], frozenset[Timer]]:
+    def react(self, i: int, lid: int, code: int) -> tuple[NodeState, list[Any], frozenset[Timer]]:
         """Node ``i`` in state ``lid`` handles event ``code`` (a message id, a timer or a
-        restart): the real node afterwards, the effects it returned, its armed timers."""
-        _, frozen, timers, stored = self._locals[lid]
-        name = self.nodes[i]
+        restart): its next state, the effects it returned, its armed timers."""
+        _, state, timers, stored = self._locals[lid]
+        node = self.configs[i]
         if code == RESTART:
-            node = self.cluster.make_node(name, storage(stored))
-            return node, node.on_start(), frozenset()
-        node = thaw(self.cluster, name, frozen, stored)
+            after, effects = node.on_start(node.init(storage(stored)))
+            return after, effects, frozenset()
         if code >= TIMER_BASE:
             timer = TIMERS[code - TIMER_BASE]
-            return node, node.on_timeout(timer), timers - {timer}
-        return node, node.on_message(self._msgs[code]), timers
+            after, effects = node.on_timeout(state, timer)
+            return after, effects, timers - {timer}
+        after, effects = node.on_message(state, self._msgs[code])
+        return after, effects, timers
 
-    def absorb(self, i: int, node: Node, effects: list[Any], timers: frozenset[Timer],
+    def absorb(self, i: int, state: NodeState, effects: list[Any], timers: frozenset[Timer],
                stored: Stored) -> Step:
         """Carry out ``effects`` as the simulator would; the resulting step."""
         name = self.nodes[i]
@@ -192,8 +266,7 @@ class ActorModel(Reductions):
                 acc = eff.state.accepted if type(eff.state) is AcceptorState else None
                 if acc is not None:
                     votes.append((name, acc.ballot, acc.value))
-        frozen = view(freeze(node)) if self.views else freeze(node)
-        lid = self.canon_local(i, (i, frozen, timers, stored))
+        lid = self.canon_local(i, (i, self.shown(state), timers, stored))
         delta = (frozenset(votes), frozenset(accepts)) if votes or accepts else None
         if self.network == "set":
             mask = 0
@@ -204,10 +277,10 @@ class ActorModel(Reductions):
 
     def step(self, i: int, lid: int, code: int) -> Step:
         key = (lid << SHIFT) | code
-        hit = self._steps.get(key)
+        hit = self.steps.get(key)
         if hit is None:
-            node, effects, timers = self.react(i, lid, code)
-            hit = self._steps[key] = self.absorb(i, node, effects, timers, self._locals[lid][3])
+            state, effects, timers = self.react(i, lid, code)
+            hit = self.steps[key] = self.absorb(i, state, effects, timers, self._locals[lid][3])
         return hit
 
     # -- the search interface ---------------------------------------------------------------
@@ -215,17 +288,19 @@ class ActorModel(Reductions):
         net: Any = 0 if self.network == "set" else ()
         ghost = self.intern_ghost((frozenset(), frozenset()))
         locs = []
-        fresh = [self.cluster.make_node(name) for name in self.nodes]
-        for i, node in enumerate(fresh):  # every node's first state is known before any send
-            frozen = view(freeze(node)) if self.views else freeze(node)
-            self.intern_local((i, frozen, frozenset(), (None, None)))
-        for i, node in enumerate(fresh):
-            lid, sends, delta = self.absorb(i, node, node.on_start(), frozenset(), (None, None))
+        fresh = [node.init(None) for node in self.configs]
+        for i, state in enumerate(fresh):  # every node's first state is known before any send
+            self.intern_local((i, self.shown(state), frozenset(), NOTHING_STORED))
+        for i, state in enumerate(fresh):
+            after, effects = self.configs[i].on_start(state)
+            lid, sends, delta = self.absorb(i, after, effects, frozenset(), NOTHING_STORED)
             locs.append(lid)
             net = net | sends if self.network == "set" else tuple(sorted(net + sends))
             if delta is not None:
                 ghost = self._ghost_add(ghost, delta)
-        return [(self.prune_all(net, locs), ghost, self.restarts, *locs)]
+        if self.pruner is not None:
+            net = self.pruner.all(net, locs)
+        return [(net, ghost, self.restarts, *locs)]
 
     def _events(self, state: State, sinks: bool = False) -> Iterator[tuple[int, int, int]]:
         """(node, event code, index of the message consumed or -1) for every enabled step;
@@ -236,14 +311,14 @@ class ActorModel(Reductions):
                 low = net & -net
                 net ^= low
                 mid = low.bit_length() - 1
-                if sinks or self._dst[mid] not in aside:
-                    yield self._dst[mid], mid, -1
+                if sinks or self.dst[mid] not in aside:
+                    yield self.dst[mid], mid, -1
         else:
             for j, mid in enumerate(net):
-                if (not j or net[j - 1] != mid) and (sinks or self._dst[mid] not in aside):
-                    yield self._dst[mid], mid, j
+                if (not j or net[j - 1] != mid) and (sinks or self.dst[mid] not in aside):
+                    yield self.dst[mid], mid, j
         for i, lid in enumerate(locs):
-            for code in self._armed[lid]:
+            for code in self.armed[lid]:
                 yield i, code, -1
         if state[2]:
             for i in self.restartable:
@@ -258,8 +333,8 @@ class ActorModel(Reductions):
         else:
             rest = net[:consumed] + net[consumed + 1:] if consumed >= 0 else net
             net = tuple(sorted(rest + sends)) if sends else rest
-        if self.prune and (sends or lid != old):
-            net = self.prune_after(net, i, lid, sends, state)
+        if self.pruner is not None and (sends or lid != old):
+            net = self.pruner.after(net, i, lid, sends, state)
         if delta is not None:
             ghost = self._ghost_add(ghost, delta)
         if code == RESTART:
@@ -284,8 +359,9 @@ class ActorModel(Reductions):
         step cache without building the next state."""
         net = state[0]
         count, out = 0, []
-        dst, aside, steps, step, apply = self._dst, self.aside, self._steps, self.step, self.apply
-        live, prune = self.live, self.prune
+        dst, aside, steps, step, apply = self.dst, self.aside, self.steps, self.step, self.apply
+        prune = self.pruner is not None
+        live = self.pruner.live if self.pruner is not None else None
         x = net
         while x:
             low = x & -x
@@ -304,14 +380,14 @@ class ActorModel(Reductions):
                 while new and prune:  # only replies that their receivers would ignore?
                     low2 = new & -new
                     m2 = low2.bit_length() - 1
-                    if live(state[3 + dst[m2]], m2):
+                    if live(state[3 + dst[m2]], m2):  # type: ignore[misc]
                         break
                     new ^= low2
                 if not new:
                     continue
             out.append(apply(state, i, mid, -1))
         for i, lid in enumerate(state[3:]):
-            for code in self._armed[lid]:
+            for code in self.armed[lid]:
                 count += 1
                 out.append(apply(state, i, code, -1))
         if state[2]:
@@ -341,26 +417,44 @@ class ActorModel(Reductions):
         votes, accepts = self._ghosts[state[1]]
         acceptors, out = [], []
         for i in self.watched:
-            _, fa, fl = self._locals[state[3 + i]][1]
-            if fa is not None:
-                acceptors.append((self.nodes[i], fa))
-            got = fl[1] if fl is not None else None
+            node = self._locals[state[3 + i]][1]
+            if node.acceptor is not None:
+                acceptors.append((self.nodes[i], node.acceptor))
+            got = node.learner.learned if node.learner is not None else None
             if learned is not None and i in learned:
                 got = learned[i]
             if got is not None:
                 out.append((self.nodes[i], got))
         return Snapshot(self.proposed, votes, accepts, tuple(acceptors), tuple(out))
 
+    def found(self, state: State, learned: dict[int, Any] | None = None) -> tuple[str, ...]:
+        """The properties ``state`` breaks if the learners kept aside learned ``learned``."""
+        found = check_snapshot(self.snapshot(state, learned), self.cluster.quorums)
+        return tuple(dict.fromkeys(v.property for v in found))
+
+    def outcomes(self, state: State) -> list[dict[int, Any]]:
+        return self.asider.outcomes(state) if self.asider is not None else [{}]
+
     def violated(self, state: State) -> tuple[str, ...]:
-        key = (state[1], *(state[3 + i] for i in self.watched), *self.inboxes(state))
+        inboxes = self.asider.inboxes(state) if self.asider is not None else ()
+        key = (state[1], *(state[3 + i] for i in self.watched), *inboxes)
         names = self._verdicts.get(key)
         if names is None:
             found: dict[str, None] = {}
             for learned in self.outcomes(state):
-                for v in check_snapshot(self.snapshot(state, learned), self.cluster.quorums):
-                    found[v.property] = None
+                for name in self.found(state, learned):
+                    found[name] = None
             names = self._verdicts[key] = tuple(found)
         return names
+
+    def extend(self, states: list[State], actions: list[Action],
+               names: tuple[str, ...]) -> tuple[list[State], list[Action]]:
+        if self.asider is None:
+            return states, actions
+        return self.asider.extend(states, actions, names)
+
+    def canonical(self, state: State) -> tuple[State, int]:
+        return self.symmetry.canonical(state)
 
     def explain(self, state: State, names: tuple[str, ...]) -> str:
         found = check_snapshot(self.snapshot(state), self.cluster.quorums)
@@ -369,20 +463,22 @@ class ActorModel(Reductions):
     def describe_state(self, state: State) -> str:
         parts = []
         for i, name in enumerate(self.nodes):
-            fp, fa, fl = self._locals[state[3 + i]][1]
-            if fp is not None:
-                parts.append(f"{name}: {fp[2].value} ballot {fp[1][0]}.{fp[1][1]}")
-            if fa is not None:
-                acc = "-" if fa.accepted is None else \
-                    f"{fa.accepted.ballot[0]}.{fa.accepted.ballot[1]}:{fa.accepted.value}"
-                parts.append(f"{name}: promised {fa.promised[0]}.{fa.promised[1]} "
-                             f"accepted {acc}")
-            if fl is not None and fl[1] is not None:
-                parts.append(f"{name}: learned {fl[1].value}")
+            node = self._locals[state[3 + i]][1]
+            p, a, lr = node.proposer, node.acceptor, node.learner
+            if p is not None:
+                parts.append(f"{name}: {p.phase.value} ballot {p.ballot}")
+            if a is not None:
+                acc = "-" if a.accepted is None else f"{a.accepted.ballot}:{a.accepted.value}"
+                parts.append(f"{name}: promised {a.promised} accepted {acc}")
+            if lr is not None and lr.learned is not None:
+                parts.append(f"{name}: learned {lr.learned.value}")
         return "; ".join(parts)
 
+    def describe(self, mid: int) -> str:
+        return describe(self._msgs[mid])
+
     def to_run(self, states: list[State], actions: list[Action]) -> Run:
-        from .actors_trace import run_of
+        from .trace import run_of
         return run_of(self, states, actions)
 
     def message(self, code: int) -> Any:

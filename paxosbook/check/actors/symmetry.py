@@ -16,10 +16,14 @@ from __future__ import annotations
 import dataclasses
 from itertools import permutations
 from operator import itemgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..core import UsageError
-from .actors_base import ActorBase, State
+
+from ...core import UsageError
+from .base import State
+
+if TYPE_CHECKING:
+    from .model import ActorModel
 
 
 def rename(obj: Any, names: dict[str, str]) -> Any:
@@ -59,15 +63,18 @@ class _Renaming:
         self.chunks: list[dict[int, int]] = []
 
 
-class Symmetry(ActorBase):
-    def _setup_symmetry(self) -> None:
+class Symmetry:
+    """The symmetry group of an ``ActorModel`` and each state's representative."""
+
+    def __init__(self, model: ActorModel) -> None:
+        self.model = model
         self._group: list[_Renaming] | None = None
         self._anon_ids: dict[int, int] = {}
         self._anon_values: dict[Any, int] = {}
 
     def canonical(self, state: State) -> tuple[State, int]:
         group = self._group if self._group is not None else self._symmetries()
-        keys = tuple([self._anon(state[3 + i]) for i in self.symmetric])
+        keys = tuple([self._anon(state[3 + i]) for i in self.model.symmetric])
         arranged = [g.landing(keys) for g in group]
         low = min(arranged)
         best, fixed = None, 0
@@ -88,24 +95,24 @@ class Symmetry(ActorBase):
         """An id of node state ``lid`` that forgets which node it belongs to."""
         out = self._anon_ids.get(lid)
         if out is None:
-            out = self._anon_ids[lid] = self._anon_values.setdefault(self._locals[lid][1:],
-                                                                     len(self._anon_values))
+            out = self._anon_ids[lid] = self._anon_values.setdefault(
+                self.model.local(lid)[1:], len(self._anon_values))
         return out
 
     def _symmetries(self) -> list[_Renaming]:
-        names = [self.nodes[i] for i in self.symmetric]
-        if set(self.proposed) & set(self.nodes):
-            raise UsageError("symmetry", "values that are not node names",
-                             sorted(self.proposed))
-        qs = self.cluster.quorums
+        m = self.model
+        names = [m.nodes[i] for i in m.symmetric]
+        if set(m.proposed) & set(m.nodes):
+            raise UsageError("symmetry", "values that are not node names", sorted(m.proposed))
+        qs = m.cluster.quorums
         group = []
         for perm in permutations(names):
             mapping = dict(zip(names, perm, strict=True))
             if qs.explicit and {frozenset(mapping.get(a, a) for a in q)
                                 for q in qs.explicit} != set(qs.explicit):
                 continue
-            node_perm = [self.nodes.index(mapping.get(n, n)) for n in self.nodes]
-            landing = tuple(self.symmetric.index(node_perm.index(j)) for j in self.symmetric)
+            node_perm = [m.nodes.index(mapping.get(n, n)) for n in m.nodes]
+            landing = tuple(m.symmetric.index(node_perm.index(j)) for j in m.symmetric)
             group.append(_Renaming({a: b for a, b in mapping.items() if a != b}, node_perm,
                                    landing))
         self._group = group
@@ -114,7 +121,8 @@ class Symmetry(ActorBase):
     def _msg_image(self, g: _Renaming, mid: int) -> int:
         out = g.msgs.get(mid)
         if out is None:
-            out = g.msgs[mid] = self.alias(self.intern_msg(rename(self._msgs[mid], g.mapping)))
+            m = self.model
+            out = g.msgs[mid] = m.alias(m.intern_msg(rename(m.message(mid), g.mapping)))
         return out
 
     def _net_image(self, g: _Renaming, net: int) -> int:
@@ -138,23 +146,23 @@ class Symmetry(ActorBase):
         return out
 
     def _image(self, state: State, g: _Renaming) -> State:
+        m = self.model
         net = state[0]
-        if self.network == "set":
+        if m.network == "set":
             new_net: Any = self._net_image(g, net)
         else:
-            new_net = tuple(sorted(self._msg_image(g, m) for m in net))
+            new_net = tuple(sorted(self._msg_image(g, x) for x in net))
         gid = g.ghosts.get(state[1])
         if gid is None:
-            gid = g.ghosts[state[1]] = self.intern_ghost(rename(self._ghosts[state[1]],
-                                                                g.mapping))
+            gid = g.ghosts[state[1]] = m.intern_ghost(rename(m.ghost(state[1]), g.mapping))
         new_locs = list(state[3:])
         node_perm, cache = g.node_perm, g.locals
         for i, lid in enumerate(state[3:]):
             l2 = cache.get(lid)
             if l2 is None:
-                _, frozen, timers, stored = self._locals[lid]
+                _, node_state, timers, stored = m.local(lid)
                 j = node_perm[i]
-                l2 = cache[lid] = self.canon_local(
-                    j, (j, rename(frozen, g.mapping), timers, rename(stored, g.mapping)))
+                l2 = cache[lid] = m.canon_local(
+                    j, (j, rename(node_state, g.mapping), timers, rename(stored, g.mapping)))
             new_locs[node_perm[i]] = l2
         return (new_net, gid, state[2], *new_locs)
