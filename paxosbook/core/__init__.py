@@ -36,8 +36,9 @@ from .quorum import QuorumSystem
 
 __all__ = [
     "NO_BALLOT", "MESSAGE_TYPES", "Accept", "Accepted", "Acceptor", "AcceptorState", "Backoff",
-    "Ballot", "CancelTimer", "Cluster", "Effect", "FormatError", "Learn", "Learner", "Message",
-    "LearnerState", "Mutant", "Nack", "Node", "NodeState", "PaxosbookError", "Persist", "Phase", "Prepare", "Promise",
-    "Proposal", "Proposer", "ProposerSpec", "ProposerRound", "QuorumSystem", "Send", "SetTimer",
-    "Timer", "UsageError", "Value",
+    "Ballot", "CancelTimer", "Cluster", "Effect", "FormatError", "Learn", "Learner",
+    "LearnerState", "Message", "Mutant", "Nack", "Node", "NodeState", "PaxosbookError",
+    "Persist", "Phase", "Prepare", "Promise", "Proposal", "Proposer", "ProposerRound",
+    "ProposerSpec", "ProposerState", "QuorumSystem", "Send", "SetTimer", "Timer", "UsageError",
+    "Value",
 ]
