@@ -57,20 +57,28 @@ class _Replicas(LogSystem):
                                               learner.touch)
 
         def slotted(s: ReplicaState, env: Slotted) -> tuple[ReplicaState, list[Effect]]:
+            # the hot path of a run: the learner's probe and touch are skipped when they would
+            # do nothing (no probe running; the catch-up timer already armed)
             kind = type(env.msg)
             acc, log = s
             if kind is Prepare or kind is Accept:
                 acc, effects = on_slotted(acc, env)
-                log, more = touch(log)
             elif kind is Accepted:
                 log, effects = on_accepted(log, env)
-                log, more = on_probe_reply(log, env)
-                effects += more
-                log, more = touch(log)
+                if log.probe is not None:
+                    log, more = on_probe_reply(log, env)
+                    effects += more
             else:  # Promise, Nack: it is finding out a slot
-                log, more = on_probe_reply(log, env)
-                effects = []
-            return ReplicaState(acc, log), effects + more
+                if log.probe is None:
+                    return s, []
+                log, effects = on_probe_reply(log, env)
+                return ReplicaState(acc, log), effects
+            if not log.armed:
+                log, more = touch(log)
+                effects += more
+            if acc is s.acceptor and log is s.learner:
+                return s, effects
+            return ReplicaState(acc, log), effects
 
         def catch_up(s: ReplicaState, msg: CatchUp) -> tuple[ReplicaState, list[Effect]]:
             acc, effects = on_catch_up(s.acceptor, msg)

@@ -75,7 +75,8 @@ class LogAcceptor:
             return s, []
         slot = env.slot
         before = s.slots.get(slot)
-        state, effects = handler(self.slot(s, slot) if before is None else before, msg)
+        state, effects = handler(AcceptorState(s.rest.promised, None) if before is None
+                                 else before, msg)
         if state is not before:  # a slot is made on its first message, even if unchanged
             s = LogAcceptorState(s.rest, s.slots.set(slot, state))
         return s, in_slot(slot, effects)

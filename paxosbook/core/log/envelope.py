@@ -128,20 +128,23 @@ def cancel_timer(timer: Any) -> CancelTimer:
 
 
 def in_slot(slot: int, effects: Iterable[Effect]) -> list[Effect]:
-    """Tag a per-slot role's effects with ``slot``: envelopes, slot timers, slot states."""
+    """Tag a per-slot role's effects with ``slot``: envelopes, slot timers, slot states (kept
+    flat: every message of a log run passes here)."""
     out: list[Effect] = []
+    append = out.append
     for eff in effects:
-        if isinstance(eff, Send):
-            msg = eff.msg
-            out.append(send(Slotted(msg.src, msg.dst, slot, msg)))
-        elif isinstance(eff, SetTimer):
-            out.append(set_timer(SlotTimer(eff.timer, slot), eff.delay, eff.jitter))
-        elif isinstance(eff, CancelTimer):
-            out.append(cancel_timer(SlotTimer(eff.timer, slot)))
-        elif isinstance(eff, Persist):
-            out.append(persist(SlotState(slot, eff.state)))
+        kind = type(eff)
+        if kind is Send:
+            msg: Any = eff[0]
+            append(Send(Slotted(msg[0], msg[1], slot, msg)))  # type: ignore[arg-type]
+        elif kind is SetTimer:
+            append(SetTimer(SlotTimer(eff[0], slot), eff[1], eff[2]))  # type: ignore[arg-type,misc]
+        elif kind is CancelTimer:
+            append(CancelTimer(SlotTimer(eff[0], slot)))  # type: ignore[arg-type]
+        elif kind is Persist:
+            append(Persist(SlotState(slot, eff[0])))  # type: ignore[arg-type]
         else:
-            out.append(eff)
+            append(eff)
     return out
 
 

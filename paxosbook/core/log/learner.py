@@ -130,32 +130,41 @@ class LogLearner:
 
     # -- learning -----------------------------------------------------------------------------
     def on_accepted(self, s: LogLearnerState, env: Slotted) -> Step:
-        slot = env.slot
-        if slot in s.learned:
+        slot, slots = env.slot, s.slots
+        if slot < s.applied:  # applied, so learned
             return s, []
-        before = s.slots.get(slot)
+        before = slots.get(slot)  # a slot heard of is never learned: one look-up, mostly
+        if before is None and s.learned.get(slot) is not None:
+            return s, []
         state, effects = self.learner.on_message(NOTHING if before is None else before,
                                                  env.msg)
+        if effects:  # learned: the slot is no longer one heard of
+            learn: Any = effects[0]
+            return self._learned(s, slots if before is None else slots.delete(slot), slot,
+                                 learn.value, learn.ballot)
         if state is not before:  # a slot heard of is kept, even if the news changed nothing
-            s = LogLearnerState(s.slots.set(slot, state), s.learned, s.applied, s.done, s.armed,
+            s = LogLearnerState(slots.set(slot, state), s.learned, s.applied, s.done, s.armed,
                                 s.watch, s.fruitless, s.probe, s.probe_slot, s.rounds)
-        if not effects:
-            return s, []
-        learn: Any = effects[0]
-        return self.learn(s, slot, learn.value, learn.ballot)
+        return s, []
 
     def learn(self, s: LogLearnerState, slot: int, value: Value, ballot: Ballot | None
               ) -> Step:
         """Record ``value`` for ``slot`` (the first learned stays), apply what became
         contiguous, and say so."""
-        if slot in s.learned:
+        if s.learned.get(slot) is not None:
             return s, []
+        return self._learned(s, s.slots.delete(slot), slot, value, ballot)
+
+    def _learned(self, s: LogLearnerState, slots: PMap[int, LearnerState], slot: int,
+                 value: Value, ballot: Ballot | None) -> Step:
+        """``learn`` of a slot not learned yet; ``slots``: those heard of, without it."""
         entry = LogEntry(value, ballot)
-        s = LogLearnerState(s.slots.delete(slot), s.learned.set(slot, entry), s.applied, s.done,
-                            s.armed, s.watch, 0, s.probe, s.probe_slot, s.rounds)
+        s = LogLearnerState(slots, s.learned.set(slot, entry), s.applied, s.done, s.armed,
+                            s.watch, 0, s.probe, s.probe_slot, s.rounds)
         if slot == s.probe_slot:
             s = self._end_probe(s)
-        s = self._apply(s)
+        if slot == s.applied:  # else a gap remains below it: nothing more is applied
+            s = self._apply(s)
         learned: Any = LearnSlot(slot, value, ballot, self.complete(s))
         return s, [persist(SlotState(slot, entry)), learned]
 
