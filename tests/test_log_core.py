@@ -282,3 +282,30 @@ def test_a_command_submitted_before_the_leader_starts_is_kept():
     s, _ = p.on_submit(p.init(), Submit("B", "A", "jmp", "B"))  # A takes the lead for it
     s, _ = p.on_start(s)
     assert s.queue == (("jmp", "B"), ("add", "A")) and s.role is Role.PREPARING
+
+
+# -- the shape: configuration apart from state ------------------------------------------------
+@pytest.mark.parametrize("strategy", ["broadcast", "sequencer", "multi-primary", "paxos",
+                                      "multi-paxos"])
+def test_log_node_states_are_hashable_values_and_handlers_are_pure(strategy):
+    """What the simulator (and any later interpreter) keeps of a log node is a plain value:
+    hashable, equal to its copy, never changed by a handler that takes it."""
+    import copy
+
+    from paxosbook.config import Crash
+    from paxosbook.replication import LogConfig
+    from paxosbook.replication.run import system_for
+    from paxosbook.sim import Simulator
+
+    cfg = LogConfig(drop=0.1, duplicate=0.1, crashes=(Crash("r2", 3.0, 20.0),))
+    sim = Simulator(cfg.network(), 3, system=system_for(strategy, cfg))
+    kept = []
+    while sim.step() is not None:
+        kept.extend((s, hash(s)) for s in sim.states.values())
+    assert all(hash(s) == h for s, h in kept)  # no state changed after it was kept
+    for name, state in sim.states.items():
+        assert copy.deepcopy(state) == state and hash(copy.deepcopy(state)) == hash(state)
+        node, before = sim.nodes[name], copy.deepcopy(state)
+        for msg in [r[4] for r in sim.records if r[1] == "deliver" and r[3] == name][-5:]:
+            assert node.on_message(state, msg) == node.on_message(state, msg)
+        assert state == before

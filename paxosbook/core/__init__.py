@@ -10,6 +10,7 @@ pure functions returning ``(next state, effects)``; effects are ``Send``, ``SetT
 touches a socket: an interpreter (the simulator in ``paxosbook.sim``, the model checker in
 ``paxosbook.check``) keeps the states, delivers messages, fires timers, keeps stable storage
 and decides what the network does. Each rule of the paper lives in exactly one handler here.
+The replicated log's roles, which run these per slot and add no rule, are in ``core.log``.
 Standard library only.
 """
 
