@@ -12,7 +12,7 @@ hashable state (``LogAcceptorState``, ``LogProposerState``, ``MultiState``,
 next state and effects. Standard library only.
 """
 
-from .acceptor import LogAcceptor, LogAcceptorState
+from .acceptor import LogAcceptor, LogAcceptorState, promise_all
 from .envelope import (
     NOOP,
     REST,
@@ -34,7 +34,6 @@ from .multi import (
     MultiState,
     Role,
     Submit,
-    promise_all,
 )
 from .pmap import EMPTY_MAP, PMap
 from .proposer import LogProposer, LogProposerState

@@ -5,7 +5,7 @@ replica's ``LogAcceptor`` keeps one core ``AcceptorState`` per slot it has seen 
 core ``Acceptor``'s handlers to it, so P1a and the promise rule live in ``core.acceptor`` only.
 A slot's state is made on the first message for it, from ``rest``: one acceptor state standing
 for every slot not seen yet (it can promise, through a Multi-Paxos prepare for all slots, see
-``core.log.multi.promise_all``, but never accepts); the new slot starts from ``rest``'s
+``promise_all`` below, but never accepts); the new slot starts from ``rest``'s
 promise with nothing accepted. A learner that missed acceptances asks with ``CatchUp`` and
 gets them again. Like every role, the configuration (``LogAcceptor``) is apart from the state
 (``LogAcceptorState``, an immutable value), and the handlers return ``(next state, effects)``.
@@ -18,9 +18,21 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from ..acceptor import Acceptor
-from ..effects import AcceptorState, Effect
-from ..messages import Accept, Accepted, Prepare
-from .envelope import REST, CatchUp, Slotted, Stored, in_slot, restore_slots, send
+from ..ballot import NO_BALLOT, Proposal
+from ..effects import AcceptorState, Effect, Persist
+from ..messages import Accept, Accepted, Nack, Prepare
+from .envelope import (
+    REST,
+    CatchUp,
+    SlotState,
+    Slotted,
+    Stored,
+    in_slot,
+    persist,
+    restore_slots,
+    send,
+)
+from .multi import MultiPrepare, MultiPromise
 from .pmap import PMap
 
 
@@ -92,4 +104,41 @@ class LogAcceptor:
         return s, out
 
 
-__all__ = ["LogAcceptor", "LogAcceptorState"]
+# -- Multi-Paxos: a prepare for all slots ----------------------------------------------------
+def promise_all(log: LogAcceptor, s: LogAcceptorState, msg: MultiPrepare
+                ) -> tuple[LogAcceptorState, list[Effect]]:
+    """An acceptor's answer to a prepare for all slots from ``msg.first`` on: the core
+    acceptor's ``on_prepare`` applied to ``rest`` and to every slot seen from ``first`` on."""
+    prepare = Prepare(msg.src, log.name, msg.ballot)
+    on_prepare = log.acceptor.on_prepare
+    effects: list[Effect] = []
+    reports: list[tuple[int, Proposal]] = []
+    refused = NO_BALLOT
+    rest, slots = s.rest, s.slots
+    for slot, state in log.covering(s, msg.first):
+        new, replies = on_prepare(state, prepare)
+        if new is not state:
+            if slot == REST:
+                rest = new
+            else:
+                slots = slots.set(slot, new)
+        for eff in replies:
+            if type(eff) is Persist:
+                effects.append(persist(SlotState(slot, eff[0])))
+                continue
+            reply: Any = eff[0]
+            if type(reply) is Nack:
+                refused = max(refused, reply.promised)
+            elif reply.accepted is not None and slot != REST:
+                reports.append((slot, reply.accepted))
+    if refused != NO_BALLOT:
+        effects.append(send(Nack(log.name, msg.src, msg.ballot, refused)))
+    else:
+        effects.append(send(MultiPromise(log.name, msg.src, msg.ballot, msg.first,
+                                         tuple(reports))))
+    if rest is not s.rest or slots is not s.slots:
+        s = LogAcceptorState(rest, slots)
+    return s, effects
+
+
+__all__ = ["LogAcceptor", "LogAcceptorState", "promise_all"]

@@ -1,18 +1,19 @@
 """Multi-Paxos: a stable leader runs phase 1 once for all future slots, then phase 2 per command.
 
 Theory of operation, after "Paxos Made Simple", section 3. A new leader "executes phase 1 for
-infinitely many instances of the consensus algorithm", with "a single reasonably short
-message" that cannot be sent one slot at a time: ``MultiPrepare(ballot, first)`` is a prepare
-request for every slot from ``first`` on (the slots below are ones the leader knows are
-chosen). An acceptor answers it exactly as each slot's acceptor answers a ``Prepare``
-(``Acceptor.on_prepare``, the one rule, applied to every slot it has seen from ``first`` on and
-to ``LogAcceptorState.rest`` for all the others): a ``MultiPromise`` carrying the highest-numbered
-proposal accepted in every slot that has one, or a ``Nack`` if some slot has promised a higher
-ballot. The leader then runs each slot with a core ``Proposer`` already in phase 1 of its
-ballot (``Proposer.preparing``), fed the slot's promises: P2c picks the value of every slot some
-acceptor reported (the accepted-but-unlearned slots of a crashed leader are recovered this way,
-section 3's "instances 135 and 140"); slots between them that no acceptor reported get a
-no-op; new commands go to the slots after. In steady state a command costs only phase 2.
+infinitely many instances of the consensus algorithm", with "a single reasonably short message"
+that cannot be sent one slot at a time: ``MultiPrepare(ballot, first)`` is a prepare request
+for every slot from ``first`` on (the slots below are ones the leader knows are chosen). An
+acceptor answers it exactly as each slot's acceptor answers a ``Prepare``
+(``Acceptor.on_prepare``, the one rule, applied by ``core.log.acceptor.promise_all`` to every
+slot it has seen from ``first`` on and to ``LogAcceptorState.rest`` for all the others): a
+``MultiPromise`` carrying the highest-numbered proposal accepted in every slot that has one, or
+a ``Nack`` if some slot has promised a higher ballot. The leader then runs each slot with a
+core ``Proposer`` already in phase 1 of its ballot (``Proposer.preparing``), fed the slot's
+promises: P2c picks the value of every slot some acceptor reported (the accepted-but-unlearned
+slots of a crashed leader are recovered this way, section 3's "instances 135 and 140"); slots
+between them that no acceptor reported get a no-op; new commands go to the slots after. In
+steady state a command costs only phase 2.
 
 Who leads. The proposers are ordered (the first is the initial leader); the others send their
 commands to the one they believe leads with ``Submit`` and wait for an ``Ack``. A proposer
@@ -43,7 +44,7 @@ from typing import Any, NamedTuple
 
 from ..ballot import NO_BALLOT, Ballot, Proposal, Value
 from ..effects import CancelTimer, Effect, Persist, ProposerRound, SetTimer, Timer
-from ..messages import Accepted, Nack, Prepare, Promise
+from ..messages import Accepted, Nack, Promise
 from ..proposer import (
     Backoff,
     Phase,
@@ -54,17 +55,13 @@ from ..proposer import (
     seen_round,
 )
 from ..quorum import QuorumSystem
-from .acceptor import LogAcceptor, LogAcceptorState
 from .envelope import (
     NOOP,
-    REST,
     LogTimer,
-    SlotState,
     Slotted,
     Stored,
     cancel_timer,
     in_slot,
-    persist,
     send,
     set_timer,
 )
@@ -108,42 +105,6 @@ class Ack(NamedTuple):
     dst: str
     value: Value
     slot: int
-
-
-def promise_all(log: LogAcceptor, s: LogAcceptorState, msg: MultiPrepare
-                ) -> tuple[LogAcceptorState, list[Effect]]:
-    """An acceptor's answer to a prepare for all slots from ``msg.first`` on: the core
-    acceptor's ``on_prepare`` applied to ``rest`` and to every slot seen from ``first`` on."""
-    prepare = Prepare(msg.src, log.name, msg.ballot)
-    on_prepare = log.acceptor.on_prepare
-    effects: list[Effect] = []
-    reports: list[tuple[int, Proposal]] = []
-    refused = NO_BALLOT
-    rest, slots = s.rest, s.slots
-    for slot, state in log.covering(s, msg.first):
-        new, replies = on_prepare(state, prepare)
-        if new is not state:
-            if slot == REST:
-                rest = new
-            else:
-                slots = slots.set(slot, new)
-        for eff in replies:
-            if type(eff) is Persist:
-                effects.append(persist(SlotState(slot, eff[0])))
-                continue
-            reply: Any = eff[0]
-            if type(reply) is Nack:
-                refused = max(refused, reply.promised)
-            elif reply.accepted is not None and slot != REST:
-                reports.append((slot, reply.accepted))
-    if refused != NO_BALLOT:
-        effects.append(send(Nack(log.name, msg.src, msg.ballot, refused)))
-    else:
-        effects.append(send(MultiPromise(log.name, msg.src, msg.ballot, msg.first,
-                                         tuple(reports))))
-    if rest is not s.rest or slots is not s.slots:
-        s = LogAcceptorState(rest, slots)
-    return s, effects
 
 
 RESENDS = 2
@@ -466,4 +427,4 @@ def _record(promises: tuple[tuple[str, MultiPromise], ...], acceptor: str, msg: 
 
 
 __all__ = ["Ack", "MultiPrepare", "MultiPromise", "MultiProposer", "MultiState", "Role",
-           "Submit", "promise_all"]
+           "Submit"]
