@@ -51,7 +51,7 @@ from .core import (
     Promise,
     Proposal,
 )
-from .core.slots import LearnSlot, SlotState, Slotted
+from .core.log.envelope import LearnSlot, SlotState, Slotted
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 import paxosbook as pb
 from paxosbook.config import Crash, Partition
 from paxosbook.core import Proposer
-from paxosbook.core.slots import NOOP, Slotted
+from paxosbook.core.log import NOOP, Slotted
 from paxosbook.replication import (
     EXAMPLE,
     LOG_PROPERTIES,
@@ -194,7 +194,7 @@ def test_planted_p2c_bug_breaks_the_logs(monkeypatch):
     """A proposer that proposes its own value whatever the promises say (P2c ignored) lets
     two commands be chosen in one slot: the log properties must see it, per-slot Paxos and
     Multi-Paxos alike (both run the core's one Proposer)."""
-    monkeypatch.setattr(Proposer, "choose_value", lambda self: self.value)
+    monkeypatch.setattr(Proposer, "choose_value", lambda self, promises: self.value)
     broken = [run for seed in range(4) for run in (
         run_log("paxos", LogConfig(drop=0.2), seed),
         run_log("multi-paxos", LogConfig(crashes=(Crash("A", 5.1),)), seed))]

@@ -8,7 +8,7 @@ import pytest
 import paxosbook as pb
 from paxosbook.config import Crash
 from paxosbook.core import Ballot
-from paxosbook.core.slots import LearnSlot
+from paxosbook.core.log import LearnSlot
 from paxosbook.replication import STRATEGIES, LogConfig, LogRun, Strategy, compare, run_log
 from paxosbook.views import style
 from paxosbook.views.log import (

@@ -232,16 +232,18 @@ def simulator_state(config: pb.Config, seed: int, t: float) -> dict[str, dict[st
     nothing = "—"
     out = {}
     for name in sim.cluster.nodes:
-        node, row = sim.nodes[name], {"status": "crashed" if name in sim.crashed else "up"}
+        node, state = sim.nodes[name], sim.states[name]
+        row = {"status": "crashed" if name in sim.crashed else "up"}
         if node.acceptor is not None:
             acc = sim.storage[name].get(AcceptorState)
             row["promised"] = str(acc.promised) if acc and acc.promised != NO_BALLOT else nothing
             row["accepted"] = (f"({acc.accepted.ballot}, {acc.accepted.value})"
                                if acc and acc.accepted else nothing)
         if node.learner is not None and row["status"] == "up":
-            row["learned"] = node.learner.learned.value if node.learner.learned else nothing
+            learned = state.learner.learned
+            row["learned"] = learned.value if learned else nothing
         if node.proposer is not None and row["status"] == "up":
-            p = node.proposer
+            p = state.proposer
             row["ballot"] = str(p.ballot) if p.ballot != NO_BALLOT else nothing
             row["proposing"] = p.proposal.value if p.proposal else nothing
         out[name] = row

@@ -10,6 +10,7 @@ pure functions returning ``(next state, effects)``; effects are ``Send``, ``SetT
 touches a socket: an interpreter (the simulator in ``paxosbook.sim``, the model checker in
 ``paxosbook.check``) keeps the states, delivers messages, fires timers, keeps stable storage
 and decides what the network does. Each rule of the paper lives in exactly one handler here.
+The replicated log's roles, which run these per slot and add no rule, are in ``core.log``.
 Standard library only.
 """
 
@@ -36,8 +37,9 @@ from .quorum import QuorumSystem
 
 __all__ = [
     "NO_BALLOT", "MESSAGE_TYPES", "Accept", "Accepted", "Acceptor", "AcceptorState", "Backoff",
-    "Ballot", "CancelTimer", "Cluster", "Effect", "FormatError", "Learn", "Learner", "Message",
-    "LearnerState", "Mutant", "Nack", "Node", "NodeState", "PaxosbookError", "Persist", "Phase", "Prepare", "Promise",
-    "Proposal", "Proposer", "ProposerSpec", "ProposerRound", "QuorumSystem", "Send", "SetTimer",
-    "Timer", "UsageError", "Value",
+    "Ballot", "CancelTimer", "Cluster", "Effect", "FormatError", "Learn", "Learner",
+    "LearnerState", "Message", "Mutant", "Nack", "Node", "NodeState", "PaxosbookError",
+    "Persist", "Phase", "Prepare", "Promise", "Proposal", "Proposer", "ProposerRound",
+    "ProposerSpec", "ProposerState", "QuorumSystem", "Send", "SetTimer", "Timer", "UsageError",
+    "Value",
 ]

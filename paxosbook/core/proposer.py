@@ -217,6 +217,18 @@ class Proposer:
                        *[Send(Prepare(name, a, ballot)) for a in self.acceptors],
                        SetTimer(Timer.PHASE, self.timeout)]
 
+    def resend(self, s: ProposerState) -> list[Effect]:
+        """Phase 2a again, same ballot, to the acceptors that have not answered (an acceptor
+        answers a repeat as it answered the first), and a new phase timer. Basic Paxos abandons
+        a ballot whose phase timed out; a Multi-Paxos leader, whose ballot holds every slot,
+        first tries again (``core.log.multi``)."""
+        assert s.proposal is not None, "resend is for a proposer in phase 2"
+        name, ballot, value, accepts = self.name, s.ballot, s.proposal.value, s.accepts
+        effects: list[Effect] = [Send(Accept(name, a, ballot, value)) for a in self.acceptors
+                                 if a not in accepts]
+        effects.append(SetTimer(Timer.PHASE, self.timeout))
+        return effects
+
     def abandon(self, s: ProposerState) -> Step:
         """Give up the current ballot: stop for good after ``max_attempts``, else try again at
         once or after the backoff."""

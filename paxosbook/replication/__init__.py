@@ -8,8 +8,7 @@ messages, time to commit all); ``compare(config, seed)`` runs all of them side b
 * ``broadcast``, ``sequencer``, ``multi-primary``: strawmen without consensus
   (``replication.strawmen``);
 * ``paxos``: one Basic Paxos instance per slot, ``multi-paxos``: a stable leader
-  (``replication.paxos``; the protocol itself is in ``paxosbook.core.slots`` and
-  ``paxosbook.core.multi``).
+  (``replication.paxos``; the protocol itself is in ``paxosbook.core.log``).
 """
 
 from .config import EXAMPLE, STRATEGIES, STRAWMEN, LogConfig, Strategy, parse_commands

@@ -19,7 +19,7 @@ from typing import Any
 
 from ..config import Config, Crash, Partition, as_crash, as_partition, check_list
 from ..core import UsageError
-from ..core.slots import NOOP
+from ..core.log.envelope import NOOP
 
 EXAMPLE: tuple[tuple[str, str], ...] = (("A", "add"), ("B", "jmp"), ("C", "cmp"), ("D", "sub"))
 """The four proposers and their commands."""

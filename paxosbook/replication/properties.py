@@ -16,7 +16,7 @@ from typing import Any
 
 from ..check.properties import PROPERTIES, History, Property, Violation, check_history
 from ..core import Accept, QuorumSystem
-from ..core.slots import NOOP, LearnSlot, SlotState, Slotted
+from ..core.log.envelope import NOOP, LearnSlot, SlotState, Slotted
 from ..trace import ACCEPT, LEARN, PROMISE, SEND, START, Record
 
 

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..check.properties import Violation
 from ..core import PaxosbookError
-from ..core.slots import NOOP, LearnSlot, Slotted
+from ..core.log.envelope import NOOP, LearnSlot, Slotted
 from ..sim import Simulator
 from ..trace import CRASH, LEARN, RECOVER, SEND, Record, Run
 from .config import STRATEGIES, LogConfig, Strategy

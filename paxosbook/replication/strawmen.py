@@ -12,20 +12,22 @@
   hears of first. The two orders differ, so the logs do.
 
 Replicas keep their log with the ``LogLearner`` of the Paxos strategies (learn a slot, apply
-in order), only without quorums: what they are told, they log.
+in order), only without quorums: what they are told, they log. As every node, each is a
+configuration with pure handlers over an immutable state: a client has none (``None``), a
+replica's is its ``LogLearnerState``, the sequencer's and a primary's add what they numbered
+(``SequencerState``, ``PrimaryState``).
 """
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 from ..core import Effect, UsageError
-from ..core.replica import LogLearner
-from ..core.slots import LogTimer, Slotted, send, set_timer
+from ..core.log import LogLearner, LogLearnerState, LogTimer, Slotted
+from ..core.log.envelope import send, set_timer
 from .config import LogConfig, Strategy
-from .system import LogNode, LogSystem
+from .system import Handler, LogNode, LogSystem
 
 
 class Command(NamedTuple):
@@ -36,49 +38,54 @@ class Command(NamedTuple):
     value: str
 
 
-class Client:
-    """A proposer of the strawmen: sends its commands to ``targets`` once, at start."""
-
-    def __init__(self, name: str, commands: Sequence[str], targets: Sequence[str]) -> None:
-        self.name = name
-        self.commands = tuple(commands)
-        self.targets = tuple(targets)
-
-    def on_start(self) -> list[Effect]:
-        return [send(Command(self.name, t, v)) for v in self.commands for t in self.targets]
-
-
 def _client_node(name: str, cfg: LogConfig, targets: Sequence[str]) -> LogNode:
-    client = Client(name, cfg.commands_of(name), targets)
-    return LogNode(name, {}, start=client.on_start, client=client)
+    """A proposer of the strawmen: sends its commands to ``targets`` once, at start (and
+    again after a restart). It keeps no state."""
+    sends = [send(Command(name, t, v)) for v in cfg.commands_of(name) for t in targets]
+    return LogNode(name, {}, init=lambda stored: None, start=lambda s: (s, list(sends)))
 
 
-def _learner(name: str, system: LogSystem, stored: Mapping[Any, Any]) -> LogLearner:
-    return LogLearner(name, None, system.expected, stored=stored)
+def _learner(name: str, system: LogSystem) -> LogLearner:
+    return LogLearner(name, None, frozenset(system.expected))
 
 
-def _ordered(learner: LogLearner) -> Any:
+def _replica_node(name: str, learner: LogLearner, routes: dict[type, Handler]) -> LogNode:
+    return LogNode(name, routes, init=learner.init)
+
+
+def _ordered(learner: LogLearner) -> Handler:
     """A replica's handler for ``Slotted(slot, Command)``: keep the first value heard per slot."""
-    return lambda env: learner.learn(env.slot, env.msg.value, None)
+    learn = learner.learn
+    return lambda s, env: learn(s, env.slot, env.msg.value, None)
 
 
 # -- no consensus -------------------------------------------------------------------------------
 class BroadcastSystem(LogSystem):
     strategy = Strategy.BROADCAST
 
-    def proposer(self, name: str, stored: Mapping[Any, Any]) -> LogNode:
+    def proposer(self, name: str) -> LogNode:
         return _client_node(name, self.config, self.replicas)
 
-    def replica(self, name: str, stored: Mapping[Any, Any]) -> LogNode:
-        learner = _learner(name, self, stored)
+    def replica(self, name: str) -> LogNode:
+        learner = _learner(name, self)
 
-        def append(msg: Command) -> list[Effect]:
-            return learner.learn(len(learner.learned), msg.value, None)
+        def append(s: LogLearnerState, msg: Command) -> tuple[LogLearnerState, list[Effect]]:
+            return learner.learn(s, len(s.learned), msg.value, None)
 
-        return LogNode(name, {Command: append}, learner=learner)
+        return _replica_node(name, learner, {Command: append})
 
 
 # -- one sequencer ------------------------------------------------------------------------------
+class SequencerState(NamedTuple):
+    """The sequencer's log, the commands it numbered, what it has still to forward (in slot
+    order) and whether its forwarding timer runs."""
+
+    learner: LogLearnerState
+    numbered: frozenset[str]
+    outbox: tuple[Slotted, ...]
+    forwarding: bool
+
+
 class Sequencer:
     """The ordering server: numbers each command not numbered yet with the next slot, logs it,
     and forwards it to every other replica, one send per ``step`` (in slot order)."""
@@ -89,29 +96,32 @@ class Sequencer:
         self.learner = learner
         self.others = tuple(r for r in replicas if r != name)
         self.step = step
-        self.numbered = {e.value for e in learner.learned.values()}
-        self.outbox: deque[Slotted] = deque()
-        self.forwarding = False
 
-    def on_command(self, msg: Command) -> list[Effect]:
-        if msg.value in self.numbered:
-            return []
-        self.numbered.add(msg.value)
-        slot = len(self.learner.learned)
-        effects = self.learner.learn(slot, msg.value, None)
-        self.outbox.extend(Slotted(self.name, r, slot, Command(self.name, r, msg.value))
-                           for r in self.others)
-        return effects if self.forwarding else effects + self._forward()
+    def init(self, stored: Mapping[Any, Any]) -> SequencerState:
+        log = self.learner.init(stored)
+        return SequencerState(log, frozenset(e.value for e in log.learned.values()), (), False)
 
-    def _forward(self) -> list[Effect]:
-        if not self.outbox:
-            self.forwarding = False
-            return []
-        self.forwarding = True
-        return [send(self.outbox.popleft()), set_timer(LogTimer.FORWARD, self.step)]
+    def on_command(self, s: SequencerState, msg: Command) -> tuple[SequencerState, list[Effect]]:
+        if msg.value in s.numbered:
+            return s, []
+        slot = len(s.learner.learned)
+        log, effects = self.learner.learn(s.learner, slot, msg.value, None)
+        outbox = s.outbox + tuple(Slotted(self.name, r, slot, Command(self.name, r, msg.value))
+                                  for r in self.others)
+        s = SequencerState(log, s.numbered | {msg.value}, outbox, s.forwarding)
+        if s.forwarding:
+            return s, effects
+        s, more = self._forward(s)
+        return s, effects + more
 
-    def on_timeout(self, timer: Any) -> list[Effect]:
-        return self._forward() if timer is LogTimer.FORWARD else []
+    def _forward(self, s: SequencerState) -> tuple[SequencerState, list[Effect]]:
+        if not s.outbox:
+            return s._replace(forwarding=False), []
+        return (s._replace(outbox=s.outbox[1:], forwarding=True),
+                [send(s.outbox[0]), set_timer(LogTimer.FORWARD, self.step)])
+
+    def on_timeout(self, s: SequencerState, timer: Any) -> tuple[SequencerState, list[Effect]]:
+        return self._forward(s) if timer is LogTimer.FORWARD else (s, [])
 
 
 class SequencerSystem(LogSystem):
@@ -121,35 +131,49 @@ class SequencerSystem(LogSystem):
     def sequencer(self) -> str:
         return self.replicas[0]
 
-    def proposer(self, name: str, stored: Mapping[Any, Any]) -> LogNode:
+    def proposer(self, name: str) -> LogNode:
         return _client_node(name, self.config, (self.sequencer,))
 
-    def replica(self, name: str, stored: Mapping[Any, Any]) -> LogNode:
-        learner = _learner(name, self, stored)
+    def replica(self, name: str) -> LogNode:
+        learner = _learner(name, self)
         if name != self.sequencer:
-            return LogNode(name, {Slotted: _ordered(learner)}, learner=learner)
+            return _replica_node(name, learner, {Slotted: _ordered(learner)})
         seq = Sequencer(name, learner, self.replicas, self.config.step)
-        return LogNode(name, {Command: seq.on_command}, timeout=seq.on_timeout, learner=learner,
-                       sequencer=seq)
+        return LogNode(name, {Command: seq.on_command}, init=seq.init, timeout=seq.on_timeout)
 
 
 # -- two primaries ------------------------------------------------------------------------------
+class PrimaryState(NamedTuple):
+    """A primary's log (it is a replica too) and the commands it numbered."""
+
+    learner: LogLearnerState
+    numbered: frozenset[str]
+
+
 class Primary:
     """Orders on its own: numbers each new command with its next slot and sends it to every
     replica (itself included) at once."""
 
-    def __init__(self, name: str, replicas: Sequence[str]) -> None:
+    def __init__(self, name: str, learner: LogLearner, replicas: Sequence[str]) -> None:
         self.name = name
+        self.learner = learner
         self.replicas = tuple(replicas)
-        self.numbered: set[str] = set()
 
-    def on_command(self, msg: Command) -> list[Effect]:
-        if msg.value in self.numbered:
-            return []
-        slot = len(self.numbered)
-        self.numbered.add(msg.value)
-        return [send(Slotted(self.name, r, slot, Command(self.name, r, msg.value)))
-                for r in self.replicas]
+    def init(self, stored: Mapping[Any, Any]) -> PrimaryState:
+        return PrimaryState(self.learner.init(stored), frozenset())
+
+    def on_command(self, s: PrimaryState, msg: Command) -> tuple[PrimaryState, list[Effect]]:
+        if msg.value in s.numbered:
+            return s, []
+        slot = len(s.numbered)
+        return (s._replace(numbered=s.numbered | {msg.value}),
+                [send(Slotted(self.name, r, slot, Command(self.name, r, msg.value)))
+                 for r in self.replicas])
+
+    def on_slotted(self, s: PrimaryState, env: Slotted) -> tuple[PrimaryState, list[Effect]]:
+        """Keep the first value heard per slot, as every replica does."""
+        log, effects = self.learner.learn(s.learner, env.slot, env.msg.value, None)
+        return s._replace(learner=log), effects
 
 
 class MultiPrimarySystem(LogSystem):
@@ -162,14 +186,13 @@ class MultiPrimarySystem(LogSystem):
         super().__init__(config)
         self.primaries = self.replicas[:2]
 
-    def proposer(self, name: str, stored: Mapping[Any, Any]) -> LogNode:
+    def proposer(self, name: str) -> LogNode:
         return _client_node(name, self.config, self.primaries)
 
-    def replica(self, name: str, stored: Mapping[Any, Any]) -> LogNode:
-        learner = _learner(name, self, stored)
-        routes: dict[type, Any] = {Slotted: _ordered(learner)}
+    def replica(self, name: str) -> LogNode:
+        learner = _learner(name, self)
         if name not in self.primaries:
-            return LogNode(name, routes, learner=learner)
-        primary = Primary(name, self.replicas)
-        routes[Command] = primary.on_command
-        return LogNode(name, routes, learner=learner, primary=primary)
+            return _replica_node(name, learner, {Slotted: _ordered(learner)})
+        primary = Primary(name, learner, self.replicas)
+        return LogNode(name, {Slotted: primary.on_slotted, Command: primary.on_command},
+                       init=primary.init)

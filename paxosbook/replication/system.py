@@ -1,8 +1,11 @@
 """The nodes of a replicated-log strategy, as a ``paxosbook.sim.system.System``.
 
 Every strategy has the same nodes: the proposers (A, B, ...) and the replicas ``r1..rN``. A
-``LogSystem`` subclass says what each node runs (``proposer`` and ``replica``); a ``LogNode``
-routes each message type to a handler, like ``core.Node``.
+``LogSystem`` subclass says what each node runs (``proposer`` and ``replica``); a ``LogNode`` is
+the node's configuration in the simulator's shape (an ``Actor``, like ``core.Node``): its state
+at start or from stable storage (``init``) and pure handlers by message type (``routes``), at
+start and on a timer, each taking the node's state and returning the next state and effects.
+The simulator keeps the states.
 """
 
 from __future__ import annotations
@@ -13,66 +16,38 @@ from typing import Any, ClassVar
 from ..core import Effect, QuorumSystem
 from .config import LogConfig, Strategy
 
-Handler = Callable[[Any], list[Effect]]
+Step = tuple[Any, list[Effect]]
+Handler = Callable[[Any, Any], Step]
 
 
 class LogNode:
-    """A node: ``routes`` (message type -> handler), start and timeout handlers, and the role
-    objects it hosts in ``parts`` (for inspection)."""
+    """A node's configuration: ``init(stored)`` gives its state; ``routes`` (message type ->
+    ``(state, msg) -> (state, effects)``), ``on_start`` and ``on_timeout`` are pure."""
 
-    __slots__ = ("_start", "_timeout", "name", "parts", "routes")
+    __slots__ = ("_init", "_start", "_timeout", "name", "routes")
 
     def __init__(self, name: str, routes: dict[type, Handler], *,
-                 start: Callable[[], list[Effect]] | None = None,
-                 timeout: Handler | None = None, **parts: Any) -> None:
+                 init: Callable[[Mapping[Any, Any]], Any],
+                 start: Callable[[Any], Step] | None = None,
+                 timeout: Handler | None = None) -> None:
         self.name = name
         self.routes = routes
+        self._init = init
         self._start = start
         self._timeout = timeout
-        self.parts = parts
 
-    def on_start(self) -> list[Effect]:
-        return self._start() if self._start is not None else []
+    def init(self, stored: Mapping[Any, Any] | None = None) -> Any:
+        return self._init(stored or {})
 
-    def on_timeout(self, timer: Any) -> list[Effect]:
-        return self._timeout(timer) if self._timeout is not None else []
+    def on_start(self, state: Any) -> Step:
+        return self._start(state) if self._start is not None else (state, [])
 
-    def on_message(self, msg: Any) -> list[Effect]:
+    def on_timeout(self, state: Any, timer: Any) -> Step:
+        return self._timeout(state, timer) if self._timeout is not None else (state, [])
+
+    def on_message(self, state: Any, msg: Any) -> Step:
         handler = self.routes.get(type(msg))
-        return handler(msg) if handler is not None else []
-
-
-class _AnyType(dict[type, Any]):
-    """``routes`` of a ``_Restartable``: every message type goes to the node's own router."""
-
-    def get(self, key: type, default: Any = None) -> Any:
-        return _deliver
-
-
-def _deliver(node: LogNode, msg: Any) -> tuple[LogNode, list[Effect]]:
-    return node, node.on_message(msg)
-
-
-class _Restartable:
-    """A log node in the simulator's shape: its state is the ``LogNode`` object itself, built
-    fresh or from stable storage by ``init``."""
-
-    routes = _AnyType()
-
-    def __init__(self, system: LogSystem, name: str) -> None:
-        self.system, self.name = system, name
-
-    def init(self, stored: Mapping[Any, Any] | None) -> LogNode:
-        return self.system.make_node(self.name, stored)
-
-    def on_start(self, node: LogNode) -> tuple[LogNode, list[Effect]]:
-        return node, node.on_start()
-
-    def on_message(self, node: LogNode, msg: Any) -> tuple[LogNode, list[Effect]]:
-        return node, node.on_message(msg)
-
-    def on_timeout(self, node: LogNode, timer: Any) -> tuple[LogNode, list[Effect]]:
-        return node, node.on_timeout(timer)
+        return handler(state, msg) if handler is not None else (state, [])
 
 
 class LogSystem:
@@ -91,23 +66,23 @@ class LogSystem:
         self.partitions = config.partitions
         self.quorums = QuorumSystem.majority(self.replicas)
         self.expected = config.values
+        self._nodes: dict[str, LogNode] = {}
 
     def start_events(self) -> list[tuple[float, str, str]]:
         cfg = self.config
         return [(i * cfg.start_offset, p, ",".join(cfg.commands_of(p)))
                 for i, p in enumerate(self.proposers)]
 
-    def node(self, name: str) -> _Restartable:
-        """The node ``name`` as the simulator runs it (see ``_Restartable``)."""
-        return _Restartable(self, name)
+    def node(self, name: str) -> LogNode:
+        """The configuration of node ``name`` (built once and shared)."""
+        node = self._nodes.get(name)
+        if node is None:
+            node = self._nodes[name] = (self.replica(name) if name in self.replicas
+                                        else self.proposer(name))
+        return node
 
-    def make_node(self, name: str, stored: Mapping[Any, Any] | None = None) -> LogNode:
-        if name in self.replicas:
-            return self.replica(name, stored or {})
-        return self.proposer(name, stored or {})
-
-    def proposer(self, name: str, stored: Mapping[Any, Any]) -> LogNode:
+    def proposer(self, name: str) -> LogNode:
         raise NotImplementedError
 
-    def replica(self, name: str, stored: Mapping[Any, Any]) -> LogNode:
+    def replica(self, name: str) -> LogNode:
         raise NotImplementedError

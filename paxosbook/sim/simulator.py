@@ -30,7 +30,7 @@ from typing import Any
 
 from ..config import Config
 from ..core import AcceptorState, CancelTimer, Cluster, Learn, Persist, Send, SetTimer, Timer
-from ..core.slots import LearnSlot, SlotState
+from ..core.log.envelope import LearnSlot, SlotState
 from ..trace import (
     ACCEPT,
     CRASH,

@@ -6,8 +6,8 @@ when which node starts (and with what value, for the trace), which faults it suf
 gives each node's configuration (an ``Actor``): its state at start or from stable storage
 after a crash (``init``), and pure handlers (``routes`` by message type, ``on_start``,
 ``on_message``, ``on_timeout``) that take the state and an input and return the next state
-and effects. The simulator keeps the states. Messages are tuples that start ``(src, dst, ...)``; timers are any hashable
-key with a ``value`` to show in the trace.
+and effects. The simulator keeps the states. Messages are tuples that start
+``(src, dst, ...)``; timers are any hashable key with a ``value`` to show in the trace.
 """
 
 from __future__ import annotations
@@ -21,8 +21,9 @@ from ..config import Crash, Partition
 class Actor(Protocol):
     """A node's configuration: pure handlers over the node's state (any value)."""
 
-    routes: Mapping[type, Callable[[Any, Any], tuple[Any, list[Any]]]]
-    """Message type -> ``(state, msg) -> (next state, effects)``."""
+    @property
+    def routes(self) -> Mapping[type, Callable[[Any, Any], tuple[Any, list[Any]]]]:
+        """Message type -> ``(state, msg) -> (next state, effects)``."""
 
     def init(self, stored: Mapping[Any, Any] | None) -> Any:
         """The state at start (``stored`` None) or after a restart from stable storage."""

@@ -23,7 +23,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ..core import UsageError
-from ..core.slots import NOOP
+from ..core.log.envelope import NOOP
 from . import style
 
 if TYPE_CHECKING:
