@@ -15,9 +15,8 @@ from ..config import Crash, Partition
 from ..core import UsageError
 
 
-class FlagError(Exception):
-    def __init__(self, flag: str, allowed: str, given: object) -> None:
-        super().__init__(f"{flag}: must be {allowed}; got {given!r}")
+class FlagError(UsageError):
+    """A bad command-line flag: a ``UsageError`` whose ``field`` is the flag itself."""
 
 
 class Parser(argparse.ArgumentParser):
@@ -98,9 +97,9 @@ def add_network_flags(p: argparse.ArgumentParser, *, max_messages: int) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
 
-def report(exc: UsageError | FlagError, flags: dict[str, str], prog: str) -> NoReturn:
+def report(exc: UsageError, flags: dict[str, str], prog: str) -> NoReturn:
     """Exit 2 with the error on one line, the config field named by its flag."""
-    if isinstance(exc, UsageError):
+    if not isinstance(exc, FlagError):
         field = exc.field.split(".")[0]
         flag = flags.get(field, "--" + field.replace("_", "-"))
         fail(f"{prog}: {flag}: must be {exc.allowed}; got {exc.given!r}")
