@@ -1,12 +1,13 @@
-"""What the simulator runs: a Basic Paxos ``Cluster`` (from ``Config.cluster()``) or any other
-``System`` of nodes, such as the replicated logs of ``paxosbook.replication``.
+"""What the simulator runs: a ``System`` of nodes under a ``Network``. A Basic Paxos
+``Config`` gives both (its ``network``, and its cluster as a ``ClusterSystem``); the replicated
+logs of ``paxosbook.replication`` give a ``LogConfig``'s network and a strategy's system.
 
 A system names its nodes, says which of them must have learned for the run to be decided,
-when which node starts (and with what value, for the trace), which faults it suffers, and
-builds a node fresh or from its stable storage after a crash. A node routes each message type
-to a handler (``routes``) and has ``on_start``, ``on_message`` and ``on_timeout``; handlers
-return effects. Messages are tuples that start ``(src, dst, ...)``; timers are any hashable
-key with a ``value`` to show in the trace.
+when which node starts (and with what value, for the trace), and builds a node fresh or from
+its stable storage after a crash. The faults it suffers are the network's. A node routes each
+message type to a handler (``routes``) and has ``on_start``, ``on_message`` and
+``on_timeout``; handlers return effects. Messages are tuples that start ``(src, dst, ...)``;
+timers are any hashable key with a ``value`` to show in the trace.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
-from ..config import Crash, Partition
+from ..config import Config
+from ..core import Cluster
+from ..network import Network
 
 
 class SimNode(Protocol):
@@ -36,14 +39,32 @@ class System(Protocol):
         """The run is decided once each of these has learned (``Learn``, or a ``LearnSlot``
         with ``complete`` set)."""
 
-    @property
-    def crashes(self) -> Sequence[Crash]: ...
-
-    @property
-    def partitions(self) -> Sequence[Partition]: ...
-
     def start_events(self) -> Sequence[tuple[float, str, Any]]:
         """``(time, node, value)``: call ``node.on_start()`` at ``time``; the trace's start
         event shows ``value``."""
 
     def make_node(self, name: str, stored: Mapping[Any, Any] | None = None) -> SimNode: ...
+
+
+class Deployment(Protocol):
+    """What the simulator needs of a config: the network it runs under."""
+
+    @property
+    def network(self) -> Network: ...
+
+
+class ClusterSystem:
+    """A ``Config``'s Basic Paxos cluster as a ``System``: each proposer starts at its time
+    (``Config.starts()``) with its value."""
+
+    def __init__(self, config: Config) -> None:
+        self.cluster: Cluster = config.cluster()
+        self.nodes = self.cluster.nodes
+        self.learners = self.cluster.learners
+        self.make_node = self.cluster.make_node
+        self._starts = tuple((at, spec.node, spec.value)
+                             for spec, at in zip(self.cluster.proposers, config.starts(),
+                                                 strict=True))
+
+    def start_events(self) -> Sequence[tuple[float, str, Any]]:
+        return self._starts
