@@ -5,7 +5,8 @@ same kind of network; each keeps its deployment fields and hands the simulator a
 Every field is checked when the object is built: a bad one raises ``UsageError`` naming the
 field, the allowed range and the value given, and nothing is half-built. Which nodes exist is
 the deployment's business, so the deployment checks the names in ``crashes`` and
-``partitions`` with ``check_nodes``.
+``partitions`` with ``check_nodes``. What a node does with time (a proposer's ``timeout``,
+``backoff``, start times) belongs to the deployment, not here.
 
 ``Crash`` and ``Partition`` have one text form each, read by ``parse`` and written by ``str``
 (its inverse), used alike by the command line, the widgets and saved runs:
