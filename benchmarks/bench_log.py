@@ -32,7 +32,7 @@ def timed_run(strategy: Strategy, cfg: LogConfig, repeats: int) -> tuple[LogRun,
     best = float("inf")
     run = None
     for _ in range(repeats):
-        sim = Simulator(cfg.network(), 1, system=system_for(strategy, cfg))
+        sim = Simulator(cfg, 1, system=system_for(strategy, cfg))
         t0 = time.perf_counter()
         sim.run()
         best = min(best, time.perf_counter() - t0)

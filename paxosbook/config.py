@@ -1,43 +1,36 @@
 """``Config``: one validated description of a simulated Paxos run.
 
-Every field is checked when the object is built; a bad one raises ``UsageError`` naming the
-field, the allowed range and the value given, and nothing is half-built. ``Config`` is frozen
-and round-trips through ``as_dict``/``from_dict`` (the form stored in saved runs).
+A ``Config`` is a deployment (nodes, quorums, proposer timing, mutants) plus the ``Network``
+it runs under (``config.network``). For convenience its fields are flat: ``Config(drop=0.1,
+acceptors=5)`` and ``config.drop`` mean the network's ``drop``. Every field is checked when the
+object is built; a bad one raises ``UsageError`` naming the field, the allowed range and the
+value given, and nothing is half-built. ``Config`` is frozen and round-trips through
+``as_dict``/``from_dict`` (the form stored in saved runs).
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 from .core import Backoff, Cluster, Mutant, QuorumSystem, UsageError
+from .network import (
+    DELAYS,
+    MAX_RANDOM_CRASHES,
+    NETWORK_FIELDS,
+    Crash,
+    Network,
+    Partition,
+    as_crash,
+    as_partition,
+)
+from .validation import check_bool, check_choice, check_int, check_list, check_number
+
+__all__ = ["DEFAULT_VALUES", "DELAYS", "LIMITS", "Config", "Crash", "Network", "Partition",
+           "as_crash", "as_partition", "check_list"]
 
 DEFAULT_VALUES = ("add", "jmp", "cmp", "sub", "mov")
-DELAYS = ("constant", "uniform", "exponential")
-LIMITS = {"acceptors": 99, "proposers": 26, "learners": 99, "random_crashes": 1000}
-
-
-@dataclass(frozen=True)
-class Crash:
-    """Crash ``node`` at time ``at``; restart it at ``recover`` (``None``: stays down)."""
-
-    node: str
-    at: float
-    recover: float | None = None
-
-
-@dataclass(frozen=True)
-class Partition:
-    """Between ``start`` and ``end`` (``None``: never heals) links between nodes in different
-    ``groups`` are cut. Nodes in no group keep all their links."""
-
-    groups: tuple[tuple[str, ...], ...]
-    start: float
-    end: float | None = None
-
-    def describe(self) -> str:
-        return "|".join(",".join(g) for g in self.groups)
+LIMITS = {"acceptors": 99, "proposers": 26, "learners": 99, "random_crashes": MAX_RANDOM_CRASHES}
 
 
 @dataclass(frozen=True)
@@ -48,15 +41,13 @@ class Config:
     ``learners``, or ``colocated`` nodes ``n1..`` each an acceptor and learner, the first
     ``proposers`` of them also proposing. Quorums: majority, or sizes ``q1``/``q2`` (Flexible
     Paxos), or explicit ``quorums``; non-intersecting ones need ``unsafe=True``.
-    Network: ``drop`` and ``duplicate`` probabilities per message; ``delay`` is ``constant``
-    (``delay_mean``), ``uniform`` (mean +- ``delay_jitter``, default 0.25 x mean) or
-    ``exponential`` (``delay_mean - delay_jitter`` plus an exponential of mean
-    ``delay_jitter``, default a pure exponential). Proposers: phase ``timeout``, ``backoff``
-    none/fixed/exponential from ``backoff_base``, at most ``max_attempts`` ballots each (0: no
-    bound), starting at ``start_times`` or ``i * start_offset``. Faults: ``crashes``,
-    ``partitions``, and ``random_crashes`` crash/restart pairs of ``downtime`` drawn within
-    ``[0, crash_window]``. Stops when every learner learned (``stop_when_decided``), at
-    ``max_time`` or after ``max_messages`` sends. ``mutants`` plants named bugs.
+    Proposers: phase ``timeout``, ``backoff`` none/fixed/exponential from ``backoff_base``,
+    at most ``max_attempts`` ballots each (0: no bound), starting at ``start_times`` or
+    ``i * start_offset``. ``mutants`` plants named bugs. The network fields (``drop``,
+    ``duplicate``, ``delay``, ``delay_mean``, ``delay_jitter``, ``crashes``, ``partitions``,
+    ``random_crashes``, ``crash_window``, ``downtime``, ``max_time``, ``max_messages``,
+    ``stop_when_decided``) mean what they mean in ``Network``; crashes and partitions name
+    nodes of this cluster.
     """
 
     acceptors: int = 3
@@ -91,9 +82,20 @@ class Config:
 
     def __post_init__(self) -> None:
         _normalise(self)
+        network = Network(**{name: getattr(self, name) for name in NETWORK_FIELDS})
+        for name in ("crashes", "partitions", "delay_jitter"):  # normalised by the network
+            _set(self, name, getattr(network, name))
+        _set(self, "_network", network)
         _validate(self)
+        network.check_nodes(self.cluster().nodes)
 
     # -- derived ---------------------------------------------------------------------------
+    @property
+    def network(self) -> Network:
+        """The faults, delays and limits of this run (the flat network fields, as one value)."""
+        net: Network = self.__dict__["_network"]
+        return net
+
     @property
     def proposer_values(self) -> tuple[str, ...]:
         if self.values:
@@ -113,7 +115,7 @@ class Config:
         """The deployment this config describes (node names, roles, quorums).
 
         Built once per config and shared: a ``Cluster`` is immutable (nodes are made fresh by
-        ``make_node``), and the simulator, the summary and the properties all ask for it."""
+        ``node``), and the simulator, the summary and the properties all ask for it."""
         cached = self.__dict__.get("_cluster")
         if cached is None:
             cached = self._build_cluster()
@@ -177,131 +179,37 @@ def _normalise(cfg: Config) -> None:
         _set(cfg, name, tuple(getattr(cfg, name)))
     check_list("quorums", cfg.quorums)
     _set(cfg, "quorums", tuple(tuple(q) for q in cfg.quorums))
-    check_list("crashes", cfg.crashes)
-    _set(cfg, "crashes", tuple(as_crash(c) for c in cfg.crashes))
-    check_list("partitions", cfg.partitions)
-    _set(cfg, "partitions", tuple(as_partition(p) for p in cfg.partitions))
-
-
-def check_list(name: str, value: Any) -> None:
-    """Raise ``UsageError`` unless ``value`` is a list-like (a string is not)."""
-    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
-        raise UsageError(name, "a list", value)
-
-
-def as_crash(c: Any) -> Crash:
-    """A ``Crash`` from a ``Crash`` or its dict form (as stored in JSON)."""
-    if isinstance(c, Crash):
-        return c
-    if isinstance(c, dict) and set(c) <= {"node", "at", "recover"} and {"node", "at"} <= set(c):
-        return Crash(**c)
-    raise UsageError("crashes", "Crash(node, at, recover=None) entries", c)
-
-
-def as_partition(p: Any) -> Partition:
-    """A ``Partition`` with tuple groups, from a ``Partition`` or its dict form."""
-    keys = set(p) if isinstance(p, dict) else set()
-    if keys and keys <= {"groups", "start", "end"} and {"groups", "start"} <= keys:
-        p = Partition(**p)
-    if not isinstance(p, Partition):
-        raise UsageError("partitions", "Partition(groups, start, end=None) entries", p)
-    check_list("partitions.groups", p.groups)
-    for g in p.groups:
-        check_list("partitions.groups", g)
-    return Partition(tuple(tuple(g) for g in p.groups), p.start, p.end)
-
-
-def _int(name: str, value: Any, lo: int, hi: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        raise UsageError(name, f"an integer in [{lo}, {hi}]", value)
-
-
-def _num(name: str, value: Any, lo: float, hi: float, *, open_lo: bool = False,
-         open_hi: bool = False) -> None:
-    ok = (isinstance(value, (int, float)) and not isinstance(value, bool)
-          and not math.isnan(value) and (lo < value if open_lo else lo <= value)
-          and (value < hi if open_hi else value <= hi))
-    if not ok:
-        left, right = "(" if open_lo else "[", ")" if open_hi else "]"
-        raise UsageError(name, f"a number in {left}{lo:g}, {hi:g}{right}", value)
-
-
-def _choice(name: str, value: Any, allowed: tuple[str, ...]) -> None:
-    if value not in allowed:
-        raise UsageError(name, "one of " + ", ".join(allowed), value)
-
-
-def _bool(name: str, value: Any) -> None:
-    if not isinstance(value, bool):
-        raise UsageError(name, "true or false", value)
 
 
 def _validate(cfg: Config) -> None:
-    _int("acceptors", cfg.acceptors, 1, LIMITS["acceptors"])
+    """The deployment's fields (the network checked its own)."""
+    check_int("acceptors", cfg.acceptors, 1, LIMITS["acceptors"])
     hi_prop = min(LIMITS["proposers"], cfg.acceptors) if cfg.colocated else LIMITS["proposers"]
-    _int("proposers", cfg.proposers, 1, hi_prop)
-    _int("learners", cfg.learners, 1, LIMITS["learners"])
-    for name in ("colocated", "unsafe", "stop_when_decided"):
-        _bool(name, getattr(cfg, name))
+    check_int("proposers", cfg.proposers, 1, hi_prop)
+    check_int("learners", cfg.learners, 1, LIMITS["learners"])
+    for name in ("colocated", "unsafe"):
+        check_bool(name, getattr(cfg, name))
     if cfg.values and (len(cfg.values) != cfg.proposers
                        or not all(isinstance(v, str) and v for v in cfg.values)):
         raise UsageError("values", f"{cfg.proposers} non-empty strings, one per proposer",
                          list(cfg.values))
-    _int("q1", cfg.q1, 0, cfg.acceptors)
-    _int("q2", cfg.q2, 0, cfg.acceptors)
+    check_int("q1", cfg.q1, 0, cfg.acceptors)
+    check_int("q2", cfg.q2, 0, cfg.acceptors)
     if cfg.quorums and (cfg.q1 or cfg.q2):
         raise UsageError("quorums", "empty when q1/q2 are given (choose one quorum system)",
                          [list(q) for q in cfg.quorums])
-    _num("drop", cfg.drop, 0.0, 1.0, open_hi=True)
-    _num("duplicate", cfg.duplicate, 0.0, 1.0, open_hi=True)
-    _choice("delay", cfg.delay, DELAYS)
-    _num("delay_mean", cfg.delay_mean, 0.0, 1e6, open_lo=True)
-    if cfg.delay_jitter is None:  # each distribution's default spread
-        default = {"constant": 0.0, "uniform": 0.25, "exponential": 1.0}[cfg.delay]
-        _set(cfg, "delay_jitter", default * cfg.delay_mean)
-    jitter_hi = 0.0 if cfg.delay == "constant" else cfg.delay_mean
-    _num("delay_jitter", cfg.delay_jitter, 0.0, jitter_hi,
-         open_lo=cfg.delay == "exponential")
-    _num("timeout", cfg.timeout, 0.0, 1e6, open_lo=True)
-    _choice("backoff", cfg.backoff, tuple(b.value for b in Backoff))
-    _num("backoff_base", cfg.backoff_base, 0.0, 1e6, open_lo=True)
-    _int("max_attempts", cfg.max_attempts, 0, 10**6)
-    _num("start_offset", cfg.start_offset, 0.0, 1e6)
+    check_number("timeout", cfg.timeout, 0.0, 1e6, open_lo=True)
+    check_choice("backoff", cfg.backoff, tuple(b.value for b in Backoff))
+    check_number("backoff_base", cfg.backoff_base, 0.0, 1e6, open_lo=True)
+    check_int("max_attempts", cfg.max_attempts, 0, 10**6)
+    check_number("start_offset", cfg.start_offset, 0.0, 1e6)
     if cfg.start_times:
         if len(cfg.start_times) != cfg.proposers:
             raise UsageError("start_times", f"{cfg.proposers} times, one per proposer",
                              list(cfg.start_times))
         for t in cfg.start_times:
-            _num("start_times", t, 0.0, 1e6)
-    _int("random_crashes", cfg.random_crashes, 0, LIMITS["random_crashes"])
-    _num("crash_window", cfg.crash_window, 0.0, 1e6)
-    _num("downtime", cfg.downtime, 0.0, 1e6, open_lo=True)
-    _num("max_time", cfg.max_time, 0.0, 1e9, open_lo=True)
-    _int("max_messages", cfg.max_messages, 1, 10**9)
+            check_number("start_times", t, 0.0, 1e6)
     allowed_mutants = tuple(m.value for m in Mutant)
     for m in cfg.mutants:
-        _choice("mutants", m, allowed_mutants)
-    cluster = cfg.cluster()  # builds the quorum system, which checks its own fields
-    cluster.quorums.check_intersection(cfg.unsafe)
-    _validate_faults(cfg, cluster.nodes)
-
-
-def _validate_faults(cfg: Config, nodes: tuple[str, ...]) -> None:
-    known = f"a node of this cluster ({', '.join(nodes)})"
-    for c in cfg.crashes:
-        if c.node not in nodes:
-            raise UsageError("crashes.node", known, c.node)
-        _num("crashes.at", c.at, 0.0, 1e9)
-        if c.recover is not None:
-            _num("crashes.recover", c.recover, c.at, 1e9, open_lo=True)
-    for p in cfg.partitions:
-        members = [n for g in p.groups for n in g]
-        for n in members:
-            if n not in nodes:
-                raise UsageError("partitions.groups", known, n)
-        if len(set(members)) != len(members) or len(p.groups) < 2:
-            raise UsageError("partitions.groups", "two or more disjoint groups of nodes",
-                             p.describe())
-        _num("partitions.start", p.start, 0.0, 1e9)
-        if p.end is not None:
-            _num("partitions.end", p.end, p.start, 1e9, open_lo=True)
+        check_choice("mutants", m, allowed_mutants)
+    cfg.cluster().quorums.check_intersection(cfg.unsafe)  # the quorum system checks its fields

@@ -9,10 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from paxosbook import Config, UsageError
-from paxosbook.check.actors import ActorModel
-from paxosbook.check.engine import _Search, explore
-from paxosbook.check.actors import reductions
+from paxosbook.check.actors import ActorModel, reductions
 from paxosbook.check.actors.base import view
+from paxosbook.check.engine import _Search, explore
 from paxosbook.check.scenarios import NONE, QUORUMS, SCENARIOS, scenario
 from paxosbook.core import (
     Accepted,

@@ -44,7 +44,7 @@ def test_non_intersecting_quorums_warn_and_show_the_violation(
         capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "--quorums", "a1,a2+a3", "--json")
     d = json.loads(out)
-    assert code == 0 and "warning" in err and "intersect" in err
+    assert code == 1 and "warning" in err and "intersect" in err
     (v,) = d["violations"]
     assert v["invariant"] and v["actions"][0].startswith("Phase1a(")
 
@@ -54,7 +54,7 @@ def test_actor_mutant_counterexample(capsys: pytest.CaptureFixture[str], tmp_pat
     code, out, _ = run(capsys, "--model", "actors", "--max-ballot", "0", "--mutant",
                        "reuse-ballot", "--symmetry", "--json", "--trace", str(trace))
     d = json.loads(out)
-    assert code == 0
+    assert code == 1
     assert d["violations"][0]["invariant"] == "one_value_per_ballot"
     assert all(a.startswith("deliver ") for a in d["violations"][0]["actions"])
     from paxosbook import Run
@@ -72,6 +72,35 @@ def test_list_mutants(capsys: pytest.CaptureFixture[str]) -> None:
     lines = out.strip().splitlines()
     assert code == 0 and len(lines) == len(SCENARIOS) - 1
     assert all(line.split()[0] in SCENARIOS and len(line.split()) > 2 for line in lines)
+
+
+EXIT_CODES = [
+    (["--model", "tla", "--values", "1", "--max-ballot", "0"], 0),
+    (["--model", "tla", "--quorums", "a1,a2+a3"], 1),
+    (["--model", "tla", "--mutant", "non-intersecting-quorums", "--keep-going"], 1),
+    (["--model", "actors", "--max-ballot", "0", "--mutant", "reuse-ballot", "--symmetry"], 1),
+    (["--model", "actors", "--values", "1", "--max-ballot", "0"], 0),
+    (["--model", "tla", "--max-ballot", "2", "--max-states", "500"], 0),
+    (["--acceptors", "0"], 2), (["--mutant", "typo"], 2),
+]
+
+
+@pytest.mark.parametrize("argv, status", EXIT_CODES, ids=[" ".join(a) for a, _ in EXIT_CODES])
+def test_exit_status_is_1_exactly_when_a_property_is_violated(
+        capsys: pytest.CaptureFixture[str], argv: list[str], status: int) -> None:
+    """0: nothing violated; 1: a violation, whatever made it possible; 2: bad usage."""
+    code, out, _ = run(capsys, *argv, "--json")
+    assert code == status
+    if status != 2:
+        assert bool(json.loads(out)["violations"]) == (status == 1)
+
+
+def test_help_documents_the_exit_status(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--help")
+    assert code == 0
+    text = " ".join(out.split())
+    assert "Exit status: 0 when no property is violated" in text
+    assert "1 when one is, 2 for bad usage" in text
 
 
 @pytest.mark.parametrize("argv, flag", [

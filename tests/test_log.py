@@ -241,8 +241,7 @@ def test_same_seed_same_trace_and_step_equals_run():
     a, b = run_log("paxos", LogConfig(drop=0.2), 3), run_log("paxos", LogConfig(drop=0.2), 3)
     assert a.trace_digest() == b.trace_digest()
     assert a.trace_digest() != run_log("paxos", LogConfig(drop=0.2), 4).trace_digest()
-    sim = Simulator(LogConfig(drop=0.2).network(), 3, system=system_for("paxos",
-                                                                        LogConfig(drop=0.2)))
+    sim = Simulator(LogConfig(drop=0.2), 3, system=system_for("paxos", LogConfig(drop=0.2)))
     while sim.step() is not None:
         pass
     assert sim.records == a.records

@@ -230,6 +230,7 @@ def test_add_crash_and_partition_buttons_edit_the_schedule(ex: Explorer) -> None
 @pytest.mark.parametrize("text, expected", [
     ("", ()),
     ("a1@2", (pb.Crash("a1", 2.0),)),
+    ("a1@2:", (pb.Crash("a1", 2.0),)),
     ("a1@2:8; p2@0.5:1", (pb.Crash("a1", 2.0, 8.0), pb.Crash("p2", 0.5, 1.0))),
     ("  a1@2:8   a2@3 ", (pb.Crash("a1", 2.0, 8.0), pb.Crash("a2", 3.0))),
 ])
@@ -238,7 +239,7 @@ def test_parse_crashes(text: str, expected: tuple[pb.Crash, ...]) -> None:
     assert parse_crashes(format_crashes(expected)) == expected
 
 
-@pytest.mark.parametrize("text", ["a1", "@2", "a1@", "a1@2:", "a1@x:3", "a,1@2"])
+@pytest.mark.parametrize("text", ["a1", "@2", "a1@", "a1@:3", "a1@x:3", "a,1@2", "a1@2:3:4"])
 def test_parse_crashes_rejects(text: str) -> None:
     with pytest.raises(UsageError) as err:
         parse_crashes(text)
@@ -254,7 +255,7 @@ def test_parse_partitions(text: str, expected: tuple[pb.Partition, ...]) -> None
     assert parse_partitions(format_partitions(expected)) == expected
 
 
-@pytest.mark.parametrize("text", ["a1,a2@1:2", "a1|@1", "a1|a2", "a1|a2@x"])
+@pytest.mark.parametrize("text", ["a1,a2@1:2", "a1|@1", "a1|a2", "a1|a2@x", "a1,|a2@1"])
 def test_parse_partitions_rejects(text: str) -> None:
     with pytest.raises(UsageError) as err:
         parse_partitions(text)

@@ -11,13 +11,12 @@ import argparse
 import sys
 from typing import NoReturn
 
-from ..config import Crash, Partition
 from ..core import UsageError
+from ..network import CRASH_FORM, PARTITION_FORM
 
 
-class FlagError(Exception):
-    def __init__(self, flag: str, allowed: str, given: object) -> None:
-        super().__init__(f"{flag}: must be {allowed}; got {given!r}")
+class FlagError(UsageError):
+    """A bad command-line flag: a ``UsageError`` whose ``field`` is the flag itself."""
 
 
 class Parser(argparse.ArgumentParser):
@@ -53,27 +52,6 @@ def parse_delay(text: str) -> dict[str, object]:
     return out
 
 
-def parse_crash(text: str) -> Crash:
-    """``NODE@T`` or ``NODE@T:RECOVER_T``."""
-    node, at_sign, times = text.partition("@")
-    if not at_sign or not node:
-        raise FlagError("--crash", "NODE@T[:RECOVER_T]", text)
-    at, _, recover = times.partition(":")
-    return Crash(node, number("--crash", at), number("--crash", recover) if recover else None)
-
-
-def parse_partition(text: str) -> Partition:
-    """``A,B|C,D,E@T1:T2`` (``@T1`` alone: never heals)."""
-    groups_text, at_sign, times = text.partition("@")
-    if not at_sign or "|" not in groups_text:
-        raise FlagError("--partition", "GROUP|GROUP[|...]@T1[:T2], groups of comma-separated "
-                        "nodes", text)
-    groups = tuple(tuple(n for n in g.split(",") if n) for g in groups_text.split("|"))
-    start, _, end = times.partition(":")
-    return Partition(groups, number("--partition", start),
-                     number("--partition", end) if end else None)
-
-
 def parse_quorums(text: str) -> tuple[tuple[str, ...], ...]:
     """``a1+a2,a1+a3,a2+a3``: comma-separated quorums, members joined by ``+``."""
     quorums = tuple(tuple(m for m in q.split("+") if m) for q in text.split(","))
@@ -90,17 +68,19 @@ def add_network_flags(p: argparse.ArgumentParser, *, max_messages: int) -> None:
                    help="const:MEAN, uniform:MEAN[:JITTER] or exp:MEAN[:JITTER]")
     p.add_argument("--timeout", type=float, default=4.0)
     p.add_argument("--start-offset", type=float, default=0.0)
-    p.add_argument("--crash", action="append", default=[], metavar="NODE@T[:RECOVER_T]")
-    p.add_argument("--partition", action="append", default=[], metavar="A,B|C,D@T1[:T2]")
+    p.add_argument("--crash", action="append", default=[], metavar="NODE@T[:RECOVER_T]",
+                   help=f"crash a node: {CRASH_FORM}")
+    p.add_argument("--partition", action="append", default=[], metavar="A,B|C,D@T1[:T2]",
+                   help=f"cut the links between groups: {PARTITION_FORM}")
     p.add_argument("--max-time", type=float, default=1000.0)
     p.add_argument("--max-messages", type=int, default=max_messages)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
 
-def report(exc: UsageError | FlagError, flags: dict[str, str], prog: str) -> NoReturn:
+def report(exc: UsageError, flags: dict[str, str], prog: str) -> NoReturn:
     """Exit 2 with the error on one line, the config field named by its flag."""
-    if isinstance(exc, UsageError):
+    if not isinstance(exc, FlagError):
         field = exc.field.split(".")[0]
         flag = flags.get(field, "--" + field.replace("_", "-"))
         fail(f"{prog}: {flag}: must be {exc.allowed}; got {exc.given!r}")

@@ -14,8 +14,9 @@ import json
 from typing import Any
 
 from ..core import UsageError
+from ..network import Crash, Partition
 from ..replication import LogConfig, LogRun, Strategy, parse_commands, run_log
-from .args import FlagError, add_network_flags, parse_crash, parse_delay, parse_partition, report
+from .args import FlagError, add_network_flags, parse_delay, report
 
 PROG = "paxosbook log"
 FLAGS = {"commands": "--commands", "strategy": "--strategy", "replicas": "--replicas",
@@ -45,8 +46,8 @@ def config_from(args: argparse.Namespace) -> LogConfig:
     fields: dict[str, Any] = dict(
         commands=parse_commands(args.commands), replicas=args.replicas, drop=args.drop,
         duplicate=args.duplicate, timeout=args.timeout, start_offset=args.start_offset,
-        crashes=tuple(parse_crash(c) for c in args.crash),
-        partitions=tuple(parse_partition(p) for p in args.partition),
+        crashes=tuple(Crash.parse(c) for c in args.crash),
+        partitions=tuple(Partition.parse(p) for p in args.partition),
         max_time=args.max_time, max_messages=args.max_messages, **parse_delay(args.delay))
     return LogConfig(**fields)
 

@@ -8,13 +8,12 @@ from typing import Any
 
 from ..config import Config
 from ..core import Mutant, UsageError
+from ..network import Crash, Partition
 from ..sim import simulate
 from .args import (
     FlagError,
     add_network_flags,
-    parse_crash,
     parse_delay,
-    parse_partition,
     parse_quorums,
     report,
 )
@@ -61,8 +60,8 @@ def config_from(args: argparse.Namespace) -> Config:
         colocated=args.colocated, q1=args.q1, q2=args.q2, unsafe=args.unsafe, drop=args.drop,
         duplicate=args.duplicate, timeout=args.timeout, backoff=backoff,
         max_attempts=args.max_attempts, start_offset=args.start_offset,
-        crashes=tuple(parse_crash(c) for c in args.crash),
-        partitions=tuple(parse_partition(p) for p in args.partition),
+        crashes=tuple(Crash.parse(c) for c in args.crash),
+        partitions=tuple(Partition.parse(p) for p in args.partition),
         random_crashes=args.random_crashes, max_time=args.max_time,
         max_messages=args.max_messages, mutants=tuple(args.mutant), **parse_delay(args.delay))
     if base:

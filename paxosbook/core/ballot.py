@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from .errors import UsageError
+
 Value = str
 """A proposed value (a command such as ``"add"``)."""
 
@@ -25,10 +27,12 @@ class Ballot(NamedTuple):
 
     @classmethod
     def parse(cls, text: str) -> Ballot:
-        """Inverse of ``str``: ``"3.1"`` -> ``Ballot(3, 1)``."""
-        head, sep, tail = text.partition(".")
+        """Inverse of ``str``: ``"3.1"`` -> ``Ballot(3, 1)``; ``UsageError`` (a ``ValueError``)
+        for anything else."""
+        head, sep, tail = text.partition(".") if isinstance(text, str) else ("", "", "")
         if not sep or not head.isdigit() or not tail.isdigit():
-            raise ValueError(f"not a ballot: {text!r} (expected ROUND.PROPOSER)")
+            raise UsageError("ballot", "ROUND.PROPOSER, two integers joined by a dot (e.g. 3.1)",
+                             text)
         return cls(int(head), int(tail))
 
 

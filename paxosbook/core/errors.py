@@ -1,7 +1,9 @@
 """Errors: one base class, two kinds (after h11's LocalProtocolError / RemoteProtocolError).
 
 ``UsageError`` means the caller misused the API (a bad config field, an impossible fault
-schedule); ``FormatError`` means a file or other external input is malformed. Inside the
+schedule, a bad command-line flag, a file path that does not exist); ``FormatError`` means a
+file or other external input is malformed. Every error a user can cause is a
+``PaxosbookError``, so a notebook, a widget or the CLI catches that one class. Inside the
 protocol a stale, duplicate or reordered message is normal life and never raises.
 """
 
@@ -24,6 +26,10 @@ class UsageError(PaxosbookError, ValueError):
         self.allowed = allowed
         self.given = given
         super().__init__(f"{field}: must be {allowed}; got {given!r}")
+
+
+class MissingFileError(UsageError, FileNotFoundError):
+    """A file the caller named does not exist (also a ``FileNotFoundError``)."""
 
 
 class FormatError(PaxosbookError, ValueError):

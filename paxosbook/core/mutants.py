@@ -7,7 +7,10 @@ and without it can share a process. Each is documented with the rule of the pape
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import Enum
+
+from .errors import UsageError
 
 
 class Mutant(Enum):
@@ -38,8 +41,14 @@ class Mutant(Enum):
         return _DOCS[self]
 
     @classmethod
-    def parse(cls, names: tuple[str, ...]) -> frozenset[Mutant]:
+    def parse(cls, names: Iterable[str]) -> frozenset[Mutant]:
+        """The mutants named (``("reuse-ballot",)``); ``UsageError`` listing the names for an
+        unknown one."""
         by_value = {m.value: m for m in cls}
+        names = (names,) if isinstance(names, str) else tuple(names)
+        for n in names:
+            if n not in by_value:
+                raise UsageError("mutants", "names from " + ", ".join(by_value), n)
         return frozenset(by_value[n] for n in names)
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..core import FormatError, UsageError
+from ..core.errors import MissingFileError
 from .grid import CONFIG_DTYPES
 from .runner import METRIC_DTYPES
 
@@ -75,12 +76,13 @@ def save(results: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
 def load(path: str | os.PathLike[str]) -> pd.DataFrame:
     """Read results saved by ``save`` (or any CSV/Parquet of sweep rows), dtypes restored.
 
-    A missing file raises ``FileNotFoundError``; an unreadable one ``FormatError``.
+    A missing file raises ``MissingFileError`` (a ``FileNotFoundError``); an unreadable one
+    ``FormatError``.
     """
     fmt = file_format(path)
     target = Path(path)
     if not target.exists():
-        raise FileNotFoundError(f"no results file at {os.fspath(path)}")
+        raise MissingFileError("path", "an existing results file", os.fspath(path))
     try:
         if fmt == "csv":
             df = pd.read_csv(target, keep_default_na=False, na_values=[""])

@@ -4,22 +4,23 @@ The example of the whole book: proposers A, B, C, D want *add*, *jmp*, *cmp*, *s
 at about the same time, on every replica ``r1..rN``, in one order. Every strategy runs the
 same nodes (the proposers, then the replicas) under the same network and faults, so a crash of
 ``r1`` means the same machine everywhere: the sequencer, a primary, an acceptor, a replica.
-The network fields mean what they mean in ``paxosbook.Config`` (and are checked by it); faults
-name nodes of this system. A bad field raises ``UsageError`` naming it, the allowed range and
-the value given.
+The network fields mean what they mean in ``paxosbook.Network`` (``config.network`` is that
+value, checked by it); faults name nodes of this system. A bad field raises ``UsageError``
+naming it, the allowed range and the value given.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from enum import Enum
 from functools import cached_property
 from typing import Any
 
-from ..config import Config, Crash, Partition, as_crash, as_partition, check_list
-from ..core import UsageError
+from ..core import Backoff, UsageError
 from ..core.log.envelope import NOOP
+from ..network import NETWORK_FIELDS, Crash, Network, Partition
+from ..validation import check_choice, check_number
 
 EXAMPLE: tuple[tuple[str, str], ...] = (("A", "add"), ("B", "jmp"), ("C", "cmp"), ("D", "sub"))
 """The four proposers and their commands."""
@@ -85,12 +86,13 @@ class LogConfig:
     """Everything that defines a replicated-log run except the strategy and the seed.
 
     ``commands``: ``(proposer, command)`` pairs (a proposer may have several, logged in that
-    order); ``replicas``: how many (``r1..``). Network and limits as in ``Config``: ``drop``,
-    ``duplicate``, ``delay``, ``delay_mean``, ``delay_jitter``, ``timeout`` (phase timeout of
-    the Paxos proposers), ``backoff``, ``backoff_base``, ``random_crashes``, ``crash_window``,
-    ``downtime``, ``max_time``, ``max_messages``. Proposer ``i`` starts at
-    ``i * start_offset``; the sequencer forwards one message per ``step``. ``crashes`` and
-    ``partitions`` name nodes of this system.
+    order); ``replicas``: how many (``r1..``). ``timeout`` (phase timeout of the Paxos
+    proposers), ``backoff`` and ``backoff_base`` as in ``Config``. Proposer ``i`` starts at
+    ``i * start_offset``; the sequencer forwards one message per ``step``. The network fields
+    (``drop``, ``duplicate``, ``delay``, ``delay_mean``, ``delay_jitter``, ``crashes``,
+    ``partitions``, ``random_crashes``, ``crash_window``, ``downtime``, ``max_time``,
+    ``max_messages``) mean what they mean in ``Network``; ``crashes`` and ``partitions`` name
+    nodes of this system. A run always stops once every replica has every command.
     """
 
     commands: tuple[tuple[str, str], ...] = EXAMPLE
@@ -112,27 +114,23 @@ class LogConfig:
     downtime: float = 5.0
     max_time: float = 1000.0
     max_messages: int = 1_000_000
-    _network: Config | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         _normalise(self)
-        object.__setattr__(self, "_network", self._build_network())
-        object.__setattr__(self, "delay_jitter", self.network().delay_jitter)
+        network = Network(**{name: getattr(self, name) for name in NETWORK_FIELDS
+                             if name != "stop_when_decided"})
+        for name in ("crashes", "partitions", "delay_jitter"):  # normalised by the network
+            object.__setattr__(self, name, getattr(network, name))
+        object.__setattr__(self, "_network", network)
         _validate(self)
+        network.check_nodes(self.nodes, "system")
 
     # -- derived ---------------------------------------------------------------------------
-    def network(self) -> Config:
-        """The simulator's ``Config``: network, timing and limits (its nodes are unused)."""
-        assert self._network is not None
-        return self._network
-
-    def _build_network(self) -> Config:
-        return Config(
-            drop=self.drop, duplicate=self.duplicate, delay=self.delay,
-            delay_mean=self.delay_mean, delay_jitter=self.delay_jitter, timeout=self.timeout,
-            backoff=self.backoff, backoff_base=self.backoff_base,
-            random_crashes=self.random_crashes, crash_window=self.crash_window,
-            downtime=self.downtime, max_time=self.max_time, max_messages=self.max_messages)
+    @property
+    def network(self) -> Network:
+        """The faults, delays and limits of this run (the flat network fields, as one value)."""
+        net: Network = self.__dict__["_network"]
+        return net
 
     @cached_property
     def proposers(self) -> tuple[str, ...]:
@@ -168,21 +166,6 @@ def _normalise(cfg: LogConfig) -> None:
             isinstance(c, (tuple, list)) and len(c) == 2 for c in commands):
         raise UsageError("commands", "(proposer, command) pairs", commands)
     object.__setattr__(cfg, "commands", tuple((str(p), str(v)) for p, v in commands))
-    object.__setattr__(cfg, "crashes", tuple(as_crash(c) for c in _seq("crashes", cfg.crashes)))
-    object.__setattr__(cfg, "partitions",
-                       tuple(as_partition(p) for p in _seq("partitions", cfg.partitions)))
-
-
-def _seq(name: str, value: Any) -> Any:
-    check_list(name, value)
-    return value
-
-
-def _number(name: str, value: Any, lo: float, *, open_lo: bool = False) -> None:
-    ok = (isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
-          and (value > lo if open_lo else value >= lo) and value <= 1e9)
-    if not ok:
-        raise UsageError(name, f"a number in {'(' if open_lo else '['}{lo:g}, 1e+09]", value)
 
 
 def _validate(cfg: LogConfig) -> None:
@@ -202,28 +185,8 @@ def _validate(cfg: LogConfig) -> None:
     if len(set(values)) != len(values):
         twice = sorted({v for v in values if values.count(v) > 1})
         raise UsageError("commands", "distinct commands (each is logged once)", twice)
-    _number("step", cfg.step, 0.0, open_lo=True)
-    _number("start_offset", cfg.start_offset, 0.0)
-    _validate_faults(cfg)
-
-
-def _validate_faults(cfg: LogConfig) -> None:
-    nodes = cfg.nodes
-    known = f"a node of this system ({', '.join(nodes)})"
-    for c in cfg.crashes:
-        if c.node not in nodes:
-            raise UsageError("crashes.node", known, c.node)
-        _number("crashes.at", c.at, 0.0)
-        if c.recover is not None:
-            _number("crashes.recover", c.recover, c.at, open_lo=True)
-    for p in cfg.partitions:
-        members = [n for g in p.groups for n in g]
-        for n in members:
-            if n not in nodes:
-                raise UsageError("partitions.groups", known, n)
-        if len(set(members)) != len(members) or len(p.groups) < 2:
-            raise UsageError("partitions.groups", "two or more disjoint groups of nodes",
-                             p.describe())
-        _number("partitions.start", p.start, 0.0)
-        if p.end is not None:
-            _number("partitions.end", p.end, p.start, open_lo=True)
+    check_number("timeout", cfg.timeout, 0.0, 1e6, open_lo=True)
+    check_choice("backoff", cfg.backoff, tuple(b.value for b in Backoff))
+    check_number("backoff_base", cfg.backoff_base, 0.0, 1e6, open_lo=True)
+    check_number("step", cfg.step, 0.0, 1e9, open_lo=True)
+    check_number("start_offset", cfg.start_offset, 0.0, 1e9)

@@ -53,7 +53,7 @@ def run_log(strategy: Strategy | str, config: LogConfig | None = None, seed: int
     """Simulate ``strategy`` with ``config`` and ``seed``; same inputs, same trace."""
     config = config or LogConfig()
     system = system_for(strategy, config)
-    sim = Simulator(config.network(), seed, system=system)
+    sim = Simulator(config, seed, system=system)
     sim.run()
     return LogRun(system.strategy, config, seed, sim.records, sim.stop_reason())
 
@@ -224,9 +224,10 @@ class LogRun:
 
     @cached_property
     def _run(self) -> Run:
-        # A Run over the network config: only its trace and digest are used (its summary and
-        # violations are those of a single Basic Paxos instance and mean nothing here).
-        return Run(self.config.network(), self.seed, self.records, self.stop_reason)
+        # A Run of these records: only its trace and digest are used (they read the records
+        # alone; its summary, violations and JSON are a Basic Paxos Config's and do not apply).
+        return Run(self.config, self.seed, self.records,  # type: ignore[arg-type]
+                   self.stop_reason)
 
     def summary(self) -> LogSummary:
         return LogSummary(

@@ -4,10 +4,11 @@ Theory of operation. One heap of ``(time, sequence, kind, a, b)`` entries; the s
 increases with every push, so events at equal times run in the order they were scheduled and a
 run depends on nothing but its config and seed. Every random choice (loss, duplication, delay,
 backoff jitter, random crashes) is drawn from the one ``random.Random(seed)`` the simulator
-owns, in a fixed order. Each node is a configuration (``Cluster.node``, or another
-``System``'s, see ``paxosbook.sim.system``) whose pure handlers take the node's state and an
-input and return the next state and effects; the simulator keeps every node's state and stable
-storage, delivers messages, fires timers and applies the fault model:
+owns, in a fixed order. It runs a ``System`` of nodes (a ``Config``'s cluster, or another
+system, see ``paxosbook.sim.system``) under a ``Network``. Each node is a configuration whose
+pure handlers take the node's state and an input and return the next state and effects; the
+simulator keeps every node's state and stable storage, delivers messages, fires timers and
+applies the network's fault model:
 
 * a message is lost with probability ``drop`` (decided at send, recorded at the time it would
   have arrived), duplicated with probability ``duplicate`` (the copy has its own id and delay),
@@ -29,7 +30,7 @@ from heapq import heappop, heappush
 from typing import Any
 
 from ..config import Config
-from ..core import AcceptorState, CancelTimer, Cluster, Learn, Persist, Send, SetTimer, Timer
+from ..core import AcceptorState, CancelTimer, Learn, Persist, Send, SetTimer, Timer, UsageError
 from ..core.log.envelope import LearnSlot, SlotState
 from ..trace import (
     ACCEPT,
@@ -48,7 +49,7 @@ from ..trace import (
     Record,
     Run,
 )
-from .system import Actor, System
+from .system import Actor, ClusterSystem, Deployment, System
 
 # heap entry kinds
 _DELIVER, _DROP, _TIMER, _START, _CRASH, _RECOVER, _PSTART, _PEND = range(8)
@@ -57,17 +58,24 @@ _DELIVER, _DROP, _TIMER, _START, _CRASH, _RECOVER, _PSTART, _PEND = range(8)
 class Simulator:
     """Runs one config with one seed. ``step()`` advances one event, ``run()`` to the end.
 
-    ``system`` (default: ``config.cluster()``) runs other nodes, with their own start events
-    and fault schedule, under ``config``'s network, limits and random crashes."""
+    The nodes are ``system`` (default: the ``Config``'s cluster); the faults, delays and
+    limits are ``config.network``. A ``LogConfig`` with one of its strategies' systems runs
+    the same way."""
 
-    def __init__(self, config: Config, seed: int = 0, system: System | None = None) -> None:
+    def __init__(self, config: Config | Deployment, seed: int = 0,
+                 system: System | None = None) -> None:
         if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63:
-            from ..core import UsageError
             raise UsageError("seed", "an integer in [0, 2**63)", seed)
+        if system is None:
+            if not isinstance(config, Config):
+                raise UsageError("system", "the System of nodes to run (only a Config brings "
+                                 "its own cluster)", type(config).__name__)
+            system = ClusterSystem(config)
         self.config = config
+        self.network = config.network
         self.seed = seed
-        self.cluster: Cluster | System = config.cluster() if system is None else system
-        self._partitions = tuple(config.partitions if system is None else system.partitions)
+        self.cluster: System = system
+        self._partitions = tuple(self.network.partitions)
         self.rng = random.Random(seed)
         self.now = 0.0
         self.records: list[Record] = []
@@ -83,10 +91,11 @@ class Simulator:
         self._seq = 0
         self._next_id = 0
         self._delay = self._delay_sampler()
-        self._drop, self._duplicate = config.drop, config.duplicate
+        net = self.network
+        self._drop, self._duplicate = net.drop, net.duplicate
         self._random = self.rng.random
-        jitter = float(config.delay_jitter or 0.0)
-        self._uniform = ((config.delay_mean - jitter, 2.0 * jitter) if config.delay == "uniform"
+        jitter = float(net.delay_jitter or 0.0)
+        self._uniform = ((net.delay_mean - jitter, 2.0 * jitter) if net.delay == "uniform"
                          else (0.0, 0.0))
         self._finished = False
         self._proposes: dict[str, Any] = {}  # node -> the value its start event shows
@@ -98,22 +107,16 @@ class Simulator:
         heappush(self._heap, (float(time), self._seq, kind, a, b))
 
     def _schedule_initial(self) -> None:
-        cfg, cluster = self.config, self.cluster
-        if isinstance(cluster, Cluster):
-            for spec, at in zip(cluster.proposers, cfg.starts(), strict=True):
-                self._push(at, _START, spec.node, spec.value)
-                self._proposes[spec.node] = spec.value
-        else:
-            for at, node, value in cluster.start_events():
-                self._push(at, _START, node, value)
-                self._proposes[node] = value
-        faults = cfg.crashes if isinstance(cluster, Cluster) else cluster.crashes
-        crashes = [(c.node, c.at, c.recover) for c in faults]
+        net = self.network
+        for at, node, value in self.cluster.start_events():
+            self._push(at, _START, node, value)
+            self._proposes[node] = value
+        crashes = [(c.node, c.at, c.recover) for c in net.crashes]
         nodes = self.cluster.nodes
-        for _ in range(cfg.random_crashes):
+        for _ in range(net.random_crashes):
             node = nodes[self.rng.randrange(len(nodes))]
-            at = self.rng.uniform(0.0, cfg.crash_window)
-            crashes.append((node, at, at + cfg.downtime))
+            at = self.rng.uniform(0.0, net.crash_window)
+            crashes.append((node, at, at + net.downtime))
         for node, at, recover in crashes:
             self._push(at, _CRASH, node)
             if recover is not None:
@@ -124,7 +127,7 @@ class Simulator:
                 self._push(p.end, _PEND, i)
 
     def _delay_sampler(self) -> Callable[[], float]:
-        cfg, rng = self.config, self.rng
+        cfg, rng = self.network, self.rng
         mean, jitter = cfg.delay_mean, float(cfg.delay_jitter or 0.0)
         if cfg.delay == "constant" or jitter == 0.0:
             return lambda: float(mean)
@@ -139,7 +142,7 @@ class Simulator:
     @property
     def done(self) -> bool:
         """True once a stop condition holds or nothing is left to happen."""
-        cfg = self.config
+        cfg = self.network
         return (self._finished or not self._heap or self._heap[0][0] > cfg.max_time
                 or self.sent >= cfg.max_messages
                 or (cfg.stop_when_decided and len(self.learned) == len(self.cluster.learners)))
@@ -163,7 +166,7 @@ class Simulator:
         The cyclic garbage collector is paused while the loop runs: the simulation creates no
         reference cycles, and scanning millions of live trace records would dominate its cost.
         """
-        cfg = self.config
+        cfg = self.network
         heap, process, learners = self._heap, self._process, len(self.cluster.learners)
         stop_decided, max_time, max_messages = cfg.stop_when_decided, cfg.max_time, cfg.max_messages
         learned, crashed, cuts, records = self.learned, self.crashed, self.cuts, self.records
@@ -195,7 +198,7 @@ class Simulator:
 
     def stop_reason(self) -> str:
         """Why the run is over (or would stop now): decided, messages, time, or quiescent."""
-        cfg = self.config
+        cfg = self.network
         if cfg.stop_when_decided and len(self.learned) == len(self.cluster.learners):
             return "decided"
         if self.sent >= cfg.max_messages:
@@ -205,8 +208,10 @@ class Simulator:
         return "quiescent" if not self._heap else "running"
 
     def result(self) -> Run:
-        """The run so far (after ``run()`` or any number of ``step()`` calls)."""
-        return Run(self.config, self.seed, self.records, self.stop_reason())
+        """The run so far (after ``run()`` or any number of ``step()`` calls). Its records,
+        trace and digest hold for any system; its summary and JSON need a ``Config``."""
+        return Run(self.config, self.seed, self.records,  # type: ignore[arg-type]
+                   self.stop_reason())
 
     # -- events -----------------------------------------------------------------------------
     def _process(self, entry: tuple[float, int, int, Any, Any]) -> None:

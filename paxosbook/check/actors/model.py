@@ -53,8 +53,20 @@ from ...core import (
 )
 from ..engine import Action, Model
 from ..state_properties import Snapshot, check_snapshot
-from .base import NOTHING_STORED, RESTART, SHIFT, TIMER_BASE, TIMERS, Local, State, Step, \
-    Stored, storage, store, view
+from .base import (
+    NOTHING_STORED,
+    RESTART,
+    SHIFT,
+    TIMER_BASE,
+    TIMERS,
+    Local,
+    State,
+    Step,
+    Stored,
+    storage,
+    store,
+    view,
+)
 from .reductions import UNSOUND_WITH, Alias, LearnersAside, MergeIdle, Prune, Reduction
 from .symmetry import Symmetry
 

@@ -18,7 +18,6 @@ from itertools import permutations
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
-
 from ...core import UsageError
 from .base import State
 

@@ -14,8 +14,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ...core import AcceptorState, Learn, Persist, Send
-from ...trace import ACCEPT, CRASH, DELIVER, LEARN, PROMISE, RECOVER, SEND, START, TIMER, Record, \
-    Run
+from ...trace import (
+    ACCEPT,
+    CRASH,
+    DELIVER,
+    LEARN,
+    PROMISE,
+    RECOVER,
+    SEND,
+    START,
+    TIMER,
+    Record,
+    Run,
+)
 from ..engine import Action
 
 if TYPE_CHECKING:

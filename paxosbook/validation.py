@@ -1,0 +1,43 @@
+"""Field checks shared by ``Network``, ``Config`` and ``LogConfig``.
+
+Each raises ``UsageError`` naming the field, the allowed range and the value given, the one
+form of a bad-input error everywhere (config, CLI, file import, widget).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .core.errors import UsageError
+
+
+def check_list(name: str, value: Any) -> None:
+    """Raise ``UsageError`` unless ``value`` is a list-like (a string is not)."""
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+        raise UsageError(name, "a list", value)
+
+
+def check_int(name: str, value: Any, lo: int, hi: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise UsageError(name, f"an integer in [{lo}, {hi}]", value)
+
+
+def check_number(name: str, value: Any, lo: float, hi: float, *, open_lo: bool = False,
+                 open_hi: bool = False) -> None:
+    ok = (isinstance(value, (int, float)) and not isinstance(value, bool)
+          and not math.isnan(value) and (lo < value if open_lo else lo <= value)
+          and (value < hi if open_hi else value <= hi))
+    if not ok:
+        left, right = "(" if open_lo else "[", ")" if open_hi else "]"
+        raise UsageError(name, f"a number in {left}{lo:g}, {hi:g}{right}", value)
+
+
+def check_choice(name: str, value: Any, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise UsageError(name, "one of " + ", ".join(allowed), value)
+
+
+def check_bool(name: str, value: Any) -> None:
+    if not isinstance(value, bool):
+        raise UsageError(name, "true or false", value)
