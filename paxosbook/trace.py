@@ -52,27 +52,37 @@ from .core import (
     Proposal,
 )
 from .core.slots import LearnSlot, SlotState, Slotted
+from .events import (
+    ACCEPT,
+    CRASH,
+    DELIVER,
+    DROP,
+    DUPLICATE,
+    EVENTS,
+    LEARN,
+    MESSAGE_EVENTS,
+    PARTITION_END,
+    PARTITION_START,
+    PROMISE,
+    RECOVER,
+    SEND,
+    START,
+    TIMER,
+    Record,
+)
+from .properties import Violation, check_run
+from .summary import Summary
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .check.properties import Violation
-
-START, SEND, DELIVER, DROP, DUPLICATE = "start", "send", "deliver", "drop", "duplicate"
-TIMER, CRASH, RECOVER = "timer", "crash", "recover"
-PARTITION_START, PARTITION_END = "partition_start", "partition_end"
-PROMISE, ACCEPT, LEARN = "promise", "accept", "learn"
-EVENTS = (START, SEND, DELIVER, DROP, DUPLICATE, TIMER, CRASH, RECOVER, PARTITION_START,
-          PARTITION_END, PROMISE, ACCEPT, LEARN)
-MESSAGE_EVENTS = frozenset((SEND, DELIVER, DROP, DUPLICATE))
+__all__ = ["ACCEPT", "COLUMNS", "CRASH", "DELIVER", "DROP", "DUPLICATE", "EVENTS", "LEARN",
+           "MESSAGE_EVENTS", "PARTITION_END", "PARTITION_START", "PROMISE", "RECOVER", "SEND",
+           "START", "TIMER", "Record", "Row", "Run", "record_of", "row_of"]
 
 COLUMNS = ("time", "event", "node", "peer", "msg", "ballot", "value", "ref_ballot", "msg_id",
            "cause", "detail", "slot")
 SCHEMA, VERSION = "paxosbook.run", 1
-
-Record = tuple[float, str, str, str, Any, int, int, str]
-"""(time, event, node, peer, payload, msg_id, cause, detail); payload is the message, the
-acceptor state, the ``Learn`` effect or the proposed value, depending on the event."""
 
 Row = tuple[float, str, str, str, str, str, str, str, int, int, str, int]
 
@@ -172,8 +182,6 @@ class Run:
     @cached_property
     def violations(self) -> list[Violation]:
         """Every safety property violated in this run (empty when all hold)."""
-        from .check.properties import check_run
-
         return check_run(self)
 
     def summary(self) -> Summary:
@@ -270,5 +278,3 @@ def _parse_row(i: int, row: Any) -> Record:
 def name_of(typ: type | tuple[type, ...]) -> str:
     return "number" if isinstance(typ, tuple) else {"str": "string", "int": "integer"}[typ.__name__]
 
-
-from .summary import Summary  # noqa: E402  (Summary needs Run's constants)

@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import paxosbook as pb
-from paxosbook.check.properties import History
 from paxosbook.core import NO_BALLOT, AcceptorState, UsageError
+from paxosbook.properties import History
 from paxosbook.sim import Simulator
 from paxosbook.views import (
     GL_THRESHOLD,

@@ -43,11 +43,11 @@ from ..core import (
     Timer,
     UsageError,
 )
+from ..properties import Snapshot, check_snapshot
 from .actors_base import RESTART, SHIFT, TIMER_BASE, TIMERS, Local, State, Step
 from .actors_reduce import Reductions
 from .engine import Action
 from .freeze import Stored, freeze, storage, store, thaw, view
-from .state_properties import Snapshot, check_snapshot
 
 if TYPE_CHECKING:
     from ..config import Config

@@ -298,7 +298,7 @@ class Reductions(Symmetry):
     def extend(self, states: list[State], actions: list[Action],
                names: tuple[str, ...]) -> tuple[list[State], list[Action]]:
         """Complete a counterexample with the learner deliveries its violation needs."""
-        from .state_properties import check_snapshot
+        from ..properties import check_snapshot
 
         state = states[-1]
         for learned in self.outcomes(state):
