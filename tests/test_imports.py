@@ -62,12 +62,15 @@ def _targets(importer: str, is_package: bool, node: ast.Import | ast.ImportFrom,
 
 
 def _with_packages(importer: str, target: str) -> Iterator[str]:
-    """``target`` and the packages above it whose ``__init__`` the import runs."""
+    """``target`` and the packages above it whose ``__init__`` the import runs (not those
+    that hold ``importer``: they are already being imported)."""
     parts = target.split(".")
-    for n in range(1, len(parts) + 1):
+    for n in range(1, len(parts)):
         name = ".".join(parts[:n])
         if not (importer == name or importer.startswith(name + ".")):
             yield name
+    if target != importer:
+        yield target
 
 
 def import_graph(root: Path = ROOT) -> dict[str, set[str]]:
@@ -160,9 +163,10 @@ def test_find_cycles_names_a_planted_cycle() -> None:
 
 
 def test_graph_resolves_relative_imports_and_packages(tmp_path: Path) -> None:
-    """Relative imports resolve to the submodule or to the package ``__init__``; imports in
-    functions count; ``TYPE_CHECKING`` imports do not; an import of a submodule runs its
-    package's ``__init__`` (a cycle the lazy import in ``pkg.b`` only hides)."""
+    """Relative imports resolve to the submodule or to the package ``__init__`` (even the
+    importer's own package, when the name is defined there: ``pkg.sub.c`` reads ``NAME``);
+    imports in functions count; ``TYPE_CHECKING`` imports do not; an import of a submodule
+    runs its package's ``__init__`` (a cycle the lazy import in ``pkg.b`` only hides)."""
     root = tmp_path / "pkg"
     (root / "sub").mkdir(parents=True)
     (root / "__init__.py").write_text("from .a import A\n")
@@ -174,7 +178,7 @@ def test_graph_resolves_relative_imports_and_packages(tmp_path: Path) -> None:
     (root / "sub" / "d.py").write_text("import pkg.b\n")
     graph = import_graph(root)
     assert graph == {"pkg": {"pkg.a"}, "pkg.a": set(), "pkg.b": {"pkg.sub", "pkg.sub.c"},
-                     "pkg.sub": set(), "pkg.sub.c": {"pkg.a"}, "pkg.sub.d": {"pkg.b"}}
+                     "pkg.sub": set(), "pkg.sub.c": {"pkg.a", "pkg.sub"}, "pkg.sub.d": {"pkg.b"}}
     (root / "sub" / "__init__.py").write_text("from . import d\n")
     assert find_cycles(import_graph(root)) == [["pkg.b", "pkg.sub", "pkg.sub.d", "pkg.b"]]
 
