@@ -3,7 +3,9 @@
 Theory of operation. The simulator appends one plain tuple per event to a list (cheap: the
 message object is shared, nothing is formatted); ``Run.trace`` turns them into a tidy pandas
 DataFrame only when asked, and ``Run.to_json`` into a versioned document whose event rows are
-the canonical form that ``trace_digest`` hashes.
+the canonical form that ``trace_digest`` hashes. The event names and the record's shape live
+in ``paxosbook.events`` (re-exported here); the verdict comes from ``paxosbook.properties``
+and the figures from ``paxosbook.summary``; neither imports this module at run time.
 
 Columns of ``Run.trace`` (one row per event, in the order they happened):
 
@@ -77,8 +79,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["ACCEPT", "COLUMNS", "CRASH", "DELIVER", "DROP", "DUPLICATE", "EVENTS", "LEARN",
-           "MESSAGE_EVENTS", "PARTITION_END", "PARTITION_START", "PROMISE", "RECOVER", "SEND",
-           "START", "TIMER", "Record", "Row", "Run", "record_of", "row_of"]
+           "MESSAGE_EVENTS", "PARTITION_END", "PARTITION_START", "PROMISE", "RECOVER", "SCHEMA",
+           "SEND", "START", "TIMER", "VERSION", "Record", "Row", "Run", "record_of", "row_of"]
 
 COLUMNS = ("time", "event", "node", "peer", "msg", "ballot", "value", "ref_ballot", "msg_id",
            "cause", "detail", "slot")
@@ -277,4 +279,3 @@ def _parse_row(i: int, row: Any) -> Record:
 
 def name_of(typ: type | tuple[type, ...]) -> str:
     return "number" if isinstance(typ, tuple) else {"str": "string", "int": "integer"}[typ.__name__]
-
