@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .events import DELIVER, DROP, DUPLICATE, LEARN, SEND
+
 if TYPE_CHECKING:
     from .trace import Run
 
@@ -35,8 +37,6 @@ class Summary:
 
     @classmethod
     def of(cls, run: Run) -> Summary:
-        from .trace import DELIVER, DROP, DUPLICATE, LEARN, SEND
-
         counts = {SEND: 0, DELIVER: 0, DROP: 0, DUPLICATE: 0}
         learners: set[str] = set()
         ballots: set[Any] = set()

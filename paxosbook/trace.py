@@ -3,7 +3,9 @@
 Theory of operation. The simulator appends one plain tuple per event to a list (cheap: the
 message object is shared, nothing is formatted); ``Run.trace`` turns them into a tidy pandas
 DataFrame only when asked, and ``Run.to_json`` into a versioned document whose event rows are
-the canonical form that ``trace_digest`` hashes.
+the canonical form that ``trace_digest`` hashes. The event names and the record's shape live
+in ``paxosbook.events`` (re-exported here); the verdict comes from ``paxosbook.properties``
+and the figures from ``paxosbook.summary``; neither imports this module at run time.
 
 Columns of ``Run.trace`` (one row per event, in the order they happened):
 
@@ -52,27 +54,37 @@ from .core import (
     Proposal,
 )
 from .core.log.envelope import LearnSlot, SlotState, Slotted
+from .events import (
+    ACCEPT,
+    CRASH,
+    DELIVER,
+    DROP,
+    DUPLICATE,
+    EVENTS,
+    LEARN,
+    MESSAGE_EVENTS,
+    PARTITION_END,
+    PARTITION_START,
+    PROMISE,
+    RECOVER,
+    SEND,
+    START,
+    TIMER,
+    Record,
+)
+from .properties import Violation, check_run
+from .summary import Summary
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .check.properties import Violation
-
-START, SEND, DELIVER, DROP, DUPLICATE = "start", "send", "deliver", "drop", "duplicate"
-TIMER, CRASH, RECOVER = "timer", "crash", "recover"
-PARTITION_START, PARTITION_END = "partition_start", "partition_end"
-PROMISE, ACCEPT, LEARN = "promise", "accept", "learn"
-EVENTS = (START, SEND, DELIVER, DROP, DUPLICATE, TIMER, CRASH, RECOVER, PARTITION_START,
-          PARTITION_END, PROMISE, ACCEPT, LEARN)
-MESSAGE_EVENTS = frozenset((SEND, DELIVER, DROP, DUPLICATE))
+__all__ = ["ACCEPT", "COLUMNS", "CRASH", "DELIVER", "DROP", "DUPLICATE", "EVENTS", "LEARN",
+           "MESSAGE_EVENTS", "PARTITION_END", "PARTITION_START", "PROMISE", "RECOVER", "SCHEMA",
+           "SEND", "START", "TIMER", "VERSION", "Record", "Row", "Run", "record_of", "row_of"]
 
 COLUMNS = ("time", "event", "node", "peer", "msg", "ballot", "value", "ref_ballot", "msg_id",
            "cause", "detail", "slot")
 SCHEMA, VERSION = "paxosbook.run", 1
-
-Record = tuple[float, str, str, str, Any, int, int, str]
-"""(time, event, node, peer, payload, msg_id, cause, detail); payload is the message, the
-acceptor state, the ``Learn`` effect or the proposed value, depending on the event."""
 
 Row = tuple[float, str, str, str, str, str, str, str, int, int, str, int]
 
@@ -172,8 +184,6 @@ class Run:
     @cached_property
     def violations(self) -> list[Violation]:
         """Every safety property violated in this run (empty when all hold)."""
-        from .check.properties import check_run
-
         return check_run(self)
 
     def summary(self) -> Summary:
@@ -269,6 +279,3 @@ def _parse_row(i: int, row: Any) -> Record:
 
 def name_of(typ: type | tuple[type, ...]) -> str:
     return "number" if isinstance(typ, tuple) else {"str": "string", "int": "integer"}[typ.__name__]
-
-
-from .summary import Summary  # noqa: E402  (Summary needs Run's constants)

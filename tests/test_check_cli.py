@@ -20,6 +20,7 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 
 
 def test_tla_json_has_tlc_figures(capsys: pytest.CaptureFixture[str]) -> None:
+    """Independent reference: TLC's published counts for MCPaxos's 3-acceptor model."""
     code, out, _ = run(capsys, "--model", "tla", "--acceptors", "3", "--values", "2",
                        "--max-ballot", "1", "--json")
     d = json.loads(out)
@@ -29,12 +30,14 @@ def test_tla_json_has_tlc_figures(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_one_acceptor_with_explicit_quorum(capsys: pytest.CaptureFixture[str]) -> None:
+    """Independent reference: TLC's counts for MCPaxos with one acceptor (tlaplus/Examples)."""
     code, out, _ = run(capsys, "--acceptors", "1", "--values", "1", "--quorums", "a1", "--json")
     d = json.loads(out)
     assert (code, d["distinct_states"], d["total_states"], d["depth"]) == (0, 25, 82, 9)
 
 
 def test_symmetry_reports_raw_and_reduced(capsys: pytest.CaptureFixture[str]) -> None:
+    """The raw count is TLC's (an independent reference); the reduced one is only bounded."""
     _, out, _ = run(capsys, "--symmetry", "--json")
     d = json.loads(out)
     assert d["distinct_states"] < d["raw_distinct_states"] == 3921

@@ -50,6 +50,9 @@ class Line(Model[int]):
 
 
 def test_counts_follow_tlc_definitions() -> None:
+    """Figures derived by hand, not pins: a 3 x 3 grid has 9 states, the farthest is 4 moves
+    away (TLC counts the initial state as depth 1, so 5), and every state has two successors
+    (a move at the edge stays put)."""
     r = explore(Grid(3))
     assert (r.distinct_states, r.depth) == (9, 5)
     assert r.total_states == 1 + 2 * 9  # the initial state plus two successors per state

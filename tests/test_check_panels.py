@@ -6,8 +6,8 @@ import pytest
 
 pytest.importorskip("ipywidgets")
 
-from paxosbook.check.panels import MutantPanel, QuorumPanel, describe, quorum_grid
 from paxosbook.check.scenarios import NONE, SCENARIOS
+from paxosbook.widgets.checker import MutantPanel, QuorumPanel, describe, quorum_grid
 
 
 def test_mutant_panel_shows_a_counterexample_for_every_bug() -> None:

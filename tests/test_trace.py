@@ -27,11 +27,14 @@ def test_dataframe_columns_and_types(run):
 
 
 def test_every_delivery_matches_a_send_and_causes_point_back(run):
+    """Catches a simulator that records no delivery or no cause: the subset checks below hold
+    on empty sets, so their sets are first required to be non-empty."""
     df = run.trace
     sent = set(df[df.event == "send"].msg_id) | set(df[df.event == "duplicate"].msg_id)
     assert set(df[df.event == "deliver"].msg_id) <= sent
     delivered = set(df[df.event == "deliver"].msg_id)
     caused = df[(df.cause >= 0) & (df.event != "duplicate")]
+    assert delivered and len(caused)  # the subset checks are not about empty sets
     assert set(caused.cause) <= delivered
 
 

@@ -11,8 +11,8 @@ messages, time to commit all); ``compare(config, seed)`` runs all of them side b
   (``replication.paxos``; the protocol itself is in ``paxosbook.core.log``).
 """
 
+from ..properties import LOG_PROPERTIES, LogHistory, LogProperty, check_log
 from .config import EXAMPLE, STRATEGIES, STRAWMEN, LogConfig, Strategy, parse_commands
-from .properties import LOG_PROPERTIES, LogHistory, LogProperty, check_log
 from .run import COMPARE_COLUMNS, LogRun, LogSummary, compare, run_log, system_for
 
 __all__ = ["COMPARE_COLUMNS", "EXAMPLE", "LOG_PROPERTIES", "STRATEGIES", "STRAWMEN", "LogConfig",

@@ -23,14 +23,13 @@ from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from ..check.properties import Violation
 from ..core import PaxosbookError
 from ..core.log.envelope import NOOP, LearnSlot, Slotted
+from ..properties import LogHistory, Violation, check_log
 from ..sim import Simulator
 from ..trace import CRASH, LEARN, RECOVER, SEND, Record, Run
 from .config import STRATEGIES, LogConfig, Strategy
 from .paxos import MultiPaxosSystem, PaxosSystem
-from .properties import LogHistory, check_log
 from .strawmen import BroadcastSystem, MultiPrimarySystem, SequencerSystem
 from .system import LogSystem
 

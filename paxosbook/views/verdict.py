@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..check.properties import PROPERTIES
+from ..properties import PROPERTIES
 from ..trace import Run
 
 

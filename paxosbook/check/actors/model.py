@@ -22,7 +22,7 @@ of the node's state and the event, so each (node state, event) pair is computed 
 cleared).
 
 Ghost (history) variables for the properties: every vote cast and every Accept sent. Each
-distinct state is checked against ``PROPERTIES`` through ``state_properties``.
+distinct state is checked against ``PROPERTIES`` through ``paxosbook.properties.check_snapshot``.
 
 Exact reductions (``reductions``), each switchable and each an object the model holds:
 messages their receiver would ignore are pruned; proposers that can never act again are
@@ -51,8 +51,8 @@ from ...core import (
     Timer,
     UsageError,
 )
+from ...properties import Snapshot, check_snapshot
 from ..engine import Action, Model
-from ..state_properties import Snapshot, check_snapshot
 from .base import (
     NOTHING_STORED,
     RESTART,

@@ -11,14 +11,12 @@ and the events (trace row indices) and message ids that break it. All properties
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from ..core import Ballot, QuorumSystem
-
-if TYPE_CHECKING:
-    from ..trace import Run
+from ..events import ACCEPT, LEARN, PROMISE, SEND, START, Record
 
 
 @dataclass(frozen=True)
@@ -36,6 +34,26 @@ class Violation:
         return f"{self.property}: {self.message} (events {list(self.events)})"
 
 
+class _Deployment(Protocol):
+    @property
+    def quorums(self) -> QuorumSystem: ...
+
+
+class _Config(Protocol):
+    def cluster(self) -> _Deployment: ...
+
+
+class RunLike(Protocol):
+    """What ``check_run`` reads of a run (``paxosbook.trace.Run`` is one): its records and the
+    quorums of its deployment."""
+
+    @property
+    def records(self) -> Sequence[Record]: ...
+
+    @property
+    def config(self) -> _Config: ...
+
+
 @dataclass
 class History:
     """What the properties need to know about a run, in event order."""
@@ -48,11 +66,13 @@ class History:
     learns: list[tuple[int, str, Ballot, str]] = field(default_factory=list)
 
     @classmethod
-    def from_run(cls, run: Run) -> History:
-        from ..trace import ACCEPT, LEARN, PROMISE, SEND, START
+    def from_run(cls, run: RunLike) -> History:
+        return cls.from_records(run.records, run.config.cluster().quorums)
 
-        h = cls(run.config.cluster().quorums)
-        for i, (_, event, node, _, p, mid, _, _) in enumerate(run.records):
+    @classmethod
+    def from_records(cls, records: Sequence[Record], quorums: QuorumSystem) -> History:
+        h = cls(quorums)
+        for i, (_, event, node, _, p, mid, _, _) in enumerate(records):
             if event == SEND and type(p).__name__ == "Accept":
                 h.accepts_sent.append((i, mid, p.ballot, p.value))
             elif event == PROMISE or event == ACCEPT:
@@ -180,5 +200,5 @@ def check_history(h: History,
     return [v for p in properties for v in p.check(h)]
 
 
-def check_run(run: Run) -> list[Violation]:
+def check_run(run: RunLike) -> list[Violation]:
     return check_history(History.from_run(run))

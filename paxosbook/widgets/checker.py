@@ -1,4 +1,4 @@
-"""Notebook panels for the model checker (ipywidgets; imported only when used).
+"""Notebook panels for the model checker (ipywidgets).
 
 * ``MutantPanel``: pick a planted bug; the ``actors`` model is searched and the shortest
   counterexample is listed step by step and drawn as a sequence diagram.
@@ -19,29 +19,19 @@ import ipywidgets as w
 import pandas as pd
 import plotly.graph_objects as go
 
+from ..check.engine import explore
+from ..check.model import CheckResult
+from ..check.scenarios import NONE, SCENARIOS
+from ..check.tla import TlaModel
 from ..core import PaxosbookError
-from .engine import explore
-from .model import CheckResult
-from .scenarios import NONE, SCENARIOS
-from .tla import TlaModel
+from ..views import sequence_diagram
+from .figures import update_figure
 
 MAX_SECONDS = 20.0
 """A panel's search stops after this long (the result then says it is partial)."""
 
 
-def _figure(widget: go.FigureWidget, fig: go.Figure) -> None:
-    try:
-        from ..widgets import update_figure
-        update_figure(widget, fig)
-    except ImportError:  # pragma: no cover - widgets are optional for this panel
-        with widget.batch_update():
-            widget.data = ()
-            widget.add_traces(fig.data)
-            widget.layout = fig.layout
-
-
 def _diagram(result: CheckResult, title: str) -> go.Figure:
-    from ..views import sequence_diagram
     return sequence_diagram(result.violations[0].run, title=title)
 
 
@@ -81,9 +71,9 @@ class MutantPanel(w.VBox):
             self.result = explore(s.model(), symmetry=True, max_seconds=MAX_SECONDS)
             self.text.value = describe(self.result)
             if self.result.violations:
-                _figure(self.figure, _diagram(self.result, f"counterexample: {s.name}"))
+                update_figure(self.figure, _diagram(self.result, f"counterexample: {s.name}"))
             else:
-                _figure(self.figure, go.Figure(layout={"title": "no counterexample",
+                update_figure(self.figure, go.Figure(layout={"title": "no counterexample",
                                                        "height": 200}))
         except (PaxosbookError, RuntimeError) as exc:
             self.text.value = f"<b>cannot check this:</b> {html.escape(str(exc))}"
@@ -128,9 +118,10 @@ class QuorumPanel(w.VBox):
         self.text.value = (f"Q1 + Q2 = {q1 + q2} {'>' if meet else '<='} N = {n}: {quorums}."
                            f"<br>{describe(self.result)}")
         if self.result.violations:
-            _figure(self.figure, _diagram(self.result, f"Q1={q1}, Q2={q2}, N={n}"))
+            update_figure(self.figure, _diagram(self.result, f"Q1={q1}, Q2={q2}, N={n}"))
         else:
-            _figure(self.figure, go.Figure(layout={"title": "agreement holds", "height": 200}))
+            update_figure(self.figure,
+                          go.Figure(layout={"title": "agreement holds", "height": 200}))
 
 
 def quorum_grid(n: int, values: int = 2, max_ballot: int = 1) -> pd.DataFrame:

@@ -4,7 +4,7 @@ Theory of operation. A run's records are folded into a ``LogHistory``: what each
 logged in each slot (its learn events), which commands were proposed (start events), and, for
 the Paxos strategies, one Basic Paxos ``History`` per slot (that slot's votes, Accept messages,
 acceptor states and learns). The log properties are "always" properties; ``slot_safety``
-checks every Basic Paxos property of ``paxosbook.check.properties`` in every slot. Each
+checks every Basic Paxos property of ``paxosbook.properties.basic`` in every slot. Each
 returns ``Violation`` s naming the property and the trace rows that break it.
 """
 
@@ -14,10 +14,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..check.properties import PROPERTIES, History, Property, Violation, check_history
 from ..core import Accept, QuorumSystem
 from ..core.log.envelope import NOOP, LearnSlot, SlotState, Slotted
-from ..trace import ACCEPT, LEARN, PROMISE, SEND, START, Record
+from ..events import ACCEPT, LEARN, PROMISE, SEND, START, Record
+from .basic import PROPERTIES, History, Property, Violation, check_history
 
 
 @dataclass

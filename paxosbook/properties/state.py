@@ -1,4 +1,4 @@
-"""The safety properties of ``properties.py``, evaluated on one state instead of a run.
+"""The safety properties of ``basic``, evaluated on one state instead of a run.
 
 A model checker sees states, not event logs. A ``Snapshot`` holds what the properties need
 from a state: the values proposed, every vote ever cast (a history variable, TLA+'s
@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..core import AcceptorState, Ballot, Proposal, QuorumSystem
-from .properties import PROPERTIES, History, Property, Violation, check_history
+from .basic import PROPERTIES, History, Property, Violation, check_history
 
 
 @dataclass(frozen=True)
