@@ -4,7 +4,7 @@ quorums, ballots 0..2, exhausted breadth-first.
 Prints distinct and total ("generated") states, depth, seconds, states per second and the
 peak memory of the process (target: under 10 s on the 2-core reference machine; TLC needs
 over 30 s single-worker there). Then a same-process baseline: the small model (ballots 0..1)
-explored through the readable line-by-line transcription (``tla_spec``) against the packed
+explored through the readable line-by-line transcription (``check.tla.spec``) against the packed
 fast path, and their ratio; then the same 0..2 model with symmetry reduction.
 ``--actors`` adds the issue's ``actors`` configuration (3 acceptors, 2 proposers, one retry
 each, every interleaving of the real role code; about a minute and a half).
@@ -27,7 +27,7 @@ from paxosbook.check.tla import TlaModel
 
 
 class Transcription(TlaModel):
-    """The same model, every step computed by ``tla_spec`` (no packing shortcuts)."""
+    """The same model, every step computed by ``check.tla.spec`` (no packing shortcuts)."""
 
     def successors(self, state: int) -> tuple[int, list[int]]:
         steps = self.actions(state)

@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 
 from paxosbook import UsageError
-from paxosbook.check import tla_spec as spec
 from paxosbook.check.engine import explore
-from paxosbook.check.tla import INVARIANTS, TlaModel
+from paxosbook.check.tla import INVARIANTS, TlaModel, spec
 
 
 def reachable(model: TlaModel) -> list[int]:

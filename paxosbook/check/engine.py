@@ -71,6 +71,7 @@ def explore(model: Model[S], *, order: str = "bfs", symmetry: bool = False,
         if not failed:
             result = search.result(order)
             result.reductions_off = {**getattr(model, "reductions_off", {}), **off}
+            result.reductions_narrowed = dict(getattr(model, "reductions_narrowed", {}))
             return result
         off.update({name: f"its certificate failed ({why}); searched again without it"
                     for name, why in failed.items()})

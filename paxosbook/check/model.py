@@ -148,6 +148,8 @@ class CheckResult:
     """Reductions that were switched off for this search, and why: a mutant known to break
     the assumption, or a certificate that failed on an earlier search (which was then run
     again without it). The figures are those of the search without them."""
+    reductions_narrowed: dict[str, str] = field(default_factory=dict)
+    """Reductions kept but not applied where a planted bug is known to break them, and why."""
 
     @property
     def states_per_second(self) -> float:
@@ -168,6 +170,7 @@ class CheckResult:
             "symmetry": self.symmetry, "raw_distinct_states": self.raw_distinct_states,
             "raw_total_states": self.raw_total_states,
             "reductions_off": dict(self.reductions_off),
+            "reductions_narrowed": dict(self.reductions_narrowed),
             "violations": [v.as_dict() for v in self.violations],
         }
 
@@ -183,6 +186,9 @@ class CheckResult:
             head += f"; PARTIAL: stopped at the {self.stop_reason.replace('_', ' ')} limit"
         for name, why in self.reductions_off.items():
             head += f"\nreduction {name} off: {why}"
+        for name, why in self.reductions_narrowed.items():
+            if name not in self.reductions_off:
+                head += f"\nreduction {name} narrowed: {why}"
         if self.violations:
             return head + "\n" + "\n".join(f"VIOLATION {v}" for v in self.violations)
         return head + ("; no invariant violated" if self.complete

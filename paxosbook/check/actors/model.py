@@ -125,10 +125,20 @@ class ActorModel(Model[State]):
         wanted = {"prune": prune, "merge_idle": merge_idle, "learners_aside": learners_aside,
                   "views": views, "alias": alias}
         self.reductions_off = dict(reductions_off or {})
+        self.reductions_narrowed: dict[str, str] = {}
+        exempt: dict[str, tuple[type, ...]] = {}
         mutants = set(Mutant.parse(tuple(config.mutants)))
         for name, bugs in UNSOUND_WITH.items():
-            for bug, why in bugs.items():
-                if wanted[name] and bug in mutants:
+            for bug, (why, kinds) in bugs.items():
+                if not wanted[name] or bug not in mutants or name in self.reductions_off:
+                    continue
+                if kinds:
+                    exempt[name] = (*exempt.get(name, ()), *kinds)
+                    names = ", ".join(k.__name__ for k in kinds)
+                    self.reductions_narrowed[name] = (
+                        f"not applied to {names} messages about the ballot their receiver "
+                        f"works on, for mutant {bug.value}: {why}")
+                else:
                     self.reductions_off[name] = f"off for mutant {bug.value}: {why}"
         on = {n: w and n not in self.reductions_off for n, w in wanted.items()}
         self.switches = on
@@ -158,7 +168,7 @@ class ActorModel(Model[State]):
         self.symmetric = tuple(i for i, r in enumerate(roles) if r == ("acceptor",))
         aside = frozenset(i for i, r in enumerate(roles) if r == ("learner",))
         self.aside = aside if on["learners_aside"] else frozenset()
-        self.pruner = Prune(self) if on["prune"] else None
+        self.pruner = Prune(self, exempt.get("prune", ())) if on["prune"] else None
         self.merger = MergeIdle(self, frozenset(i for i in range(len(self.nodes))
                                                 if i not in self.watched)) \
             if on["merge_idle"] else None

@@ -34,7 +34,7 @@ import dataclasses
 from itertools import product
 from typing import TYPE_CHECKING, Any
 
-from ...core import Mutant
+from ...core import Mutant, Promise
 from ..engine import Action
 from .base import SHIFT, Local, State, view
 
@@ -43,14 +43,17 @@ if TYPE_CHECKING:
 
 _OUTPUTS = ("Send", "SetTimer")
 
-UNSOUND_WITH: dict[str, dict[Mutant, str]] = {
-    "prune": {
-        m: "with this bug an acceptor can send two different Promises for one ballot, and the "
-           "proposer keeps the latest per acceptor, so a Promise it ignores now can matter "
-           "later" for m in (Mutant.REUSE_BALLOT, Mutant.ACCEPT_BELOW_PROMISE,
-                             Mutant.FORGET_PROMISE_ON_RESTART)},
+PROMISES_DIFFER = ("with this bug an acceptor can send two different Promises for one ballot, "
+                   "and the proposer keeps the latest per acceptor, so a Promise it ignores "
+                   "now can matter later")
+UNSOUND_WITH: dict[str, dict[Mutant, tuple[str, tuple[type, ...]]]] = {
+    "prune": {m: (PROMISES_DIFFER, (Promise,))
+              for m in (Mutant.REUSE_BALLOT, Mutant.ACCEPT_BELOW_PROMISE,
+                        Mutant.FORGET_PROMISE_ON_RESTART)},
 }
-"""Reductions that a planted bug is known to break, switched off up front for that bug."""
+"""Reductions that a planted bug is known to break, with why and the message types it breaks
+them for: ``ActorModel`` keeps the reduction for the other message types (its certificate
+still checks them) or, where no type is named, switches it off."""
 
 
 def _field_names(msg: Any) -> tuple[str, ...]:
@@ -84,8 +87,11 @@ class Prune(Reduction):
     name = "prune"
     assumption = "a message its receiver ignores once, it ignores in every later state"
 
-    def __init__(self, model: ActorModel) -> None:
+    def __init__(self, model: ActorModel, exempt: tuple[type, ...] = ()) -> None:
         super().__init__(model)
+        self.exempt = exempt
+        """Message types not pruned while their receiver works on their ballot (a planted bug
+        breaks the assumption for them)."""
         self._live: dict[int, bool] = {}
         self._kept: dict[tuple[int, int], int] = {}
         self.pruned: set[tuple[int, int]] = set()
@@ -96,7 +102,7 @@ class Prune(Reduction):
         out = self._live.get(key)
         if out is None:
             m = self.model
-            if m.is_aside(m.dst[mid]):
+            if m.is_aside(m.dst[mid]) or (self.exempt and self._exempt(lid, mid)):
                 out = True
             else:
                 nid, sends, delta = m.step(m.dst[mid], lid, mid)
@@ -105,6 +111,15 @@ class Prune(Reduction):
                     self.pruned.add((lid, mid))
             self._live[key] = out
         return out
+
+    def _exempt(self, lid: int, mid: int) -> bool:
+        """Is ``mid`` of an exempt type and about the ballot its receiver is working on? (A
+        message about an older ballot is ignored for good: a proposer's ballots only grow.)"""
+        msg = self.model.message(mid)
+        if type(msg) not in self.exempt:
+            return False
+        proposer = self.model.local(lid)[1].proposer
+        return proposer is not None and proposer.ballot == msg.ballot
 
     def after(self, net: Any, i: int, lid: int, sends: Any, state: State) -> Any:
         """``net`` without the messages that node ``i`` (now in ``lid``) or the receivers of

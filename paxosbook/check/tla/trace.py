@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..config import Config
-from ..core import NO_BALLOT, Accept, Accepted, AcceptorState, Ballot, Prepare, Promise, Proposal
-from ..trace import ACCEPT, DELIVER, PROMISE, SEND, START, Record, Run
-from .engine import Action
-from .tla_spec import TlaState
+from ...config import Config
+from ...core import NO_BALLOT, Accept, Accepted, AcceptorState, Ballot, Prepare, Promise, Proposal
+from ...trace import ACCEPT, DELIVER, PROMISE, SEND, START, Record, Run
+from ..engine import Action
+from .spec import TlaState
 
 if TYPE_CHECKING:
-    from .tla import TlaModel
+    from .model import TlaModel
 
 LEADER = "p1"
 

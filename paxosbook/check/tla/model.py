@@ -1,13 +1,13 @@
-"""Model ``tla``: the TLA+ Paxos specification (``tla_spec``) packed for a fast search.
+"""Model ``tla``: the TLA+ Paxos specification (``spec``) packed for a fast search.
 
 Theory of operation. A state is one Python int. Its low bits hold, per acceptor, a small code
 for ``(maxBal, maxVBal, maxVal)``; above them every message the spec could ever send has one
 bit, so ``msgs`` is a bitmask and sending is ``|``. Each action's enabling condition reads
 only a few of those bits (Phase1b/Phase2b of acceptor a: a's code and the 1a/2a bits;
 Phase2a(b, _): the 1b and 2a bits of ballot b), so its outcome is computed once per distinct
-value of that slice, from the readable transcription in ``tla_spec``, and looked up ever
+value of that slice, from the readable transcription in ``spec``, and looked up ever
 after; invariants are memoised the same way. The search therefore spends its time on int
-operations and dict lookups. ``actions`` runs ``tla_spec`` itself; tests check that both agree
+operations and dict lookups. ``actions`` runs ``spec`` itself; tests check that both agree
 on every reachable state.
 
 Symmetry: permuting acceptors and values permutes message bits and acceptor codes; a state's
@@ -21,13 +21,13 @@ from collections.abc import Callable, Collection, Sequence
 from itertools import combinations, permutations
 from typing import TYPE_CHECKING, Any
 
-from ..core import UsageError
-from . import tla_spec as spec
-from .engine import Action, Invariant, Model
-from .tla_spec import Msg, Quorums, TlaState
+from ...core import UsageError
+from ..engine import Action, Invariant, Model
+from . import spec
+from .spec import Msg, Quorums, TlaState
 
 if TYPE_CHECKING:
-    from ..trace import Run
+    from ...trace import Run
 
 INVARIANTS = ("one_value_per_ballot", "agreement", "promise_covers_accept", "vote_is_recorded",
               "promise_is_kept", "accept_is_safe", "votes_safe")
@@ -356,6 +356,6 @@ class TlaModel(Model[int]):
 
     # -- traces -----------------------------------------------------------------------------
     def to_run(self, states: list[int], actions: list[Action]) -> Run:
-        from .tla_trace import run_of
+        from .trace import run_of
         return run_of(self, [self.decode(s) for s in states], actions)
 

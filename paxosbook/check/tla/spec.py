@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-from .engine import Action
+from ..engine import Action
 
 Msg = tuple[Any, ...]
 Quorums = tuple[frozenset[int], ...]
