@@ -56,7 +56,7 @@ def report(messages: int, target: float, repeats: int) -> None:
     seq = best_ms(lambda: sequence_diagram(trace, time=t), repeats)
     fig = sequence_diagram(trace, time=t)
     print(f"  sequence_diagram      {seq:8.1f} ms   target < {target:.0f} ms   "
-          f"{'OK' if seq < target else 'MISSED'}   ({len(fig.data)} traces, "
+          f"{'MET' if seq < target else 'MISSED'}   ({len(fig.data)} traces, "
           f"{type(fig.data[5]).__name__} for messages)")
     print(f"  sequence_spec (JSON)  {best_ms(lambda: sequence_spec(trace, time=t), repeats):8.1f}"
           " ms")

@@ -122,18 +122,49 @@ OFF = {"prune": False, "merge_idle": False, "learners_aside": False, "views": Fa
        "alias": False}
 
 
-@pytest.mark.parametrize("config, network", [
-    (Config(acceptors=2, proposers=1, learners=1, max_attempts=2, backoff="none"), "set"),
-    (Config(acceptors=2, proposers=2, learners=1, max_attempts=1, backoff="none"), "set"),
+@pytest.mark.parametrize("config, network, restarts", [
+    (Config(acceptors=2, proposers=1, learners=1, max_attempts=2, backoff="none"), "set", 0),
+    (Config(acceptors=2, proposers=2, learners=1, max_attempts=1, backoff="none"), "set", 0),
     (Config(acceptors=2, proposers=2, learners=1, max_attempts=1, backoff="none",
-            mutants=("accept-below-promise",)), "multiset"),
+            mutants=("accept-below-promise",)), "multiset", 0),
+    (Config(acceptors=2, proposers=1, learners=1, max_attempts=2, backoff="none"), "set", 1),
+    (Config(acceptors=2, proposers=1, learners=1, max_attempts=2, backoff="none",
+            mutants=("forget-promise-on-restart",)), "multiset", 1),
 ])
 def test_reduced_and_unreduced_searches_see_the_same_observable_states(
-        config: Config, network: str) -> None:
-    full = observable(ActorModel(config, network=network, **OFF))
-    assert observable(ActorModel(config, network=network)) == full
+        config: Config, network: str, restarts: int) -> None:
+    full = observable(ActorModel(config, network=network, restarts=restarts, **OFF))
+    assert observable(ActorModel(config, network=network, restarts=restarts)) == full
     for name in OFF:
-        assert observable(ActorModel(config, network=network, **{name: False})) == full
+        assert observable(ActorModel(config, network=network, restarts=restarts,
+                                     **{name: False})) == full
+
+
+def findings(r: object) -> dict[str, int]:
+    """Each invariant violated, with the length of its shortest counterexample."""
+    return {v.invariant: len(v.actions) for v in r.violations}  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("mutant, restarts", [
+    ("forget-promise-on-restart", 1), ("accept-below-promise", 1), ("reuse-ballot", 0),
+    ("ignore-promised-value", 1)])
+def test_reduced_and_unreduced_agree_with_symmetry_and_restarts(mutant: str,
+                                                                restarts: int) -> None:
+    """Exact reductions and symmetry lose no violation and no shortest path: every
+    combination finds the same invariants broken, each at the same breadth-first depth (2
+    acceptors that may crash and restart, 2 proposers with one ballot each)."""
+    proposers, attempts = 2, 1
+    config = Config(acceptors=2, proposers=proposers, learners=1, max_attempts=attempts,
+                    backoff="none", mutants=(mutant,))
+    seen = []
+    for reduced in (True, False):
+        for symmetry in (True, False):
+            kw = {} if reduced else OFF
+            r = explore(ActorModel(config, restarts=restarts, **kw), symmetry=symmetry,
+                        stop_on_violation=False)
+            assert r.complete and r.reductions_off == {}
+            seen.append(findings(r))
+    assert seen[0] and all(f == seen[0] for f in seen), seen
 
 
 # -- each certificate catches a planted bug; the search then runs without the reduction ------

@@ -119,3 +119,22 @@ def test_bad_flags_exit_2_with_one_line(capsys: pytest.CaptureFixture[str], argv
     code, out, err = run(capsys, *argv)
     assert code == 2 and out == ""
     assert len(err.strip().splitlines()) == 1 and flag in err
+
+
+@pytest.mark.parametrize("network", ["set", "multiset"])
+@pytest.mark.parametrize("mutant", [n for n in SCENARIOS if n != "none"])
+def test_keep_going_on_every_mutant_ends_with_exit_1_and_the_violations(
+        capsys: pytest.CaptureFixture[str], mutant: str, network: str) -> None:
+    """Issue 9's reproduction (``--keep-going`` with a mutant ended in a RuntimeError
+    traceback): every planted bug, on both networks, ends with status 1, the violations and
+    each reduction's state (bounded by --max-states so the suite stays short; the certificate
+    runs on partial searches too)."""
+    code, out, err = run(capsys, "--model", "actors", "--mutant", mutant, "--network", network,
+                         "--keep-going", "--max-ballot", "0", "--symmetry",
+                         "--max-states", "40000", "--json")
+    d = json.loads(out)
+    assert code == 1, err
+    assert "Traceback" not in err and d["violations"]
+    assert d["reductions_off"] == {}
+    narrowed = mutant in ("reuse-ballot", "accept-below-promise", "forget-promise-on-restart")
+    assert ("prune" in d["reductions_narrowed"]) is narrowed
