@@ -146,13 +146,14 @@ def findings(r: object) -> dict[str, int]:
 
 
 @pytest.mark.parametrize("mutant, restarts", [
-    ("forget-promise-on-restart", 1), ("accept-below-promise", 1), ("reuse-ballot", 0),
-    ("ignore-promised-value", 1)])
+    ("accept-below-promise", 0), ("reuse-ballot", 0), ("ignore-promised-value", 1)])
 def test_reduced_and_unreduced_agree_with_symmetry_and_restarts(mutant: str,
                                                                 restarts: int) -> None:
     """Exact reductions and symmetry lose no violation and no shortest path: every
     combination finds the same invariants broken, each at the same breadth-first depth (2
-    acceptors that may crash and restart, 2 proposers with one ballot each)."""
+    acceptors and one crash-restart (for ignore-promised-value), 2 proposers with one ballot
+    each, a
+    multiset network: the unreduced searches have up to 190,000 states)."""
     proposers, attempts = 2, 1
     config = Config(acceptors=2, proposers=proposers, learners=1, max_attempts=attempts,
                     backoff="none", mutants=(mutant,))
@@ -160,8 +161,8 @@ def test_reduced_and_unreduced_agree_with_symmetry_and_restarts(mutant: str,
     for reduced in (True, False):
         for symmetry in (True, False):
             kw = {} if reduced else OFF
-            r = explore(ActorModel(config, restarts=restarts, **kw), symmetry=symmetry,
-                        stop_on_violation=False)
+            r = explore(ActorModel(config, network="multiset", restarts=restarts, **kw),
+                        symmetry=symmetry, stop_on_violation=False)
             assert r.complete and r.reductions_off == {}
             seen.append(findings(r))
     assert seen[0] and all(f == seen[0] for f in seen), seen
