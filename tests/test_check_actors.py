@@ -150,10 +150,10 @@ def findings(r: object) -> dict[str, int]:
 def test_reduced_and_unreduced_agree_with_symmetry_and_restarts(mutant: str,
                                                                 restarts: int) -> None:
     """Exact reductions and symmetry lose no violation and no shortest path: every
-    combination finds the same invariants broken, each at the same breadth-first depth (2
-    acceptors and one crash-restart (for ignore-promised-value), 2 proposers with one ballot
-    each, a
-    multiset network: the unreduced searches have up to 190,000 states)."""
+    combination finds the same invariants broken, each at the same breadth-first depth. Two
+    acceptors, two proposers with one ballot each, a multiset network, and for
+    ignore-promised-value one crash-restart; the unreduced searches have up to 190,000
+    states."""
     proposers, attempts = 2, 1
     config = Config(acceptors=2, proposers=proposers, learners=1, max_attempts=attempts,
                     backoff="none", mutants=(mutant,))
