@@ -298,7 +298,7 @@ def test_log_node_states_are_hashable_values_and_handlers_are_pure(strategy):
     from paxosbook.sim import Simulator
 
     cfg = LogConfig(drop=0.1, duplicate=0.1, crashes=(Crash("r2", 3.0, 20.0),))
-    sim = Simulator(cfg.network(), 3, system=system_for(strategy, cfg))
+    sim = Simulator(cfg, 3, system=system_for(strategy, cfg))
     kept = []
     while sim.step() is not None:
         kept.extend((s, hash(s)) for s in sim.states.values())
