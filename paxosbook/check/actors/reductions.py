@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...core import Mutant, Promise
 from ..engine import Action
-from .base import SHIFT, Local, State, view
+from .base import SHIFT, State
 
 if TYPE_CHECKING:
     from .model import ActorModel
@@ -364,7 +364,3 @@ class LearnersAside(Reduction):
     def certify(self) -> str | None:
         return self.failure
 
-
-def local_view(local: Local) -> Local:
-    """``local`` with its node state under the proposer's view (``base.view``)."""
-    return (local[0], view(local[1]), local[2], local[3])
