@@ -9,10 +9,10 @@ NamedTuples whose equality includes the class: ``Send(x) != Persist(x)``.
 from __future__ import annotations
 
 from enum import Enum
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from .ballot import Ballot, Proposal, Value
-from .messages import Message
+from .messages import Message, typed_equality
 
 
 class Timer(Enum):
@@ -75,15 +75,4 @@ class Learn(NamedTuple):
 Effect = Send | SetTimer | CancelTimer | Persist | Learn
 
 
-def _eq(self: tuple[Any, ...], other: object) -> bool:
-    return type(self) is type(other) and tuple.__eq__(self, other)
-
-
-def _ne(self: tuple[Any, ...], other: object) -> bool:
-    return not _eq(self, other)
-
-
-for _cls in (Send, SetTimer, CancelTimer, Persist, Learn):
-    _cls.__eq__ = _eq  # type: ignore[method-assign]
-    _cls.__ne__ = _ne  # type: ignore[assignment,method-assign]
-    _cls.__hash__ = tuple.__hash__  # type: ignore[method-assign]
+typed_equality(Send, SetTimer, CancelTimer, Persist, Learn)

@@ -78,10 +78,16 @@ def _ne(self: tuple[Any, ...], other: object) -> bool:
     return not _eq(self, other)
 
 
-for _cls in (Prepare, Promise, Accept, Accepted, Nack):
-    _cls.__eq__ = _eq  # type: ignore[method-assign]
-    _cls.__ne__ = _ne  # type: ignore[assignment,method-assign]
-    _cls.__hash__ = tuple.__hash__  # type: ignore[method-assign]
+def typed_equality(*classes: type) -> None:
+    """Make NamedTuple ``classes`` equal only to values of their own class (messages here,
+    effects in ``effects``), keeping tuple hashing."""
+    for cls in classes:
+        cls.__eq__ = _eq  # type: ignore[assignment]
+        cls.__ne__ = _ne  # type: ignore[assignment,method-assign]
+        cls.__hash__ = tuple.__hash__  # type: ignore[assignment,method-assign]
+
+
+typed_equality(Prepare, Promise, Accept, Accepted, Nack)
 
 PHASES: dict[type, str] = {Prepare: "1a", Promise: "1b", Accept: "2a", Accepted: "2b",
                            Nack: "nack"}
