@@ -1,4 +1,4 @@
-"""``python -m paxosbook SUBCOMMAND``: run, show (and, as they arrive, check, sweep, log)."""
+"""``python -m paxosbook SUBCOMMAND``: run, show, sweep, log, check, strip-outputs."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from .commands.args import Parser
 
-SUBCOMMANDS = ["run", "show", "sweep", "log", "check"]
+SUBCOMMANDS = ["run", "show", "sweep", "log", "check", "strip"]
 """Modules of ``paxosbook.commands``, in the order ``--help`` lists them."""
 
 

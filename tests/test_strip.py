@@ -1,0 +1,154 @@
+"""``paxosbook strip-outputs``: clears what a run adds to a notebook, byte-compatible with
+nbformat, in place, as a git filter (stdin to stdout) and as a check.
+
+nbformat (the reference implementation of the file format) is the independent reference for
+the layout: a notebook executed by nbclient and stripped must equal the committed file byte
+for byte, and the stripper must leave every committed notebook unchanged.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from paxosbook.cli import main as cli
+from paxosbook.commands.strip import cells_with_outputs, strip_outputs
+from paxosbook.core import FormatError
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+def _clean() -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3",
+                                                           "display_name": "Python 3",
+                                                           "language": "python"},
+                                            "language_info": {"name": "python"}})
+    nb.cells = [nbformat.v4.new_markdown_cell("# Title\n\nSome *prose* é→λ.", id="m1"),
+                nbformat.v4.new_code_cell("x = 1\nx", id="c1",
+                                          metadata={"tags": ["parameters"]}),
+                nbformat.v4.new_code_cell("print('hi')", id="c2")]
+    return nb
+
+
+def _ran(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """What JupyterLab saves after Run All: outputs, counts, timings, widget state."""
+    nb = copy.deepcopy(nb)
+    nb.cells[1].execution_count = 1
+    nb.cells[1].outputs = [nbformat.v4.new_output("execute_result", {"text/plain": "1"},
+                                                  execution_count=1)]
+    nb.cells[1].metadata["execution"] = {"iopub.status.busy": "2026-11-29T21:00:00Z"}
+    nb.cells[2].execution_count = 2
+    nb.cells[2].outputs = [nbformat.v4.new_output("stream", name="stdout", text="hi\n")]
+    nb.cells[2].metadata.update(collapsed=False, scrolled=True, ExecuteTime={"x": 1})
+    nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {}}}
+    nb.metadata["language_info"] = {"name": "python", "version": "3.11.9",
+                                    "mimetype": "text/x-python"}
+    return nb
+
+
+def test_a_run_notebook_strips_to_the_clean_file_byte_for_byte():
+    clean = nbformat.writes(_clean()) + "\n"  # what nbformat.write puts on disk
+    ran = nbformat.writes(_ran(_clean())) + "\n"
+    assert cells_with_outputs(ran) == [1, 2]
+    assert strip_outputs(ran) == clean
+    assert cells_with_outputs(strip_outputs(ran)) == []
+
+
+def test_keeps_what_the_author_wrote():
+    stripped = json.loads(strip_outputs(nbformat.writes(_ran(_clean()))))
+    assert stripped["cells"][1]["metadata"] == {"tags": ["parameters"]}
+    assert [c["id"] for c in stripped["cells"]] == ["m1", "c1", "c2"]
+    assert stripped["metadata"]["kernelspec"]["name"] == "python3"
+    assert stripped["metadata"]["language_info"] == {"name": "python"}
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_stripping_a_committed_notebook_changes_nothing(path):
+    text = path.read_text(encoding="utf-8")
+    assert strip_outputs(text) == text
+
+
+def test_layout_is_normalised_like_nbformat():
+    """A source stored as one string, and indent 2, come out as nbformat writes them."""
+    nb = _clean()
+    odd = json.dumps(nb, indent=2)  # sources as single strings, two-space indent, no newline
+    assert strip_outputs(odd) == nbformat.writes(nb) + "\n"
+
+
+@pytest.mark.parametrize("text", ["", "{", "[]", '{"cells": 3}', '{"cells": [1]}',
+                                  "[" * 100_000])
+def test_not_a_notebook_is_a_format_error(text):
+    with pytest.raises(FormatError, match="not a notebook"):
+        strip_outputs(text)
+
+
+def test_in_place_rewrites_only_what_changes(tmp_path, capsys):
+    ran, clean = tmp_path / "ran.ipynb", tmp_path / "clean.ipynb"
+    nbformat.write(_ran(_clean()), ran)
+    nbformat.write(_clean(), clean)
+    before = clean.stat().st_mtime_ns
+    assert cli(["strip-outputs", str(ran), str(clean)]) == 0
+    assert capsys.readouterr().out == f"stripped {ran}\n"
+    assert ran.read_bytes() == clean.read_bytes()
+    assert clean.stat().st_mtime_ns == before
+
+
+def test_check_names_the_dirty_files_and_exits_1(tmp_path, capsys):
+    ran, clean = tmp_path / "ran.ipynb", tmp_path / "clean.ipynb"
+    nbformat.write(_ran(_clean()), ran)
+    nbformat.write(_clean(), clean)
+    dirty = ran.read_bytes()
+    assert cli(["strip-outputs", "--check", str(clean)]) == 0
+    assert cli(["strip-outputs", "--check", str(ran), str(clean)]) == 1
+    out = capsys.readouterr().out
+    assert out == (f"{ran}: not stripped (cells 1, 2 have outputs); "
+                   f"run: paxosbook strip-outputs {ran}\n")
+    assert ran.read_bytes() == dirty  # --check writes nothing
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda p: None, "FILE: must be a readable notebook; got '{p}' (No such file or directory)"),
+    (lambda p: p.write_bytes(b"\xff\xfe"), "{p}: not a notebook: not UTF-8 text"),
+    (lambda p: p.write_text("{}"), "{p}: not a notebook: no list of cells"),
+])
+def test_bad_files_are_one_line_and_exit_2(tmp_path, capsys, make, message):
+    path = tmp_path / "x.ipynb"
+    make(path)
+    with pytest.raises(SystemExit) as exit_:
+        cli(["strip-outputs", str(path)])
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err == f"paxosbook strip-outputs: {message.format(p=path)}\n"
+
+
+def _filter(text: bytes, *flags: str) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run([sys.executable, "-m", "paxosbook", "strip-outputs", "--stdin",
+                           *flags], input=text, capture_output=True, timeout=60,
+                          env={"PATH": "/usr/bin:/bin", "LC_ALL": "C",  # no UTF-8 locale
+                               "PYTHONPATH": str(ROOT)})
+
+
+def test_stdin_filter_writes_the_stripped_notebook_on_stdout():
+    out = _filter(nbformat.writes(_ran(_clean())).encode("utf-8"))
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == (nbformat.writes(_clean()) + "\n").encode("utf-8")
+    assert _filter(out.stdout, "--check").returncode == 0
+    dirty = _filter(nbformat.writes(_ran(_clean())).encode("utf-8"), "--check")
+    assert dirty.returncode == 1 and b"<stdin>: not stripped" in dirty.stderr
+    bad = _filter(b"not json")
+    assert bad.returncode == 2
+    assert bad.stderr.decode().startswith("paxosbook strip-outputs: <stdin>: not a notebook")
+
+
+def test_stdin_with_files_or_nothing_at_all_is_a_usage_error(capsys):
+    for argv in (["--stdin", "a.ipynb"], []):
+        with pytest.raises(SystemExit) as exit_:
+            cli(["strip-outputs", *argv])
+        assert exit_.value.code == 2
+    assert len(capsys.readouterr().err.splitlines()) == 2
