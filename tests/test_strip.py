@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import copy
 import json
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -134,7 +136,8 @@ def test_stdin_filter_writes_the_stripped_notebook_on_stdout():
     assert out.stdout == (nbformat.writes(_clean()) + "\n").encode("utf-8")
     assert _filter(out.stdout, "--check").returncode == 0
     dirty = _filter(nbformat.writes(_ran(_clean())).encode("utf-8"), "--check")
-    assert dirty.returncode == 1 and b"<stdin>: not stripped" in dirty.stderr
+    assert dirty.returncode == 1
+    assert dirty.stderr == b"<stdin>: not stripped (cells 1, 2 have outputs)\n"
     bad = _filter(b"not json")
     assert bad.returncode == 2
     assert bad.stderr.decode().startswith("paxosbook strip-outputs: <stdin>: not a notebook")
@@ -146,3 +149,52 @@ def test_stdin_with_files_or_nothing_at_all_is_a_usage_error(capsys):
             cli(["strip-outputs", *argv])
         assert exit_.value.code == 2
     assert len(capsys.readouterr().err.splitlines()) == 2
+
+
+def _readme_filter() -> str:
+    """The clean command of the README's ``git config filter.paxosbook-strip.clean`` line."""
+    found = re.search(r'^git config filter\.paxosbook-strip\.clean "([^"]+)"$',
+                      (ROOT / "README.md").read_text(), re.MULTILINE)
+    assert found, "README: no git config line for the paxosbook-strip filter"
+    return found[1]
+
+
+def _here(command: str) -> str:
+    """A README command with ``.venv/bin/paxosbook`` replaced by this interpreter's."""
+    assert command.startswith(".venv/bin/paxosbook ")
+    return command.replace(".venv/bin/paxosbook", f"{sys.executable} -m paxosbook", 1)
+
+
+def _git(repo: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True,
+                          timeout=60)
+
+
+def test_the_readme_git_filter_keeps_outputs_out_of_what_git_stores(tmp_path):
+    """The README's filter with the repository's .gitattributes: the working copy keeps its
+    outputs, git stores the stripped notebook."""
+    assert "*.ipynb filter=paxosbook-strip" in (ROOT / ".gitattributes").read_text()
+    _git(tmp_path, "init", "-q")
+    shutil.copy(ROOT / ".gitattributes", tmp_path)
+    _git(tmp_path, "config", "filter.paxosbook-strip.clean", _here(_readme_filter()))
+    path = tmp_path / "n.ipynb"
+    nbformat.write(_ran(_clean()), path)
+    ran = path.read_bytes()
+    _git(tmp_path, "add", "n.ipynb")
+    assert _git(tmp_path, "show", ":n.ipynb").stdout == (nbformat.writes(_clean()) + "\n").encode()
+    assert path.read_bytes() == ran
+
+
+def test_the_pre_commit_hook_strips_notebooks(tmp_path):
+    yaml = pytest.importorskip("yaml")
+    config = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text())
+    [hook] = [h for repo in config["repos"] for h in repo["hooks"]
+              if h["id"] == "paxosbook-strip-outputs"]
+    assert hook["entry"] + " --stdin" == _readme_filter()  # the same command as the filter
+    assert re.search(hook["files"], "notebooks/00_quickstart.ipynb")
+    assert not re.search(hook["files"], "paxosbook/cli.py")
+    path = tmp_path / "n.ipynb"
+    nbformat.write(_ran(_clean()), path)
+    subprocess.run([*_here(hook["entry"]).split(), str(path)], check=True, timeout=60,
+                   capture_output=True)
+    assert path.read_text() == nbformat.writes(_clean()) + "\n"

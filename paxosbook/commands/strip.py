@@ -171,6 +171,8 @@ def _changes(path: Path, original: bytes, stripped: str, check: bool) -> bool:
 
 def _would_change(name: str, text: str) -> str:
     cells = cells_with_outputs(text)
-    what = (f"cells {', '.join(map(str, cells))} have outputs" if cells
-            else "it has run metadata or is not in nbformat's layout")
-    return f"{name}: not stripped ({what}); run: paxosbook strip-outputs {name}"
+    what = ("it has run metadata or is not in nbformat's layout" if not cells
+            else f"cell {cells[0]} has outputs" if len(cells) == 1
+            else f"cells {', '.join(map(str, cells))} have outputs")
+    fix = "" if name == "<stdin>" else f"; run: paxosbook strip-outputs {name}"
+    return f"{name}: not stripped ({what}){fix}"
