@@ -10,7 +10,9 @@ nothing).
 from __future__ import annotations
 
 import copy
+import errno
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -79,10 +81,17 @@ def test_layout_is_normalised_like_nbformat():
 
 
 @pytest.mark.parametrize("text", ["", "{", "[]", '{"cells": 3}', '{"cells": [1]}',
-                                  "[" * 100_000])
+                                  "[" * 100_000, '{"cells": [{"source": 3}]}',
+                                  '{"cells": [{"attachments": [1]}]}',
+                                  '{"cells": [{"attachments": {"a.png": 1}}]}'])
 def test_not_a_notebook_is_a_format_error(text):
     with pytest.raises(FormatError, match="not a notebook"):
         strip_outputs(text)
+
+
+def test_odd_but_valid_metadata_is_left_alone():
+    text = json.dumps({"cells": [], "metadata": [], "nbformat": 4, "nbformat_minor": 5})
+    assert json.loads(strip_outputs(text))["metadata"] == []
 
 
 def test_in_place_rewrites_only_what_changes(tmp_path, capsys):
@@ -121,6 +130,21 @@ def test_bad_files_are_one_line_and_exit_2(tmp_path, capsys, make, message):
         cli(["strip-outputs", str(path)])
     assert exit_.value.code == 2
     assert capsys.readouterr().err == f"paxosbook strip-outputs: {message.format(p=path)}\n"
+
+
+def test_a_file_that_cannot_be_written_is_one_line_and_exit_2(tmp_path, capsys, monkeypatch):
+    path = tmp_path / "x.ipynb"
+    nbformat.write(_ran(_clean()), path)
+
+    def read_only(self: Path, data: bytes) -> int:
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+
+    monkeypatch.setattr(Path, "write_bytes", read_only)
+    with pytest.raises(SystemExit) as exit_:
+        cli(["strip-outputs", str(path)])
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err == ("paxosbook strip-outputs: FILE: must be a writable "
+                                       f"notebook; got '{path}' (Read-only file system)\n")
 
 
 def _filter(text: bytes, *flags: str) -> subprocess.CompletedProcess[bytes]:

@@ -57,9 +57,10 @@ def strip_outputs(text: str) -> str:
             or not all(isinstance(c, dict) for c in nb["cells"]):
         raise FormatError("not a notebook: no list of cells")
     _strip_metadata(nb, NOTEBOOK_KEYS)
-    info = nb.get("metadata", {}).get("language_info")
-    if isinstance(info, dict) and "name" in info:
-        nb["metadata"]["language_info"] = {"name": info["name"]}
+    metadata = nb.get("metadata")
+    if isinstance(metadata, dict) and isinstance(metadata.get("language_info"), dict) \
+            and "name" in metadata["language_info"]:
+        metadata["language_info"] = {"name": metadata["language_info"]["name"]}
     for cell in nb["cells"]:
         _strip_cell(cell)
     return json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False,
@@ -85,8 +86,14 @@ def _strip_cell(cell: dict[str, Any]) -> None:
         cell["outputs"] = []
         cell["execution_count"] = None
     if "source" in cell:
+        if not _is_text(cell["source"]):
+            raise FormatError("not a notebook: a cell's source is not text")
         cell["source"] = _lines(cell["source"])
-    for bundle in (cell.get("attachments") or {}).values():
+    attachments = cell.get("attachments") or {}
+    if not isinstance(attachments, dict) or not all(isinstance(b, dict)
+                                                    for b in attachments.values()):
+        raise FormatError("not a notebook: a cell's attachments are not a mapping")
+    for bundle in attachments.values():
         for mime, value in bundle.items():
             if _is_text(value) and not _is_json_mime(mime):
                 split = mime.startswith("text/") or mime in _SPLIT_MIMES
@@ -163,9 +170,13 @@ def _changes(path: Path, original: bytes, stripped: str, check: bool) -> bool:
         return False
     if check:
         print(_would_change(str(path), original.decode("utf-8")))
-    else:
+        return True
+    try:
         path.write_bytes(new)
-        print(f"stripped {path}")
+    except OSError as exc:
+        fail(f"paxosbook strip-outputs: FILE: must be a writable notebook; got {str(path)!r} "
+             f"({exc.strerror})")
+    print(f"stripped {path}")
     return True
 
 
