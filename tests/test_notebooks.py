@@ -29,10 +29,11 @@ def committed_text(path: Path) -> str:
     try:
         out = subprocess.run(["git", "-C", str(path.parent), "show", f":./{path.name}"],
                              capture_output=True, timeout=60)
+        if out.returncode == 0:
+            return out.stdout.decode("utf-8")
     except (OSError, subprocess.TimeoutExpired):
-        return path.read_text(encoding="utf-8")
-    return out.stdout.decode("utf-8") if out.returncode == 0 else path.read_text(
-        encoding="utf-8")
+        pass  # no git: not a checkout either
+    return path.read_text(encoding="utf-8")
 
 
 def assert_stored_without_outputs(path: Path) -> None:
