@@ -1,4 +1,4 @@
-"""``python -m paxosbook SUBCOMMAND``: run, show (and, as they arrive, check, sweep, log)."""
+"""``python -m paxosbook SUBCOMMAND``: run, show, sweep, log, check, lab, strip-outputs."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from .commands.args import Parser
 
-SUBCOMMANDS = ["run", "show", "sweep", "log", "check"]
+SUBCOMMANDS = ["run", "show", "sweep", "log", "check", "lab", "strip"]
 """Modules of ``paxosbook.commands``, in the order ``--help`` lists them."""
 
 
@@ -17,5 +17,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                                 parser_class=Parser)
     for name in SUBCOMMANDS:
         importlib.import_module(f"paxosbook.commands.{name}").add_parser(sub)
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra and not getattr(args, "pass_through", False):  # only `lab` passes flags on
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.extra = extra
     return int(args.main(args))

@@ -1,5 +1,7 @@
 """The Binder configuration is well-formed: it installs this package with its notebook extra
-on a Python the package supports, and repo2docker turns it into a Dockerfile.
+on a Python the package supports, pins JupyterLab's major, adds jupyter-server-proxy (through
+which the Dask dashboard link goes on Binder: tested here too), and repo2docker turns it into
+a Dockerfile.
 
 No Docker runs here: ``jupyter-repo2docker --no-build --debug`` only prints the Dockerfile it
 would build. In CI (``CI`` set) a missing repo2docker is a failure, elsewhere a skip.
@@ -16,6 +18,8 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parent.parent
 BINDER = ROOT / "binder"
@@ -59,6 +63,52 @@ def test_requirements_install_this_package_with_its_notebook_extra() -> None:
 ])
 def test_editable_extras_parser(lines: list[str], expected: set[str] | None) -> None:
     assert editable_extras(lines) == expected
+
+
+def _requirement(name: str) -> Requirement:
+    found = [r for r in map(Requirement, (ln for ln in _requirements() if not ln.startswith("-")))
+             if canonicalize_name(r.name) == name]
+    assert len(found) == 1, f"binder/requirements.txt must name {name} once"
+    return found[0]
+
+
+def test_jupyterlab_major_is_pinned() -> None:
+    """Binder's server cannot jump to a new JupyterLab major, and the pin agrees with the
+    notebook extra's own requirement."""
+    pin = _requirement("jupyterlab").specifier
+    assert pin.contains("4.0.0") and pin.contains("4.99.0")
+    assert not pin.contains("5.0.0") and not pin.contains("3.6.8")
+    extra = [Requirement(r) for r in _pyproject()["project"]["optional-dependencies"]["notebook"]]
+    [lab] = [r for r in extra if r.name == "jupyterlab"]
+    assert lab.specifier.contains("4.0.0")
+
+
+def test_server_proxy_carries_the_dask_dashboard() -> None:
+    assert _requirement("jupyter-server-proxy")
+    assert "dask" in (editable_extras(_requirements()) or set())
+
+
+@pytest.mark.parametrize("prefix", ["/user/reader-4f2a/", None])
+def test_dask_dashboard_link_goes_through_the_proxy_on_a_hub(monkeypatch, prefix) -> None:
+    pytest.importorskip("distributed")
+    pytest.importorskip("bokeh")  # the dashboard needs it
+    import dask
+
+    from paxosbook.experiments import local_dask
+
+    if prefix is None:
+        monkeypatch.delenv("JUPYTERHUB_SERVICE_PREFIX", raising=False)
+    else:
+        monkeypatch.setenv("JUPYTERHUB_SERVICE_PREFIX", prefix)
+    template = dask.config.get("distributed.dashboard.link")
+    with local_dask(workers=1) as client:
+        port = client.scheduler_info()["services"]["dashboard"]
+        link = client.dashboard_link
+    if prefix is None:
+        assert link == f"http://127.0.0.1:{port}/status"
+    else:
+        assert link == f"{prefix}proxy/{port}/status"
+    assert dask.config.get("distributed.dashboard.link") == template  # restored on exit
 
 
 def test_runtime_is_a_supported_python() -> None:

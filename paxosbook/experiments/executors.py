@@ -115,7 +115,7 @@ def _pool(tasks: Sequence[Task], workers: int) -> Iterator[Done]:
 def local_dask(workers: int | None = None) -> Iterator[Any]:
     """A ``distributed.Client`` on a fresh ``LocalCluster`` of ``workers`` single-threaded
     processes (default: all cores), closed on exit. Its dashboard is ``client.dashboard_link``
-    (the dashboard itself needs bokeh)."""
+    (the dashboard itself needs bokeh; on Binder the link goes through jupyter-server-proxy)."""
     if not dask_available():
         raise UsageError("executor", DASK_HINT, "dask")
     import warnings
@@ -128,10 +128,29 @@ def local_dask(workers: int | None = None) -> Iterator[Any]:
                                processes=True, dashboard_address=":0")
     client = Client(cluster)
     try:
-        yield client
+        with _dashboard_through_proxy():
+            yield client
     finally:
         client.close()
         cluster.close()
+
+
+DASHBOARD_PROXY_LINK = "{JUPYTERHUB_SERVICE_PREFIX}proxy/{port}/status"
+"""The dashboard's address through jupyter-server-proxy on a JupyterHub (Binder)."""
+
+
+@contextmanager
+def _dashboard_through_proxy() -> Iterator[None]:
+    """On a JupyterHub (``JUPYTERHUB_SERVICE_PREFIX`` set, as on Binder) the reader's browser
+    cannot reach the cluster's 127.0.0.1: make ``dashboard_link`` go through the server's
+    proxy meanwhile. Elsewhere Dask's own link is kept."""
+    if not os.environ.get("JUPYTERHUB_SERVICE_PREFIX"):
+        yield
+        return
+    import dask
+
+    with dask.config.set({"distributed.dashboard.link": DASHBOARD_PROXY_LINK}):
+        yield
 
 
 def _dask(tasks: Sequence[Task], client: Any) -> Iterator[Done]:
