@@ -18,14 +18,13 @@ from typing import Any
 
 from ..config import Config
 from ..core import UsageError
+from ..validation import MAX_SEED
 
 SCALAR_TYPES = {"int": "int64", "float": "float64", "float | None": "float64", "bool": "bool",
                 "str": "str"}
 CONFIG_DTYPES: dict[str, str] = {f.name: SCALAR_TYPES[str(f.type)] for f in fields(Config)
                                  if str(f.type) in SCALAR_TYPES}
 """Config fields a grid may vary, with the pandas dtype of their column."""
-
-MAX_SEED = 2**63
 
 Grid = Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Sequence[Any]]]
 
