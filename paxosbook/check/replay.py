@@ -20,6 +20,7 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..core import FormatError, PaxosbookError
+from ..trace import shown
 from .api import MODELS, build_model
 
 if TYPE_CHECKING:
@@ -70,18 +71,19 @@ def replay(block: Any, rows: Sequence[Any]) -> Run | None:
 
 def _checked(block: Any) -> dict[str, Any]:
     if not isinstance(block, dict):
-        raise FormatError(f"{CHECKER}: must be an object; got {block!r}")
+        raise FormatError(f"{CHECKER}: must be an object; got {shown(block)}")
     if block.get("model") not in MODELS:
         raise FormatError(f"{CHECKER}.model: must be one of {', '.join(MODELS)}; "
-                          f"got {block.get('model')!r}")
+                          f"got {shown(block.get('model'))}")
     parameters = block.get("parameters")
     if not isinstance(parameters, dict) or not set(parameters) <= set(_BUILD_PARAMETERS):
         raise FormatError(f"{CHECKER}.parameters: must be an object with keys from "
-                          f"{', '.join(_BUILD_PARAMETERS)}; got {parameters!r}")
+                          f"{', '.join(_BUILD_PARAMETERS)}; got {shown(parameters)}")
     for name in ("reductions_off", "invariants", "actions"):
         value = block.get(name)
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise FormatError(f"{CHECKER}.{name}: must be a list of strings; got {value!r}")
+            raise FormatError(f"{CHECKER}.{name}: must be a list of strings; "
+                              f"got {shown(value)}")
     if len(block["actions"]) > MAX_REPLAY_STEPS:
         raise FormatError(f"{CHECKER}.actions: must be at most {MAX_REPLAY_STEPS} steps "
                           f"(MAX_REPLAY_STEPS); got {len(block['actions'])}")
