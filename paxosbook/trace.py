@@ -38,6 +38,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -52,6 +53,7 @@ from .core import (
     PaxosbookError,
     Promise,
     Proposal,
+    UsageError,
 )
 from .core.log.envelope import LearnSlot, SlotState, Slotted
 from .events import (
@@ -74,17 +76,23 @@ from .events import (
 )
 from .properties import Violation, check_run
 from .summary import Summary
+from .validation import MAX_SEED
 
 if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["ACCEPT", "COLUMNS", "CRASH", "DELIVER", "DROP", "DUPLICATE", "EVENTS", "LEARN",
-           "MESSAGE_EVENTS", "PARTITION_END", "PARTITION_START", "PROMISE", "RECOVER", "SCHEMA",
-           "SEND", "START", "TIMER", "VERSION", "Record", "Row", "Run", "record_of", "row_of"]
+           "MAX_RUN_BYTES", "MESSAGE_EVENTS", "PARTITION_END", "PARTITION_START", "PROMISE",
+           "RECOVER", "SCHEMA", "SEND", "START", "TIMER", "VERSION", "Record", "Row", "Run",
+           "digest_of", "parse_document", "read_document", "record_of", "row_of",
+           "stored_digest"]
 
 COLUMNS = ("time", "event", "node", "peer", "msg", "ballot", "value", "ref_ballot", "msg_id",
            "cause", "detail", "slot")
 SCHEMA, VERSION = "paxosbook.run", 1
+MAX_RUN_BYTES = 64 * 2**20
+"""Largest saved run read (64 MiB): a run stopped by the default ``max_messages`` (100,000)
+is about 26 MB of JSON and takes about 0.2 GB to load; a bigger file is refused unread."""
 
 Row = tuple[float, str, str, str, str, str, str, str, int, int, str, int]
 
@@ -193,9 +201,7 @@ class Run:
         """sha256 of the canonical event rows: equal digests, identical traces. A row without
         a slot (-1) is hashed without that last field, so digests of Basic Paxos runs are the
         same as before the column existed."""
-        rows = [r if r[11] != -1 else r[:11] for r in self.rows()]
-        data = json.dumps(rows, separators=(",", ":"), ensure_ascii=False)
-        return hashlib.sha256(data.encode()).hexdigest()
+        return digest_of(self.rows())
 
     # -- JSON -------------------------------------------------------------------------------
     def to_json(self, indent: int | None = None) -> str:
@@ -207,41 +213,118 @@ class Run:
     @classmethod
     def from_json(cls, text: str | bytes) -> Run:
         """Load a run saved by ``to_json``; a malformed document raises ``FormatError``."""
-        try:
-            doc = json.loads(text)
-        except (ValueError, TypeError) as exc:
-            raise FormatError(f"not a JSON document: {exc}") from None
+        return cls.from_document(parse_document(text))
+
+    @classmethod
+    def from_document(cls, doc: dict[str, Any]) -> Run:
+        """The run a parsed document (``parse_document``, ``read_document``) holds;
+        ``FormatError`` naming the field for a malformed one."""
         return cls(*_parse_doc(doc))
+
+
+def digest_of(rows: list[Row] | list[list[Any]]) -> str:
+    """sha256 of event rows in their JSON form (a slot of -1 left out, see ``trace_digest``)."""
+    short = [r if len(r) != len(COLUMNS) or r[11] != -1 else r[:11] for r in rows]
+    data = json.dumps(short, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(data.encode()).hexdigest()
+
+
+def stored_digest(doc: dict[str, Any]) -> str:
+    """The digest of a document's event rows exactly as the file stores them (validated by
+    ``Run.from_document`` first): an edit of any field of any row changes it, even one that
+    loading normalises away (a Prepare carries no value, ``1`` loads as the time ``1.0``)."""
+    return digest_of(doc["events"])
+
+
+def parse_document(text: str | bytes) -> dict[str, Any]:
+    """The JSON object of a saved run (not yet validated: see ``Run.from_document``).
+
+    ``FormatError`` for text of more than ``MAX_RUN_BYTES``, bytes that are not UTF-8, JSON
+    that is malformed or nested too deeply for the parser, or a document that is not an
+    object."""
+    # a str of more than MAX_RUN_BYTES characters has more bytes: no need to encode it
+    _check_size(len(text) if isinstance(text, bytes) or len(text) > MAX_RUN_BYTES
+                else len(text.encode()))
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise FormatError(f"encoding: must be UTF-8 text; got byte {text[exc.start]:#04x} "
+                              f"at offset {exc.start}") from None
+    try:
+        doc = json.loads(text)
+    except RecursionError:
+        raise FormatError("JSON: must be a saved run (nested a few levels deep); got arrays or "
+                          "objects nested too deeply to parse") from None
+    except (ValueError, TypeError) as exc:
+        raise FormatError(f"not a JSON document: {exc}") from None
+    if not isinstance(doc, dict):
+        raise FormatError(f"a saved run must be a JSON object; got a JSON {_kind(doc)}")
+    return doc
+
+
+def read_document(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """``parse_document`` of the file at ``path``, reading at most ``MAX_RUN_BYTES + 1`` bytes
+    (so a huge file is refused without being read into memory). ``OSError`` if it cannot be
+    read."""
+    with open(path, "rb") as fh:
+        _check_size(os.fstat(fh.fileno()).st_size)
+        return parse_document(fh.read(MAX_RUN_BYTES + 1))
+
+
+def _check_size(size: int) -> None:
+    if size > MAX_RUN_BYTES:
+        raise FormatError(f"size: must be at most {MAX_RUN_BYTES} bytes (MAX_RUN_BYTES, "
+                          f"64 MiB); got {size} bytes")
+
+
+def _kind(value: Any) -> str:
+    return {list: "array", str: "string", bool: "boolean", type(None): "null"}.get(
+        type(value), "number")
 
 
 def _parse_doc(doc: Any) -> tuple[Config, int, list[Record], str]:
     if not isinstance(doc, dict):
-        raise FormatError("a saved run must be a JSON object")
+        raise FormatError(f"a saved run must be a JSON object; got a JSON {_kind(doc)}")
     if doc.get("schema") != SCHEMA:
-        raise FormatError(f"schema: must be {SCHEMA!r}; got {doc.get('schema')!r}")
+        raise _bad(doc, "schema", repr(SCHEMA))
     if doc.get("version") != VERSION:
-        raise FormatError(f"version: must be {VERSION} (this paxosbook reads version {VERSION}); "
-                          f"got {doc.get('version')!r}")
+        raise _bad(doc, "version", f"{VERSION} (this paxosbook reads version {VERSION})")
     legacy = doc.get("columns") == list(COLUMNS[:-1])  # saved before the slot column
     if not legacy and doc.get("columns") != list(COLUMNS):
-        raise FormatError(f"columns: must be {list(COLUMNS)}; got {doc.get('columns')!r}")
+        raise _bad(doc, "columns", str(list(COLUMNS)))
     seed = doc.get("seed")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise FormatError(f"seed: must be a non-negative integer; got {seed!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < MAX_SEED:
+        raise _bad(doc, "seed", "an integer in [0, 2**63)")
     stop = doc.get("stop_reason", "")
     if not isinstance(stop, str):
-        raise FormatError(f"stop_reason: must be a string; got {stop!r}")
+        raise _bad(doc, "stop_reason", "a string")
+    if not isinstance(doc.get("config"), dict):
+        raise _bad(doc, "config", "an object of config fields")
     try:
-        config = Config.from_dict(doc.get("config"))  # type: ignore[arg-type]
-    except (PaxosbookError, TypeError) as exc:
+        config = Config.from_dict(doc["config"])
+    except UsageError as exc:
+        raise FormatError(f"config.{exc}") from None
+    except (PaxosbookError, TypeError, AttributeError) as exc:
         raise FormatError(f"config: {exc}") from None
     events = doc.get("events")
     if not isinstance(events, list):
-        raise FormatError("events: must be a list of rows")
+        raise _bad(doc, "events", "a list of rows")
     if legacy:  # every slot is -1
         events = [[*row, -1] if isinstance(row, list) else row for row in events]
     records = [_parse_row(i, row) for i, row in enumerate(events)]
     return config, seed, records, stop
+
+
+def _bad(doc: dict[str, Any], key: str, allowed: str) -> FormatError:
+    got = shown(doc[key]) if key in doc else "nothing (the key is missing)"
+    return FormatError(f"{key}: must be {allowed}; got {got}")
+
+
+def shown(value: Any, limit: int = 120) -> str:
+    """``repr(value)``, cut to ``limit`` characters: an error names a value on one short line."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 _TYPES: tuple[tuple[str, type | tuple[type, ...]], ...] = (
@@ -254,24 +337,27 @@ def _parse_row(i: int, row: Any) -> Record:
     where = f"events[{i}]"
     if not isinstance(row, list) or len(row) != len(COLUMNS):
         raise FormatError(f"{where}: must be a list of {len(COLUMNS)} fields {list(COLUMNS)}; "
-                          f"got {row!r}")
+                          f"got {shown(row)}")
     for (name, typ), value in zip(_TYPES, row, strict=True):
         if isinstance(value, bool) or not isinstance(value, typ):
-            raise FormatError(f"{where}.{name}: must be of type {name_of(typ)}; got {value!r}")
+            raise FormatError(f"{where}.{name}: must be of type {name_of(typ)}; "
+                              f"got {shown(value)}")
     if not math.isfinite(row[0]) or row[0] < 0:
         raise FormatError(f"{where}.time: must be a finite time >= 0; got {row[0]!r}")
     if row[1] not in EVENTS:
-        raise FormatError(f"{where}.event: must be one of {', '.join(EVENTS)}; got {row[1]!r}")
+        raise FormatError(f"{where}.event: must be one of {', '.join(EVENTS)}; "
+                          f"got {shown(row[1])}")
     if row[1] in MESSAGE_EVENTS and row[4] not in MESSAGE_TYPES:
         raise FormatError(f"{where}.msg: must be one of {', '.join(MESSAGE_TYPES)}; "
-                          f"got {row[4]!r}")
+                          f"got {shown(row[4])}")
     needs_ballot = row[1] in MESSAGE_EVENTS or row[1] in (PROMISE, ACCEPT, LEARN)
     for name, text in (("ballot", row[5]), ("ref_ballot", row[7])):
         if text or (name == "ballot" and needs_ballot):
             try:
                 Ballot.parse(text)
             except ValueError:
-                raise FormatError(f"{where}.{name}: must be ROUND.PROPOSER; got {text!r}") from None
+                raise FormatError(f"{where}.{name}: must be ROUND.PROPOSER; "
+                                  f"got {shown(text)}") from None
     if row[4] == "Nack" and not row[7]:
         raise FormatError(f"{where}.ref_ballot: a Nack must carry its promised ballot; got ''")
     return record_of((float(row[0]), *row[1:]))

@@ -11,6 +11,14 @@ from typing import Any
 
 from .core.errors import UsageError
 
+MAX_SEED = 2**63
+"""Seeds are integers in ``[0, MAX_SEED)``: they fit the int64 ``seed`` column of a sweep."""
+
+
+def check_seed(name: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < MAX_SEED:
+        raise UsageError(name, "an integer in [0, 2**63)", value)
+
 
 def check_list(name: str, value: Any) -> None:
     """Raise ``UsageError`` unless ``value`` is a list-like (a string is not)."""

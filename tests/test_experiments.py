@@ -4,6 +4,7 @@ and the ``paxosbook sweep`` command."""
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 import warnings
 
@@ -18,10 +19,13 @@ from paxosbook.experiments import (
     METRIC_DTYPES,
     SweepInterrupted,
     load,
+    meta_path,
     parquet_available,
     save,
     sweep,
 )
+from paxosbook.experiments.grid import Point
+from paxosbook.experiments.record import mismatch, record
 
 GRID = {"drop": [0.0, 0.2], "proposers": [1, 2]}
 SEEDS = 12
@@ -217,14 +221,14 @@ def test_parquet_round_trip(reference, tmp_path):
 
 def test_resume_runs_only_the_missing_rows(reference, tmp_path, monkeypatch):
     out = tmp_path / "r.csv"
-    sweep({"drop": [0.2], "proposers": [1, 2]}, 5, executor="local", out=out, progress=False)
+    sweep(GRID, 5, executor="local", out=out, progress=False)
     ran = []
     real = runner.run_task
     monkeypatch.setattr("paxosbook.experiments.executors.run_task",
                         lambda task: ran.extend(task.seeds) or real(task))
     got = sweep(GRID, SEEDS, executor="local", out=out, resume=True, progress=False)
     pd.testing.assert_frame_equal(got, reference)
-    assert len(ran) == len(reference) - 2 * 5
+    assert sorted(ran) == sorted(list(range(5, SEEDS)) * 4)  # seeds 0..4 of each point were there
     pd.testing.assert_frame_equal(load(out), reference)
     ran.clear()
     again = sweep(GRID, SEEDS, executor="local", out=out, resume=True, progress=False)
@@ -237,8 +241,102 @@ def test_resume_from_a_file_without_the_needed_columns_is_refused(tmp_path):
     pd.DataFrame({"drop": [0.1], "seed": [0]}).to_csv(out, index=False)
     from paxosbook import FormatError
 
-    with pytest.raises(FormatError, match=r"lacks the columns \['proposers'"):
+    with pytest.raises(FormatError, match=r"lacks the columns \['proposers'"), \
+            pytest.warns(UserWarning, match=r"no record of what it was made from"):
         sweep(GRID, 2, executor="local", out=out, resume=True, progress=False)
+
+
+RESUMED_OTHERWISE = [
+    ({"grid": {"drop": [0.0, 0.3], "proposers": [1, 2]}}, "grid",
+     "drop=0.0,0.2 as in {out} to resume it (everything but the seeds must match)", "drop=0.0,0.3"),
+    ({"grid": {"drop": [0.0, 0.2]}}, "grid", "the grid fields drop,proposers as in", "drop"),
+    ({"base": {"acceptors": 5}}, "base", "acceptors=3 as in", "acceptors=5"),
+    ({"base": {"delay_mean": 2.0}}, "base", "delay_mean=1.0 as in", "delay_mean=2.0"),
+    ({"metrics": ["decided"]}, "metrics", "decided,time_to_decision,", "decided"),
+]
+
+
+@pytest.mark.parametrize(("change", "field", "allowed", "given"), RESUMED_OTHERWISE,
+                         ids=["grid values", "grid fields", "set", "set derived", "metrics"])
+def test_resume_refuses_a_sweep_that_differs_in_more_than_the_seeds(tmp_path, change, field,
+                                                                    allowed, given):
+    """Before: the rows of both configurations were mixed in one file, silently (the fixed
+    fields are not columns, and a grid was matched row by row)."""
+    out = tmp_path / "r.csv"
+    sweep(GRID, 2, executor="local", out=out, progress=False)
+    saved = out.read_bytes()
+    options = {"grid": GRID, "base": None, "metrics": None, **change}
+    with pytest.raises(UsageError) as info:
+        sweep(options["grid"], 3, options["metrics"], base=options["base"], executor="local",
+              out=out, resume=True, progress=False)
+    assert info.value.field == field and info.value.given == given
+    assert info.value.allowed.startswith(allowed.format(out=out))
+    assert out.read_bytes() == saved
+
+
+def test_a_difference_only_a_later_point_shows_is_caught_by_the_config_digest():
+    """The fixed fields are read from the first point; a field that differs only at another
+    point (a derived default, say) still changes the digest of every point's config."""
+    first = Point(0, Config(drop=0.1), (0.1,))
+    old = record(["drop"], [first, Point(1, Config(drop=0.2), (0.2,))], ["decided"])
+    new = record(["drop"], [first, Point(1, Config(drop=0.2, timeout=5.0), (0.2,))],
+                 ["decided"])
+    assert mismatch(old, old, "r.csv") is None
+    error = mismatch(old, new, "r.csv")
+    assert error is not None and error.field == "base" and "derived field" in error.allowed
+
+
+def test_save_writes_the_record_a_sweep_keeps_and_drops_a_stale_one(reference, tmp_path,
+                                                                   no_run):
+    """As notebook 05 does: ``save`` the rows, then resume from the file (nothing to run)."""
+    out = tmp_path / "r.csv"
+    save(reference, out)
+    assert meta_path(out).exists()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        again = sweep(GRID, SEEDS, executor="local", out=out, resume=True, progress=False)
+    pd.testing.assert_frame_equal(again, reference)
+    with pytest.raises(UsageError, match=r"grid: must be drop=0.0,0.2 as in"):
+        sweep({"drop": [0.1], "proposers": [1, 2]}, SEEDS, executor="local", out=out,
+              resume=True, progress=False)
+    save(pd.DataFrame({"drop": [0.1], "seed": [0]}), out)
+    assert not meta_path(out).exists()
+
+
+def test_a_file_saved_without_a_record_is_still_resumed_with_a_warning(reference, tmp_path):
+    out = tmp_path / "r.csv"
+    sweep(GRID, 5, executor="local", out=out, progress=False)
+    meta_path(out).unlink()
+    with pytest.warns(UserWarning, match=r"no record of what it was made from"):
+        got = sweep(GRID, SEEDS, executor="local", out=out, resume=True, progress=False)
+    pd.testing.assert_frame_equal(got, reference)
+    assert meta_path(out).exists()
+
+
+def test_an_unwritable_out_fails_before_any_run(no_run, tmp_path):
+    with pytest.raises(UsageError, match=r"out: must be a file in an existing, writable folder; "
+                                         r"got '/nonexistent/x.csv \(No such file"):
+        sweep(GRID, 2, executor="local", out="/nonexistent/x.csv", progress=False)
+    folder = tmp_path / "r.csv"
+    folder.mkdir()
+    with pytest.raises(UsageError, match=r"out: must be a file path, not a folder"):
+        sweep(GRID, 2, executor="local", out=folder, progress=False)
+
+
+def test_more_than_max_runs_fails_before_building_them(no_run, monkeypatch):
+    """A count, an endless iterator of seeds, a grid, and points x seeds: each refused
+    without building a list of that size (before: ``list(range(10**9))``, MemoryError)."""
+    with pytest.raises(UsageError, match=r"seeds: must be a count in \[1, 1,000,000\] "
+                                         r"\(MAX_RUNS"):
+        sweep({"drop": [0.1]}, 10**9, executor="local", progress=False)
+    with pytest.raises(UsageError, match=r"seeds: must be at most 1,000,000 seeds \(MAX_RUNS"):
+        sweep({"drop": [0.1]}, itertools.count(), executor="local", progress=False)
+    with pytest.raises(UsageError, match=r"grid: must be at most 1,000,000 points \(MAX_RUNS\)"
+                                         r"; got '2,576,574 points'"):
+        sweep({"acceptors": range(1, 100), "proposers": range(1, 27),
+               "max_attempts": range(1001)}, 1, executor="local", progress=False)
+    with pytest.raises(UsageError, match=r"seeds: must be at most 500,000 for 2 grid points"):
+        sweep({"drop": [0.0, 0.1]}, 500_001, executor="local", progress=False)
 
 
 def interrupt_after(n):
@@ -289,7 +387,34 @@ def test_cli_without_out_prints_csv(capsys):
     assert lines[0] == "acceptors,seed,decided,ballots" and len(lines) == 5
 
 
+def test_cli_resume_with_more_seeds_and_refused_with_another_set(tmp_path, capsys):
+    out = str(tmp_path / "r.csv")
+    argv = ["sweep", "--grid", "drop=0,0.2", "--set", "proposers=2", "--executor", "local",
+            "--no-progress", "--out", out]
+    assert cli([*argv, "--seeds", "3"]) == 0
+    assert cli([*argv, "--seeds", "5", "--resume"]) == 0
+    assert len(load(out)) == 10
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as info:
+        cli(["sweep", "--grid", "drop=0,0.2", "--set", "proposers=3", "--executor", "local",
+             "--no-progress", "--out", out, "--seeds", "6", "--resume"])
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and err.count("\n") == 1
+    assert err.startswith(f"paxosbook sweep: --set: must be proposers=2 as in {out} to resume "
+                          "it (everything but the seeds must match); got 'proposers=3'")
+    assert len(load(out)) == 10
+
+
 @pytest.mark.parametrize(("argv", "line"), [
+    (["--grid", "drop=0", "--out", "/nonexistent/x.csv"],
+     "paxosbook sweep: --out: must be a file in an existing, writable folder; "
+     "got '/nonexistent/x.csv (No such file or directory)'"),
+    (["--grid", "drop=0", "--seeds", "1000000000"],
+     "paxosbook sweep: --seeds: must be a count in [1, 1,000,000] (MAX_RUNS, the most runs a "
+     "sweep holds); got 1000000000"),
+    (["--grid", "drop=0,0.1", "--seeds", "600000"],
+     "paxosbook sweep: --seeds: must be at most 500,000 for 2 grid points (MAX_RUNS: "
+     "1,000,000 runs a sweep); got 600000"),
     (["--grid", "drop=0,1.5"], "paxosbook sweep: --grid drop: must be a number in [0, 1); "
                                "got 1.5"),
     (["--grid", "dorp=0"], "paxosbook sweep: --grid: must be FIELD=... with FIELD one of "),

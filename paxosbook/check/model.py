@@ -14,6 +14,9 @@ if TYPE_CHECKING:
 
 S = TypeVar("S", bound=Hashable)
 
+COUNTEREXAMPLE = "counterexample"
+"""The ``stop_reason`` of the run that tells a counterexample's path (``Model.to_run``)."""
+
 
 @dataclass(frozen=True)
 class Action:
@@ -52,6 +55,11 @@ class Model(Generic[S]):
     def actions(self, state: S) -> list[tuple[Action, S]]:
         """Every way each action is enabled in ``state``, with the state it leads to."""
         raise NotImplementedError
+
+    def path_steps(self, state: S) -> list[tuple[Action, S]]:
+        """Every step a counterexample path may take from ``state``: the ``actions`` and any
+        that the search explores on the side (see ``extend``). Replaying a saved path uses it."""
+        return self.actions(state)
 
     def successors(self, state: S) -> tuple[int, Iterable[S]]:
         """(number of successors generated, the successor states). The fast path of the

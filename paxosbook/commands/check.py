@@ -20,6 +20,7 @@ from typing import Any
 
 from ..check.api import MODELS, build_model, intersects
 from ..check.engine import explore
+from ..check.replay import checker_document
 from ..check.scenarios import NONE, SCENARIOS
 from ..core import UsageError
 from .args import FlagError, parse_quorums, report
@@ -72,7 +73,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--max-attempts", type=int, help="actors: ballots per proposer")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--trace", metavar="FILE",
-                   help="save the first counterexample as a run (paxosbook show FILE)")
+                   help="save the first counterexample as a run (paxosbook show FILE replays it)")
     p.set_defaults(main=main)
 
 
@@ -113,7 +114,7 @@ def main(args: argparse.Namespace) -> int:
     except (UsageError, FlagError) as exc:
         report(exc, FLAGS, PROG)
     if args.trace and result.violations:
-        _save(args.trace, result.violations[0].run.to_json())
+        _save(args.trace, checker_document(args.model, params, result.violations[0]))
     if args.json:
         print(json.dumps(result.as_dict()))
     else:

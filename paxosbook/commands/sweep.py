@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from ..core import FormatError, UsageError
-from ..experiments.grid import CONFIG_DTYPES
+from ..experiments.grid import CONFIG_DTYPES, MAX_RUNS
 from ..experiments.sweep import SweepInterrupted, sweep
 from .args import FlagError, fail, report
 
@@ -39,7 +39,9 @@ def add_parser(sub: Any) -> None:
                         "fields also take A..B")
     p.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
                    help="a config field held fixed for every run (not a column)")
-    p.add_argument("--seeds", default="100", metavar="N", help="seeds 0..N-1 (default 100)")
+    p.add_argument("--seeds", default="100", metavar="N",
+                   help=f"seeds 0..N-1 (default 100; at most {MAX_RUNS:,} runs in all, grid "
+                        "points x seeds)")
     p.add_argument("--metrics", metavar="A,B,...", help="summary figures to keep "
                    "(default decided, time_to_decision, ballots, messages_*, violations, unsafe)")
     p.add_argument("--executor", default="process", metavar="local|process|dask[:ADDRESS]",
@@ -48,9 +50,11 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--workers", metavar="N", help="processes for the process pool (default: "
                    "all cores)")
     p.add_argument("--chunksize", metavar="N", help="seeds per task (default: automatic)")
-    p.add_argument("--out", metavar="FILE", help="save to FILE (.csv, or .parquet with pyarrow)")
+    p.add_argument("--out", metavar="FILE", help="save to FILE (.csv, or .parquet with pyarrow) "
+                   "and what made it to FILE.sweep.json")
     p.add_argument("--resume", action="store_true",
-                   help="keep the rows already in --out and run only the missing ones")
+                   help="keep the rows already in --out and run only the missing ones (refused "
+                        "unless everything but --seeds is as FILE.sweep.json says)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(main=main)
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from ..config import Config
 from ..core import UsageError
+from ..validation import MAX_SEED
 
 SCALAR_TYPES = {"int": "int64", "float": "float64", "float | None": "float64", "bool": "bool",
                 "str": "str"}
@@ -25,7 +26,10 @@ CONFIG_DTYPES: dict[str, str] = {f.name: SCALAR_TYPES[str(f.type)] for f in fiel
                                  if str(f.type) in SCALAR_TYPES}
 """Config fields a grid may vary, with the pandas dtype of their column."""
 
-MAX_SEED = 2**63
+MAX_RUNS = 1_000_000
+"""Most runs one sweep may hold (grid points x seeds), so a typo cannot ask for a list of a
+billion seeds or hours of work: a million runs of the default config take about six minutes on
+one core (benchmarks/bench_sweep.py measures the rate) and a few hundred MB of rows."""
 
 Grid = Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Sequence[Any]]]
 
@@ -56,9 +60,12 @@ def _values(name: str, values: Any) -> list[Any]:
         raise UsageError("grid", allowed, name)
     if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable):
         raise UsageError(f"grid.{name}", "a non-empty list of values", values)
-    out = list(values)
+    out = list(itertools.islice(values, MAX_RUNS + 1))
     if not out:
         raise UsageError(f"grid.{name}", "a non-empty list of values", out)
+    if len(out) > MAX_RUNS:
+        raise UsageError(f"grid.{name}", f"at most {MAX_RUNS:,} values (MAX_RUNS)",
+                         f"more than {MAX_RUNS:,}")
     return [v.item() if hasattr(v, "item") else v for v in out]  # numpy scalars -> Python
 
 
@@ -86,14 +93,18 @@ def expand(grid: Grid, base: Config | Mapping[str, Any] | None = None
         raise UsageError("grid", "a mapping of config fields to lists of values (or a "
                          "non-empty list of such mappings)", grid)
     columns: list[str] = []
-    combos: list[dict[str, Any]] = []
+    products: list[tuple[list[str], list[list[Any]]]] = []
     for part in parts:
         if not isinstance(part, Mapping) or not part:
             raise UsageError("grid", "non-empty mappings of config fields to lists", part)
         names = list(part)
-        lists = [_values(n, part[n]) for n in names]
+        products.append((names, [_values(n, part[n]) for n in names]))
         columns.extend(n for n in names if n not in columns)
-        combos.extend(dict(zip(names, combo, strict=True)) for combo in itertools.product(*lists))
+    size = sum(math.prod(len(v) for v in lists) for _, lists in products)
+    if size > MAX_RUNS:
+        raise UsageError("grid", f"at most {MAX_RUNS:,} points (MAX_RUNS)", f"{size:,} points")
+    combos = [dict(zip(names, combo, strict=True))
+              for names, lists in products for combo in itertools.product(*lists)]
     points: list[Point] = []
     seen: dict[tuple[Any, ...], dict[str, Any]] = {}
     for combo in combos:
@@ -115,12 +126,19 @@ def normal_seeds(seeds: int | Iterable[int]) -> list[int]:
     if isinstance(seeds, bool):
         raise UsageError("seeds", "a positive count or a non-empty list of seeds", seeds)
     if isinstance(seeds, int):
-        if not 1 <= seeds < MAX_SEED:
+        if seeds > MAX_RUNS:
+            raise UsageError("seeds", f"a count in [1, {MAX_RUNS:,}] (MAX_RUNS, the most runs "
+                             "a sweep holds)", seeds)
+        if seeds < 1:
             raise UsageError("seeds", "a positive count or a non-empty list of seeds", seeds)
         return list(range(seeds))
     if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Iterable):
         raise UsageError("seeds", "a positive count or a non-empty list of seeds", seeds)
-    out = [s.item() if hasattr(s, "item") else s for s in seeds]
+    out = [s.item() if hasattr(s, "item") else s
+           for s in itertools.islice(seeds, MAX_RUNS + 1)]
+    if len(out) > MAX_RUNS:
+        raise UsageError("seeds", f"at most {MAX_RUNS:,} seeds (MAX_RUNS, the most runs a "
+                         "sweep holds)", f"more than {MAX_RUNS:,}")
     for s in out:
         if isinstance(s, bool) or not isinstance(s, int) or not 0 <= s < MAX_SEED:
             raise UsageError("seeds", "integers in [0, 2**63)", s)
@@ -130,3 +148,10 @@ def normal_seeds(seeds: int | Iterable[int]) -> list[int]:
         dupes = sorted(s for s, n in Counter(out).items() if n > 1)
         raise UsageError("seeds", "distinct seeds", dupes)
     return sorted(out)
+
+
+def check_size(points: Sequence[Point], seeds: Sequence[int]) -> None:
+    """``UsageError`` when ``points`` x ``seeds`` is more than ``MAX_RUNS`` runs."""
+    if len(points) * len(seeds) > MAX_RUNS:
+        raise UsageError("seeds", f"at most {MAX_RUNS // len(points):,} for {len(points):,} grid "
+                         f"points (MAX_RUNS: {MAX_RUNS:,} runs a sweep)", len(seeds))

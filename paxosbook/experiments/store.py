@@ -6,13 +6,21 @@ figures, ``seed``), so a saved frame loads back equal to the one that was saved;
 CSV exactly. The ``run`` column of a sweep that kept its runs is not saved (save a run with
 ``Run.to_json``). Files are written to a temporary name and moved into place, so an interrupted
 save never leaves half a file.
+
+Next to a sweep's results file ``FILE`` a JSON record, ``FILE.sweep.json`` (``meta_path``),
+says what produced it (grid, fixed config fields, metrics: see ``record``), so that resuming it
+with another configuration is refused instead of mixing rows of two configurations.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -56,21 +64,73 @@ def coerce(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def save(results: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
-    """Write ``results`` to ``path`` (format by suffix, see module docs) and return the path."""
-    fmt = file_format(path)
+def check_writable(path: str | os.PathLike[str], field: str = "out") -> None:
+    """``UsageError`` (naming ``field``) unless a file can be written at ``path``: its folder
+    exists and takes a new file (tried with a temporary one), and ``path`` is not a folder."""
     target = Path(path)
-    frame = results.drop(columns=["run"], errors="ignore")
-    tmp = target.with_name(f".tmp-{os.getpid()}-{target.name}")  # same suffix: same format
+    if target.is_dir():
+        raise UsageError(field, "a file path, not a folder", os.fspath(path))
     try:
-        if fmt == "csv":
-            frame.to_csv(tmp, index=False)
-        else:
-            frame.to_parquet(tmp, index=False)
+        with tempfile.NamedTemporaryFile(dir=target.parent, prefix=".paxosbook-", suffix=".tmp"):
+            pass
+    except OSError as exc:
+        raise UsageError(field, "a file in an existing, writable folder",
+                         f"{os.fspath(path)} ({exc.strerror})") from None
+
+
+def _replace(target: Path, write: Callable[[Path], object]) -> Path:
+    """``write`` a temporary file beside ``target`` (same suffix), then move it into place."""
+    tmp = target.with_name(f".tmp-{os.getpid()}-{target.name}")
+    try:
+        write(tmp)
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
     return target
+
+
+def save(results: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Write ``results`` to ``path`` (format by suffix, see module docs) and return the path;
+    the record of the sweep that made them (``results.attrs["sweep"]``) goes beside it
+    (``meta_path``), and a record left there by other results is removed."""
+    fmt = file_format(path)
+    frame = results.drop(columns=["run"], errors="ignore")
+    if fmt == "csv":
+        _replace(Path(path), lambda tmp: frame.to_csv(tmp, index=False))
+    else:
+        _replace(Path(path), lambda tmp: frame.to_parquet(tmp, index=False))
+    made_by = results.attrs.get(RECORD_ATTR)
+    if isinstance(made_by, str):
+        _replace(meta_path(path), lambda tmp: tmp.write_text(made_by, encoding="utf-8"))
+    else:
+        meta_path(path).unlink(missing_ok=True)
+    return Path(path)
+
+
+META_SUFFIX, META_SCHEMA = ".sweep.json", "paxosbook.sweep"
+RECORD_ATTR = "sweep"
+"""The key of a sweep's ``DataFrame.attrs`` holding (as JSON text, cheap to copy) the record of
+what made it."""
+
+
+def meta_path(path: str | os.PathLike[str]) -> Path:
+    """Where the record of what produced the results file ``path`` is kept."""
+    return Path(os.fspath(path) + META_SUFFIX)
+
+
+def load_meta(path: str | os.PathLike[str]) -> dict[str, Any] | None:
+    """The record of the results file ``path`` (``None`` if there is none: a file saved
+    before records were kept, or copied without its record); ``FormatError`` if malformed."""
+    where = meta_path(path)
+    if not where.exists():
+        return None
+    try:
+        doc = json.loads(where.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError) as exc:
+        raise FormatError(f"{where}: not a sweep record: {exc}") from None
+    if not isinstance(doc, dict) or doc.get("schema") != META_SCHEMA:
+        raise FormatError(f"{where}: schema: must be {META_SCHEMA!r}")
+    return doc
 
 
 def load(path: str | os.PathLike[str]) -> pd.DataFrame:

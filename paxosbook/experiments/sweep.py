@@ -13,6 +13,7 @@ how many are missing; ``resume=True`` later runs only those.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import pickle
@@ -27,9 +28,19 @@ import pandas as pd
 from ..config import Config
 from ..core import FormatError, UsageError
 from .executors import executor_for, parse_executor
-from .grid import Grid, Point, expand, normal_key, normal_seeds
+from .grid import Grid, Point, check_size, expand, normal_key, normal_seeds
+from .record import mismatch, record
 from .runner import Done, Metrics, MetricSource, Task, normal_metrics
-from .store import coerce, file_format, load, save
+from .store import (
+    RECORD_ATTR,
+    check_writable,
+    coerce,
+    file_format,
+    load,
+    load_meta,
+    meta_path,
+    save,
+)
 
 MAX_CHUNK = 200
 """Largest number of seeds in one task (auto chunking)."""
@@ -66,11 +77,16 @@ def sweep(grid: Grid, seeds: int | Iterable[int], metrics: Metrics = None, *,
     temporary local cluster). ``chunksize`` seeds go to a worker at a time (default: about
     eight chunks per worker). ``progress`` shows a tqdm bar (if tqdm is installed).
     ``keep_runs`` adds a ``run`` column holding each ``Run`` (traces and all: memory then
-    grows with the sweep). ``out`` saves the result (CSV, or Parquet with pyarrow);
-    ``resume=True`` first reads ``out`` and runs only the rows it does not have yet. Rows are
-    matched by their grid columns and seed: resume with the same ``base`` and metrics.
+    grows with the sweep). ``out`` saves the result (CSV, or Parquet with pyarrow) and, beside
+    it, ``out`` + ``.sweep.json``, a record of the grid, fixed fields and metrics it was made
+    from (``record``); ``resume=True`` first reads ``out`` and runs only the rows it does not
+    have yet, and refuses (``UsageError``) a sweep that differs from that record in anything but
+    the seeds. A file without a record (saved by an older paxosbook) is matched by its grid
+    columns and seeds alone, with a warning.
 
-    Raises ``UsageError`` before any run for a bad grid, seed list, metric or option.
+    At most ``MAX_RUNS`` (1,000,000) runs, grid points x seeds. Raises ``UsageError`` before
+    any run for a bad grid, seed list, metric or option, a sweep over ``MAX_RUNS`` or an
+    ``out`` that cannot be written.
     """
     plan = _Plan.make(grid, seeds, metrics, base, executor, client, workers, chunksize, out,
                       resume, keep_runs)
@@ -89,6 +105,7 @@ def sweep(grid: Grid, seeds: int | Iterable[int], metrics: Metrics = None, *,
     result = plan.assemble(have, done)
     total = len(plan.points) * len(plan.seeds)
     result.attrs["missing"] = total - len(result)
+    result.attrs[RECORD_ATTR] = json.dumps(plan.record, ensure_ascii=False)
     if plan.out is not None:
         save(result, plan.out)
     if interrupted:
@@ -110,6 +127,7 @@ class _Plan:
         self.kind, self.client, self.workers, self.chunksize = kind, client, workers, chunksize
         self.out, self.resume, self.keep_runs = out, resume, keep_runs
         self.order = {p.key: p.index for p in points}
+        self.record = record(columns, points, self.metric_columns)
 
     @classmethod
     def make(cls, grid: Grid, seeds: int | Iterable[int], metrics: Metrics,
@@ -118,6 +136,7 @@ class _Plan:
              resume: bool, keep_runs: bool) -> _Plan:
         columns, points = expand(grid, base)
         seed_list = normal_seeds(seeds)
+        check_size(points, seed_list)
         pairs = normal_metrics(metrics)
         if metrics is None:  # a grid field shadows the summary figure of the same name
             pairs = tuple(p for p in pairs if p[0] not in columns)
@@ -140,6 +159,7 @@ class _Plan:
         path = None
         if out is not None:
             file_format(out, "out")
+            check_writable(out, "out")
             path = Path(out)
         if kind == "process":
             _check_picklable(pairs)
@@ -158,6 +178,16 @@ class _Plan:
         """Rows of this sweep already in ``out`` (``resume=True``), else ``None``."""
         if not self.resume or self.out is None or not self.out.exists():
             return None
+        made_by = load_meta(self.out)
+        if made_by is None:
+            warnings.warn(f"{self.out} has no record of what it was made from "
+                          f"({meta_path(self.out)}): resumed by its grid columns and seeds "
+                          "alone, the fixed fields and metrics unchecked", UserWarning,
+                          stacklevel=3)
+        else:
+            different = mismatch(made_by, self.record, self.out)
+            if different is not None:
+                raise different
         old = load(self.out)
         missing = [c for c in self.all_columns if c not in old.columns]
         if missing:

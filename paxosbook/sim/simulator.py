@@ -49,6 +49,7 @@ from ..trace import (
     Record,
     Run,
 )
+from ..validation import check_seed
 from .system import Actor, ClusterSystem, Deployment, System
 
 # heap entry kinds
@@ -64,8 +65,7 @@ class Simulator:
 
     def __init__(self, config: Config | Deployment, seed: int = 0,
                  system: System | None = None) -> None:
-        if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63:
-            raise UsageError("seed", "an integer in [0, 2**63)", seed)
+        check_seed("seed", seed)
         if system is None:
             if not isinstance(config, Config):
                 raise UsageError("system", "the System of nodes to run (only a Config brings "

@@ -432,6 +432,11 @@ class ActorModel(Model[State]):
         return [(self.action(state, i, code, consumed), self.apply(state, i, code, consumed))
                 for i, code, consumed in self._events(state)]
 
+    def path_steps(self, state: State) -> list[tuple[Action, State]]:
+        """``actions`` and the deliveries to learners kept aside (``extend`` adds those)."""
+        return [(self.action(state, i, code, consumed), self.apply(state, i, code, consumed))
+                for i, code, consumed in self._events(state, sinks=True)]
+
     # -- properties -------------------------------------------------------------------------
     def snapshot(self, state: State, learned: dict[int, Proposal | None] | None = None
                  ) -> Snapshot:

@@ -28,6 +28,7 @@ from ...trace import (
     Run,
 )
 from ..engine import Action
+from ..model import COUNTEREXAMPLE
 
 if TYPE_CHECKING:
     from .base import State
@@ -90,4 +91,4 @@ def run_of(model: ActorModel, states: list[State], actions: list[Action]) -> Run
             cause = teller.deliver(code)
         _, effects, _ = model.react(i, lid, code)
         teller.tell(name, effects, stored, cause)
-    return Run(model.config, 0, teller.records, "counterexample")
+    return Run(model.config, 0, teller.records, COUNTEREXAMPLE)

@@ -15,6 +15,7 @@ from ...config import Config
 from ...core import NO_BALLOT, Accept, Accepted, AcceptorState, Ballot, Prepare, Promise, Proposal
 from ...trace import ACCEPT, DELIVER, PROMISE, SEND, START, Record, Run
 from ..engine import Action
+from ..model import COUNTEREXAMPLE
 from .spec import TlaState
 
 if TYPE_CHECKING:
@@ -105,4 +106,4 @@ def run_of(model: TlaModel, states: list[TlaState], actions: list[Action]) -> Ru
     for i, action in enumerate(actions):
         teller.time = float(i + 1)
         teller.step(action, states[i], states[i + 1])
-    return Run(config_of(model), 0, teller.records, "counterexample")
+    return Run(config_of(model), 0, teller.records, COUNTEREXAMPLE)
