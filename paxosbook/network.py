@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, fields, replace
-from typing import Any
+from typing import Any, Self
 
 from .core.errors import UsageError
 from .validation import check_bool, check_choice, check_int, check_list, check_number
@@ -101,8 +101,29 @@ def _time(t: float) -> str:
     return str(int(t)) if t.is_integer() and abs(t) < 1e15 else repr(t)
 
 
+DERIVED = ("delay_jitter",)
+"""Fields whose ``None`` means "derived from the others" (``delay_jitter``: each
+distribution's default spread, a multiple of ``delay_mean``)."""
+
+
+class Derives:
+    """A frozen dataclass whose ``DERIVED`` fields, when not given, follow the fields they
+    derive from: ``replace`` derives them again unless it is given them too, so
+    ``Config().replace(delay_mean=10)`` equals ``Config(delay_mean=10)``. ``derived`` names the
+    fields that were derived (given as ``None``); reading one gives the derived value."""
+
+    @property
+    def derived(self) -> frozenset[str]:
+        names: frozenset[str] = self.__dict__["_derived"]
+        return names
+
+    def replace(self, **changes: Any) -> Self:
+        again = {name: None for name in self.derived if name not in changes}
+        return replace(self, **again, **changes)  # type: ignore[type-var]
+
+
 @dataclass(frozen=True)
-class Network:
+class Network(Derives):
     """How messages travel, which faults strike, and when a run stops.
 
     ``drop`` and ``duplicate``: probabilities per message; ``delay`` is ``constant``
@@ -129,14 +150,13 @@ class Network:
     stop_when_decided: bool = True
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "_derived",
+                           frozenset(n for n in DERIVED if getattr(self, n) is None))
         check_list("crashes", self.crashes)
         object.__setattr__(self, "crashes", tuple(as_crash(c) for c in self.crashes))
         check_list("partitions", self.partitions)
         object.__setattr__(self, "partitions", tuple(as_partition(p) for p in self.partitions))
         _validate(self)
-
-    def replace(self, **changes: Any) -> Network:
-        return replace(self, **changes)
 
     def check_nodes(self, nodes: tuple[str, ...], system: str = "cluster") -> None:
         """Raise ``UsageError`` if a crash or a partition names a node not in ``nodes``."""

@@ -8,8 +8,10 @@ import sys
 
 import pytest
 
-from paxosbook import Config, Crash, Partition, UsageError, simulate
+from paxosbook import Config, Crash, Network, Partition, Run, UsageError, simulate
 from paxosbook.cli import main
+from paxosbook.experiments import sweep
+from paxosbook.replication import LogConfig
 
 BAD_CONFIG = [
     ("acceptors", 0), ("acceptors", 100), ("acceptors", 2.5), ("proposers", 0),
@@ -103,3 +105,44 @@ def test_cli_trace_file_round_trips_through_show(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["show", str(path)])
     assert exit_.value.code == 2
+
+
+# -- derived defaults follow the fields they derive from ------------------------------------
+@pytest.mark.parametrize("make", [Config, LogConfig, Network], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("changes", [{"delay_mean": 10.0}, {"delay": "constant"},
+                                     {"delay": "exponential", "delay_mean": 3.0}])
+def test_replace_derives_the_jitter_again(make, changes):
+    """The bug: ``replace`` kept a jitter derived from the old ``delay_mean``/``delay``."""
+    assert make().replace(**changes) == make(**changes)
+    assert make().replace(**changes).delay_jitter == make(**changes).delay_jitter
+
+
+def test_a_jitter_given_is_kept_and_a_saved_config_derives_again():
+    assert Config(delay_jitter=0.1).replace(delay_mean=10.0).delay_jitter == 0.1
+    loaded = Config.from_dict(json.loads(json.dumps(Config(delay_mean=3.0).as_dict())))
+    assert loaded.replace(delay_mean=10.0).delay_jitter == 2.5
+    assert Config(delay_mean=3.0).as_dict()["delay_jitter"] is None  # "derived", not 0.75
+
+
+def test_a_run_saved_with_its_jitter_written_out_reproduces_byte_for_byte():
+    """Files saved before derived fields were stored as null carry the number itself."""
+    run = simulate(Config(proposers=2, drop=0.2), 3)
+    doc = json.loads(run.to_json())
+    doc["config"]["delay_jitter"] = 0.25
+    old = json.dumps(doc, ensure_ascii=False)
+    loaded = Run.from_json(old)
+    assert loaded.to_json() == old and loaded.config == run.config
+    assert simulate(loaded.config, 3).trace_digest() == run.trace_digest()
+
+
+def test_sweep_over_delay_mean_runs_what_the_config_runs():
+    rows = sweep({"delay_mean": [10.0]}, 2, ["trace_digest"], executor="local", progress=False)
+    assert rows["trace_digest"].tolist() == [
+        simulate(Config(delay_mean=10.0), s).trace_digest() for s in range(2)]
+
+
+def test_cli_sweep_over_delay_distributions_runs(capsys):
+    """It exited 2 naming --delay-jitter: the uniform default 0.25 kept for constant."""
+    assert main(["sweep", "--grid", "delay=constant,uniform,exponential", "--seeds", "1",
+                 "--executor", "local", "--no-progress"]) == 0
+    assert capsys.readouterr().out.count("\n") == 4  # header and three rows

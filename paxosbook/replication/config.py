@@ -12,14 +12,14 @@ naming it, the allowed range and the value given.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import Enum
 from functools import cached_property
 from typing import Any
 
 from ..core import Backoff, UsageError
 from ..core.log.envelope import NOOP
-from ..network import NETWORK_FIELDS, Crash, Network, Partition
+from ..network import NETWORK_FIELDS, Crash, Derives, Network, Partition
 from ..validation import check_choice, check_number
 
 EXAMPLE: tuple[tuple[str, str], ...] = (("A", "add"), ("B", "jmp"), ("C", "cmp"), ("D", "sub"))
@@ -82,7 +82,7 @@ def parse_commands(text: str) -> tuple[tuple[str, str], ...]:
 
 
 @dataclass(frozen=True)
-class LogConfig:
+class LogConfig(Derives):
     """Everything that defines a replicated-log run except the strategy and the seed.
 
     ``commands``: ``(proposer, command)`` pairs (a proposer may have several, logged in that
@@ -122,6 +122,7 @@ class LogConfig:
         for name in ("crashes", "partitions", "delay_jitter"):  # normalised by the network
             object.__setattr__(self, name, getattr(network, name))
         object.__setattr__(self, "_network", network)
+        object.__setattr__(self, "_derived", network.derived)
         _validate(self)
         network.check_nodes(self.nodes, "system")
 
@@ -152,9 +153,6 @@ class LogConfig:
 
     def commands_of(self, proposer: str) -> tuple[str, ...]:
         return tuple(v for p, v in self.commands if p == proposer)
-
-    def replace(self, **changes: Any) -> LogConfig:
-        return replace(self, **changes)
 
 
 # -- normalisation and validation -------------------------------------------------------------
