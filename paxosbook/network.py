@@ -221,11 +221,24 @@ def _validate(net: Network) -> None:
         check_number("crashes.at", c.at, 0.0, 1e9)
         if c.recover is not None:
             check_number("crashes.recover", c.recover, c.at, 1e9, open_lo=True)
+    _check_crash_windows(net.crashes)
     for p in net.partitions:
         members = [n for g in p.groups for n in g]
-        if len(set(members)) != len(members) or len(p.groups) < 2:
-            raise UsageError("partitions.groups", "two or more disjoint groups of nodes",
-                             p.describe())
+        if len(set(members)) != len(members) or len(p.groups) < 2 or not all(p.groups):
+            raise UsageError("partitions.groups", "two or more disjoint, non-empty groups of "
+                             "nodes", p.describe())
         check_number("partitions.start", p.start, 0.0, 1e9)
         if p.end is not None:
             check_number("partitions.end", p.end, p.start, 1e9, open_lo=True)
+
+
+def _check_crash_windows(crashes: tuple[Crash, ...]) -> None:
+    """One node's crash windows ``[at, recover]`` must neither overlap nor touch: a node
+    down twice at once, or restarted and crashed at one instant, has no one meaning."""
+    for node in dict.fromkeys(c.node for c in crashes):
+        windows = sorted((c for c in crashes if c.node == node), key=lambda c: c.at)
+        for first, then in zip(windows, windows[1:]):
+            if first.recover is None or first.recover >= then.at:
+                raise UsageError("crashes", "crash windows of one node that neither overlap "
+                                 "nor touch (it recovers before it crashes again)",
+                                 f"{first} and {then}")

@@ -24,6 +24,8 @@ BAD_CONFIG = [
     ("partitions", (Partition((("a1",), ("zz",)), 0.0),)),
     ("partitions", (Partition((("a1", "a2"),), 0.0),)),
     ("partitions", (Partition((("a1",), ("a2",)), 5.0, 1.0),)),
+    ("partitions", (Partition(((), ()), 1.0),)), ("partitions", (Partition((("a1",), ()), 1.0),)),
+    ("crashes", ("a1@1:10", "a1@2:3")),
     ("random_crashes", -1), ("downtime", 0), ("max_time", 0), ("max_messages", 0),
     ("mutants", ("gremlins",)), ("unsafe", 1), ("crashes", "a1@3"),
 ]
