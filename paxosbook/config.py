@@ -25,7 +25,14 @@ from .network import (
     as_crash,
     as_partition,
 )
-from .validation import check_bool, check_choice, check_int, check_list, check_number
+from .validation import (
+    check_bool,
+    check_choice,
+    check_int,
+    check_list,
+    check_names,
+    check_number,
+)
 
 __all__ = ["DEFAULT_VALUES", "DELAYS", "LIMITS", "Config", "Crash", "Network", "Partition",
            "as_crash", "as_partition", "check_list"]
@@ -180,6 +187,8 @@ def _normalise(cfg: Config) -> None:
         check_list(name, getattr(cfg, name))
         _set(cfg, name, tuple(getattr(cfg, name)))
     check_list("quorums", cfg.quorums)
+    for q in cfg.quorums:
+        check_names("quorums", q)
     _set(cfg, "quorums", tuple(tuple(q) for q in cfg.quorums))
 
 

@@ -18,12 +18,20 @@ the deployment's business, so the deployment checks the names in ``crashes`` and
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, fields, replace
 from typing import Any, Self
 
 from .core.errors import UsageError
-from .validation import check_bool, check_choice, check_int, check_list, check_number
+from .validation import (
+    check_bool,
+    check_choice,
+    check_int,
+    check_list,
+    check_names,
+    check_number,
+)
 
 DELAYS = ("constant", "uniform", "exponential")
 MAX_RANDOM_CRASHES = 1000
@@ -118,6 +126,10 @@ class Derives:
         return names
 
     def replace(self, **changes: Any) -> Self:
+        known = [f.name for f in fields(self)]  # type: ignore[arg-type]
+        unknown = sorted(set(changes) - set(known))
+        if unknown:
+            raise UsageError(type(self).__name__, f"fields from {known}", unknown)
         again = {name: None for name in self.derived if name not in changes}
         return replace(self, **again, **changes)  # type: ignore[type-var]
 
@@ -196,7 +208,7 @@ def as_partition(p: Any) -> Partition:
         raise UsageError("partitions", "Partition(groups, start, end=None) entries", p)
     check_list("partitions.groups", p.groups)
     for g in p.groups:
-        check_list("partitions.groups", g)
+        check_names("partitions.groups", g)
     return Partition(tuple(tuple(g) for g in p.groups), p.start, p.end)
 
 
@@ -218,6 +230,7 @@ def _validate(net: Network) -> None:
     check_int("max_messages", net.max_messages, 1, 10**9)
     check_bool("stop_when_decided", net.stop_when_decided)
     for c in net.crashes:
+        check_names("crashes.node", (c.node,))
         check_number("crashes.at", c.at, 0.0, 1e9)
         if c.recover is not None:
             check_number("crashes.recover", c.recover, c.at, 1e9, open_lo=True)
@@ -225,8 +238,8 @@ def _validate(net: Network) -> None:
     for p in net.partitions:
         members = [n for g in p.groups for n in g]
         if len(set(members)) != len(members) or len(p.groups) < 2 or not all(p.groups):
-            raise UsageError("partitions.groups", "two or more disjoint, non-empty groups of "
-                             "nodes", p.describe())
+            raise UsageError("partitions.groups", "two or more disjoint groups of nodes, none "
+                             "empty", p.describe())
         check_number("partitions.start", p.start, 0.0, 1e9)
         if p.end is not None:
             check_number("partitions.end", p.end, p.start, 1e9, open_lo=True)
@@ -237,7 +250,7 @@ def _check_crash_windows(crashes: tuple[Crash, ...]) -> None:
     down twice at once, or restarted and crashed at one instant, has no one meaning."""
     for node in dict.fromkeys(c.node for c in crashes):
         windows = sorted((c for c in crashes if c.node == node), key=lambda c: c.at)
-        for first, then in zip(windows, windows[1:]):
+        for first, then in itertools.pairwise(windows):
             if first.recover is None or first.recover >= then.at:
                 raise UsageError("crashes", "crash windows of one node that neither overlap "
                                  "nor touch (it recovers before it crashes again)",

@@ -7,15 +7,24 @@ form of a bad-input error everywhere (config, CLI, file import, widget).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 from .core.errors import UsageError
 
 
 def check_list(name: str, value: Any) -> None:
-    """Raise ``UsageError`` unless ``value`` is a list-like (a string is not)."""
-    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+    """Raise ``UsageError`` unless ``value`` is a list-like (a string or a mapping is not)."""
+    if isinstance(value, (str, bytes, Mapping)) or not hasattr(value, "__iter__"):
         raise UsageError(name, "a list", value)
+
+
+def check_names(name: str, value: Any) -> None:
+    """Raise ``UsageError`` unless ``value`` is a list of strings (node names)."""
+    check_list(name, value)
+    for item in value:
+        if not isinstance(item, str):
+            raise UsageError(name, "node names (strings)", item)
 
 
 def check_int(name: str, value: Any, lo: int, hi: int) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -148,3 +149,40 @@ def test_cli_sweep_over_delay_distributions_runs(capsys):
     assert main(["sweep", "--grid", "delay=constant,uniform,exponential", "--seeds", "1",
                  "--executor", "local", "--no-progress"]) == 0
     assert capsys.readouterr().out.count("\n") == 4  # header and three rows
+
+
+# -- a value of the wrong type is a UsageError naming its field -----------------------------
+WRONG_TYPES = {  # by the field's annotation: values of another type
+    "int": [None, "3", 2.5, [1], True],
+    "float": [None, "1.0", [1.0], True, {"x": 1.0}],
+    "float | None": ["1.0", [1.0], True],  # None: derived
+    "bool": [None, "yes", 1, [True]],
+    "str": [None, 3, ["uniform"], True],
+    "tuple": [None, 3, True, {"a": 1}, [None], [[None]]],
+}
+
+
+def wrong_type_cases() -> list[tuple[type, str, object]]:
+    cases = []
+    for make in (Config, LogConfig, Network):
+        for f in dataclasses.fields(make):
+            kind = "tuple" if str(f.type).startswith("tuple") else str(f.type)
+            cases.extend((make, f.name, v) for v in WRONG_TYPES[kind])
+    return cases
+
+
+@pytest.mark.parametrize("make, name, value", wrong_type_cases(),
+                         ids=[f"{m.__name__}.{n}={v!r}" for m, n, v in wrong_type_cases()])
+def test_a_wrong_type_names_its_field(make, name, value):
+    """``quorums=[None]`` raised TypeError, ``values={"a": 1}`` took the dict's keys,
+    ``commands=[["A", 3]]`` logged "3"."""
+    with pytest.raises(UsageError) as err:
+        make(**{name: value})
+    assert err.value.field.split(".")[0] == name
+
+
+def test_replace_with_an_unknown_field_names_it():
+    with pytest.raises(UsageError, match="acceptorz"):
+        Config().replace(acceptorz=3)
+    with pytest.raises(UsageError, match="acceptors"):
+        LogConfig().replace(acceptors=3)

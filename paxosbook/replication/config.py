@@ -155,15 +155,26 @@ class LogConfig(Derives):
         return tuple(v for p, v in self.commands if p == proposer)
 
 
+def as_log_config(config: LogConfig | None) -> LogConfig:
+    """``config``, or the book's example for ``None``; ``UsageError`` for anything else."""
+    if config is None:
+        return LogConfig()
+    if not isinstance(config, LogConfig):
+        raise UsageError("config", "a LogConfig (LogConfig(replicas=3, ...)) or None",
+                         type(config).__name__)
+    return config
+
+
 # -- normalisation and validation -------------------------------------------------------------
 def _normalise(cfg: LogConfig) -> None:
     commands: Any = cfg.commands
     if isinstance(commands, str):
         commands = parse_commands(commands)
     if not isinstance(commands, (tuple, list)) or not all(
-            isinstance(c, (tuple, list)) and len(c) == 2 for c in commands):
-        raise UsageError("commands", "(proposer, command) pairs", commands)
-    object.__setattr__(cfg, "commands", tuple((str(p), str(v)) for p, v in commands))
+            isinstance(c, (tuple, list)) and len(c) == 2 and all(isinstance(x, str) for x in c)
+            for c in commands):
+        raise UsageError("commands", "(proposer, command) pairs of strings", commands)
+    object.__setattr__(cfg, "commands", tuple((p, v) for p, v in commands))
 
 
 def _validate(cfg: LogConfig) -> None:

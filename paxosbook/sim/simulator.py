@@ -32,6 +32,7 @@ from typing import Any
 from ..config import Config
 from ..core import AcceptorState, CancelTimer, Learn, Persist, Send, SetTimer, Timer, UsageError
 from ..core.log.envelope import LearnSlot, SlotState
+from ..network import Network
 from ..trace import (
     ACCEPT,
     CRASH,
@@ -66,6 +67,9 @@ class Simulator:
                  system: System | None = None) -> None:
         if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63:
             raise UsageError("seed", "an integer in [0, 2**63)", seed)
+        if not isinstance(getattr(config, "network", None), Network):
+            raise UsageError("config", "a Config (Config(acceptors=3, ...), or Config.from_dict "
+                             "for a dict of fields) or a LogConfig", type(config).__name__)
         if system is None:
             if not isinstance(config, Config):
                 raise UsageError("system", "the System of nodes to run (only a Config brings "
