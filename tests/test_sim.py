@@ -162,3 +162,28 @@ def test_a_proposer_that_starts_on_restart_records_its_proposal():
     assert starts[["node", "time", "value"]].values.tolist() == [["p1", 0.0, "add"],
                                                                   ["p2", 1.0, "jmp"]]
     assert run.summary().value == "jmp" and run.violations == []
+
+
+@pytest.mark.parametrize("crash, starts", [
+    ("p1@0:1", [5.0]),  # restarted before its start time: starts at 5
+    ("p1@4:8", [8.0]),  # down at its start time: starts when it restarts
+    ("p1@5:6", [5.0, 6.0]),  # started at 5 (scheduled first), crashed, restarted: twice
+])
+def test_a_proposer_starts_once_at_its_start_time_or_its_restart(crash, starts):
+    """The bug: crashed over [0, 1] with start time 5, it started at its restart (t=1), sent
+    its Prepares then, and started again at t=5."""
+    run = simulate(Config(start_times=(5.0,), crashes=(crash,)), 0)
+    assert events(run, "start").time.tolist() == starts
+    prepares = run.trace[(run.trace.event == "send") & (run.trace.msg == "Prepare")]
+    assert prepares.time.min() == starts[0]
+
+
+@pytest.mark.parametrize("strategy", ["broadcast", "paxos", "multi-paxos"])
+@pytest.mark.parametrize("crash, start", [("B@0:1", 5.0), ("B@4:8", 8.0)])
+def test_a_log_proposer_starts_once_too(strategy, crash, start):
+    from paxosbook.replication import LogConfig, run_log
+
+    run = run_log(strategy, LogConfig(start_offset=5.0, crashes=(crash,)), 0)
+    b = [r for r in run.records if r[2] == "B"]
+    assert [r[0] for r in b if r[1] == "start"] == [start]
+    assert min(r[0] for r in b if r[1] == "send") == start
