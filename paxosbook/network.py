@@ -35,6 +35,12 @@ from .validation import (
 
 DELAYS = ("constant", "uniform", "exponential")
 MAX_RANDOM_CRASHES = 1000
+MAX_MESSAGES = 200_000
+"""The most ``max_messages`` may be. A run keeps every event: about 2.5 records and 0.5 KB per
+message sent, and its pandas trace (which every view builds) about 1.3 KB more, so 200,000
+messages take about 100 MB to simulate and 350 MB with the trace (measured with
+``benchmarks/rss.py``: 5 proposers, timeout 1e-4). Every other event is bounded by it: each
+proposer timer that fires is followed by a send (phase timeout, then a retry that sends)."""
 CRASH_FORM = "NODE@T[:RECOVER_T], e.g. a1@2:8 (a1@2 or a1@2: never recovers)"
 PARTITION_FORM = ("GROUP|GROUP[|...]@T1[:T2] with the nodes of a group joined by commas, "
                   "e.g. a1,p1|a2,a3@1:6 (@1 or @1: never heals)")
@@ -227,7 +233,8 @@ def _validate(net: Network) -> None:
     check_number("crash_window", net.crash_window, 0.0, 1e6)
     check_number("downtime", net.downtime, 0.0, 1e6, open_lo=True)
     check_number("max_time", net.max_time, 0.0, 1e9, open_lo=True)
-    check_int("max_messages", net.max_messages, 1, 10**9)
+    check_int("max_messages", net.max_messages, 1, MAX_MESSAGES,
+              why="MAX_MESSAGES: a run keeps every event, about 350 MB at the limit")
     check_bool("stop_when_decided", net.stop_when_decided)
     for c in net.crashes:
         check_names("crashes.node", (c.node,))

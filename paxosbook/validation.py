@@ -27,9 +27,11 @@ def check_names(name: str, value: Any) -> None:
             raise UsageError(name, "node names (strings)", item)
 
 
-def check_int(name: str, value: Any, lo: int, hi: int) -> None:
+def check_int(name: str, value: Any, lo: int, hi: int, *, why: str = "") -> None:
+    """``why``: what sets the bound, said in brackets after the range."""
     if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        raise UsageError(name, f"an integer in [{lo}, {hi}]", value)
+        raise UsageError(name, f"an integer in [{lo}, {hi}]" + (f" ({why})" if why else ""),
+                         value)
 
 
 def check_number(name: str, value: Any, lo: float, hi: float, *, open_lo: bool = False,

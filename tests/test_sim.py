@@ -7,6 +7,7 @@ import pytest
 import paxosbook as pb
 from paxosbook import Config, Crash, Partition, simulate
 from paxosbook.sim import Simulator
+from paxosbook.summary import timeouts_at_replies
 
 FAULTY = Config(acceptors=5, proposers=2, drop=0.1, duplicate=0.05, delay="exponential",
                 delay_mean=1.0, crashes=(Crash("a1", 2.0, 9.0),),
@@ -121,6 +122,11 @@ def test_proposer_start_times_and_offsets():
 def test_stop_conditions(cfg, reason):
     run = simulate(cfg, seed=0)
     assert run.stop_reason == reason
+    said = {"decided": "decided 'add' at t=",
+            "time": "no decision, stopped at the time limit (max_time);",
+            "messages": "no decision, stopped at the message limit (max_messages);",
+            "quiescent": "no decision, nothing left to happen;"}[reason]
+    assert str(run.summary()).startswith(said)
     if reason == "messages":
         assert run.summary().messages_sent == 10
     if reason == "time":
@@ -187,3 +193,18 @@ def test_a_log_proposer_starts_once_too(strategy, crash, start):
     b = [r for r in run.records if r[2] == "B"]
     assert [r[0] for r in b if r[1] == "start"] == [start]
     assert min(r[0] for r in b if r[1] == "send") == start
+
+
+def test_a_timer_due_with_a_reply_fires_first():
+    """The tie-break of equal times: the event scheduled first runs first. A phase timer is set
+    before any reply to its phase is sent, so with a round trip equal to the timeout every
+    phase times out as its replies arrive, and nothing is ever decided; a hair more timeout
+    decides in one round (an independent expectation: two round trips of 1 + 1)."""
+    tie = simulate(Config(delay="constant", timeout=2.0), 0)
+    assert not tie.summary().decided and timeouts_at_replies(tie) == tie.summary().ballots
+    first_timeout = tie.trace[tie.trace.event == "timer"].iloc[0]
+    arrivals = tie.trace[(tie.trace.event == "deliver") & (tie.trace.msg == "Promise")]
+    assert first_timeout.time == arrivals.time.min() == 2.0
+    assert first_timeout.name < arrivals.index.min()  # recorded, so run, first
+    ok = simulate(Config(delay="constant", timeout=2.01), 0).summary()
+    assert ok.decided and ok.time_to_decision == 4.0 and ok.ballots == 1

@@ -19,7 +19,7 @@ from typing import Any
 
 from ..core import Backoff, UsageError
 from ..core.log.envelope import NOOP
-from ..network import NETWORK_FIELDS, Crash, Derives, Network, Partition
+from ..network import MAX_MESSAGES, NETWORK_FIELDS, Crash, Derives, Network, Partition
 from ..validation import check_choice, check_number
 
 EXAMPLE: tuple[tuple[str, str], ...] = (("A", "add"), ("B", "jmp"), ("C", "cmp"), ("D", "sub"))
@@ -113,7 +113,7 @@ class LogConfig(Derives):
     crash_window: float = 20.0
     downtime: float = 5.0
     max_time: float = 1000.0
-    max_messages: int = 1_000_000
+    max_messages: int = MAX_MESSAGES
 
     def __post_init__(self) -> None:
         _normalise(self)
