@@ -147,10 +147,12 @@ class Network(Derives):
     ``drop`` and ``duplicate``: probabilities per message; ``delay`` is ``constant``
     (``delay_mean``), ``uniform`` (mean +- ``delay_jitter``, default 0.25 x mean) or
     ``exponential`` (``delay_mean - delay_jitter`` plus an exponential of mean
-    ``delay_jitter``, default a pure exponential). Faults: ``crashes``, ``partitions`` (entries
-    or their text forms), and ``random_crashes`` crash/restart pairs of ``downtime`` drawn
-    within ``[0, crash_window]``. Limits: the run stops when the deployment's learners have
-    learned (``stop_when_decided``), at ``max_time`` or after ``max_messages`` sends.
+    ``delay_jitter``, default a pure exponential); a default jitter follows ``delay`` and
+    ``delay_mean`` through ``replace`` (see ``Derives``). Faults: ``crashes`` (one node's
+    windows apart), ``partitions`` (entries or their text forms), and ``random_crashes``
+    crash/restart pairs of ``downtime`` drawn within ``[0, crash_window]``. Limits: the run
+    stops when the deployment's learners have learned (``stop_when_decided``), at ``max_time``
+    or after ``max_messages`` sends (at most ``MAX_MESSAGES``).
     """
 
     drop: float = 0.0
