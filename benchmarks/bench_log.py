@@ -1,6 +1,6 @@
 """Replicated-log throughput and messages per command: per-slot Paxos against Multi-Paxos.
 
-One proposer, A, has 10,000 commands to log on 5 replicas (acceptors and learners), no
+One proposer, A, has 4,000 commands to log on 5 replicas (acceptors and learners), no
 faults (uniform delay 1 +- 0.25). Per-slot Paxos runs phase 1 and phase 2 for every slot;
 Multi-Paxos runs phase 1 once and then only phase 2. We print, for each, the commands
 committed per second of wall-clock time (simulator throughput) and per unit of simulated time,
@@ -18,6 +18,7 @@ import argparse
 import gc
 import time
 
+from paxosbook.network import MAX_MESSAGES
 from paxosbook.replication import LogConfig, LogRun, Strategy
 from paxosbook.replication.run import system_for
 from paxosbook.sim import Simulator
@@ -25,7 +26,7 @@ from paxosbook.sim import Simulator
 
 def config(commands: int, replicas: int) -> LogConfig:
     return LogConfig(commands=tuple(("A", f"c{i}") for i in range(commands)), replicas=replicas,
-                     max_time=1e9, max_messages=10**9)
+                     max_time=1e9, max_messages=MAX_MESSAGES)
 
 
 def timed_run(strategy: Strategy, cfg: LogConfig, repeats: int) -> tuple[LogRun, float]:
@@ -45,7 +46,9 @@ def timed_run(strategy: Strategy, cfg: LogConfig, repeats: int) -> tuple[LogRun,
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--commands", type=int, default=10_000)
+    ap.add_argument("--commands", type=int, default=4_000,
+                    help="at most about 5,000: per-slot Paxos sends 40 messages per command, "
+                         "and a run sends at most MAX_MESSAGES")
     ap.add_argument("--replicas", type=int, default=5)
     ap.add_argument("--repeats", type=int, default=1)
     args = ap.parse_args()

@@ -10,7 +10,7 @@ value given, and nothing is half-built. ``Config`` is frozen and round-trips thr
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from .core import Backoff, Cluster, Mutant, QuorumSystem, UsageError
@@ -19,12 +19,20 @@ from .network import (
     MAX_RANDOM_CRASHES,
     NETWORK_FIELDS,
     Crash,
+    Derives,
     Network,
     Partition,
     as_crash,
     as_partition,
 )
-from .validation import check_bool, check_choice, check_int, check_list, check_number
+from .validation import (
+    check_bool,
+    check_choice,
+    check_int,
+    check_list,
+    check_names,
+    check_number,
+)
 
 __all__ = ["DEFAULT_VALUES", "DELAYS", "LIMITS", "Config", "Crash", "Network", "Partition",
            "as_crash", "as_partition", "check_list"]
@@ -34,7 +42,7 @@ LIMITS = {"acceptors": 99, "proposers": 26, "learners": 99, "random_crashes": MA
 
 
 @dataclass(frozen=True)
-class Config:
+class Config(Derives):
     """Everything that defines a simulated run except the seed.
 
     Deployment: ``acceptors``, ``proposers`` (values from ``values`` or add, jmp, cmp, ...),
@@ -86,6 +94,7 @@ class Config:
         for name in ("crashes", "partitions", "delay_jitter"):  # normalised by the network
             _set(self, name, getattr(network, name))
         _set(self, "_network", network)
+        _set(self, "_derived", network.derived)
         _validate(self)
         network.check_nodes(self.cluster().nodes)
 
@@ -144,11 +153,11 @@ class Config:
         planted bug)."""
         return not self.cluster().quorums.intersects() or bool(self.mutants)
 
-    def replace(self, **changes: Any) -> Config:
-        return replace(self, **changes)
-
     def as_dict(self) -> dict[str, Any]:
+        """The fields as JSON-ready values; a derived field is ``None`` (derived again when
+        loaded, so a loaded config's ``replace`` behaves as the original's)."""
         d = asdict(self)
+        d.update(dict.fromkeys(self.derived))
         d["crashes"] = [dict(c) for c in d["crashes"]]
         d["partitions"] = [dict(p, groups=[list(g) for g in p["groups"]])
                            for p in d["partitions"]]
@@ -178,6 +187,8 @@ def _normalise(cfg: Config) -> None:
         check_list(name, getattr(cfg, name))
         _set(cfg, name, tuple(getattr(cfg, name)))
     check_list("quorums", cfg.quorums)
+    for q in cfg.quorums:
+        check_names("quorums", q)
     _set(cfg, "quorums", tuple(tuple(q) for q in cfg.quorums))
 
 

@@ -18,15 +18,29 @@ the deployment's business, so the deployment checks the names in ``crashes`` and
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, fields, replace
-from typing import Any
+from typing import Any, Self
 
 from .core.errors import UsageError
-from .validation import check_bool, check_choice, check_int, check_list, check_number
+from .validation import (
+    check_bool,
+    check_choice,
+    check_int,
+    check_list,
+    check_names,
+    check_number,
+)
 
 DELAYS = ("constant", "uniform", "exponential")
 MAX_RANDOM_CRASHES = 1000
+MAX_MESSAGES = 200_000
+"""The most ``max_messages`` may be. A run keeps every event: about 2.5 records and 0.5 KB per
+message sent, and its pandas trace (which every view builds) about 1.3 KB more, so 200,000
+messages take about 100 MB to simulate and 350 MB with the trace (measured with
+``benchmarks/rss.py``: 5 proposers, timeout 1e-4). Every other event is bounded by it: each
+proposer timer that fires is followed by a send (phase timeout, then a retry that sends)."""
 CRASH_FORM = "NODE@T[:RECOVER_T], e.g. a1@2:8 (a1@2 or a1@2: never recovers)"
 PARTITION_FORM = ("GROUP|GROUP[|...]@T1[:T2] with the nodes of a group joined by commas, "
                   "e.g. a1,p1|a2,a3@1:6 (@1 or @1: never heals)")
@@ -101,17 +115,44 @@ def _time(t: float) -> str:
     return str(int(t)) if t.is_integer() and abs(t) < 1e15 else repr(t)
 
 
+DERIVED = ("delay_jitter",)
+"""Fields whose ``None`` means "derived from the others" (``delay_jitter``: each
+distribution's default spread, a multiple of ``delay_mean``)."""
+
+
+class Derives:
+    """A frozen dataclass whose ``DERIVED`` fields, when not given, follow the fields they
+    derive from: ``replace`` derives them again unless it is given them too, so
+    ``Config().replace(delay_mean=10)`` equals ``Config(delay_mean=10)``. ``derived`` names the
+    fields that were derived (given as ``None``); reading one gives the derived value."""
+
+    @property
+    def derived(self) -> frozenset[str]:
+        names: frozenset[str] = self.__dict__["_derived"]
+        return names
+
+    def replace(self, **changes: Any) -> Self:
+        known = [f.name for f in fields(self)]  # type: ignore[arg-type]
+        unknown = sorted(set(changes) - set(known))
+        if unknown:
+            raise UsageError(type(self).__name__, f"fields from {known}", unknown)
+        again = {name: None for name in self.derived if name not in changes}
+        return replace(self, **again, **changes)  # type: ignore[type-var]
+
+
 @dataclass(frozen=True)
-class Network:
+class Network(Derives):
     """How messages travel, which faults strike, and when a run stops.
 
     ``drop`` and ``duplicate``: probabilities per message; ``delay`` is ``constant``
     (``delay_mean``), ``uniform`` (mean +- ``delay_jitter``, default 0.25 x mean) or
     ``exponential`` (``delay_mean - delay_jitter`` plus an exponential of mean
-    ``delay_jitter``, default a pure exponential). Faults: ``crashes``, ``partitions`` (entries
-    or their text forms), and ``random_crashes`` crash/restart pairs of ``downtime`` drawn
-    within ``[0, crash_window]``. Limits: the run stops when the deployment's learners have
-    learned (``stop_when_decided``), at ``max_time`` or after ``max_messages`` sends.
+    ``delay_jitter``, default a pure exponential); a default jitter follows ``delay`` and
+    ``delay_mean`` through ``replace`` (see ``Derives``). Faults: ``crashes`` (one node's
+    windows apart), ``partitions`` (entries or their text forms), and ``random_crashes``
+    crash/restart pairs of ``downtime`` drawn within ``[0, crash_window]``. Limits: the run
+    stops when the deployment's learners have learned (``stop_when_decided``), at ``max_time``
+    or after ``max_messages`` sends (at most ``MAX_MESSAGES``).
     """
 
     drop: float = 0.0
@@ -129,14 +170,13 @@ class Network:
     stop_when_decided: bool = True
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "_derived",
+                           frozenset(n for n in DERIVED if getattr(self, n) is None))
         check_list("crashes", self.crashes)
         object.__setattr__(self, "crashes", tuple(as_crash(c) for c in self.crashes))
         check_list("partitions", self.partitions)
         object.__setattr__(self, "partitions", tuple(as_partition(p) for p in self.partitions))
         _validate(self)
-
-    def replace(self, **changes: Any) -> Network:
-        return replace(self, **changes)
 
     def check_nodes(self, nodes: tuple[str, ...], system: str = "cluster") -> None:
         """Raise ``UsageError`` if a crash or a partition names a node not in ``nodes``."""
@@ -176,7 +216,7 @@ def as_partition(p: Any) -> Partition:
         raise UsageError("partitions", "Partition(groups, start, end=None) entries", p)
     check_list("partitions.groups", p.groups)
     for g in p.groups:
-        check_list("partitions.groups", g)
+        check_names("partitions.groups", g)
     return Partition(tuple(tuple(g) for g in p.groups), p.start, p.end)
 
 
@@ -195,17 +235,32 @@ def _validate(net: Network) -> None:
     check_number("crash_window", net.crash_window, 0.0, 1e6)
     check_number("downtime", net.downtime, 0.0, 1e6, open_lo=True)
     check_number("max_time", net.max_time, 0.0, 1e9, open_lo=True)
-    check_int("max_messages", net.max_messages, 1, 10**9)
+    check_int("max_messages", net.max_messages, 1, MAX_MESSAGES,
+              why="MAX_MESSAGES: a run keeps every event, about 350 MB at the limit")
     check_bool("stop_when_decided", net.stop_when_decided)
     for c in net.crashes:
+        check_names("crashes.node", (c.node,))
         check_number("crashes.at", c.at, 0.0, 1e9)
         if c.recover is not None:
             check_number("crashes.recover", c.recover, c.at, 1e9, open_lo=True)
+    _check_crash_windows(net.crashes)
     for p in net.partitions:
         members = [n for g in p.groups for n in g]
-        if len(set(members)) != len(members) or len(p.groups) < 2:
-            raise UsageError("partitions.groups", "two or more disjoint groups of nodes",
-                             p.describe())
+        if len(set(members)) != len(members) or len(p.groups) < 2 or not all(p.groups):
+            raise UsageError("partitions.groups", "two or more disjoint groups of nodes, none "
+                             "empty", p.describe())
         check_number("partitions.start", p.start, 0.0, 1e9)
         if p.end is not None:
             check_number("partitions.end", p.end, p.start, 1e9, open_lo=True)
+
+
+def _check_crash_windows(crashes: tuple[Crash, ...]) -> None:
+    """One node's crash windows ``[at, recover]`` must neither overlap nor touch: a node
+    down twice at once, or restarted and crashed at one instant, has no one meaning."""
+    for node in dict.fromkeys(c.node for c in crashes):
+        windows = sorted((c for c in crashes if c.node == node), key=lambda c: c.at)
+        for first, then in itertools.pairwise(windows):
+            if first.recover is None or first.recover >= then.at:
+                raise UsageError("crashes", "crash windows of one node that neither overlap "
+                                 "nor touch (it recovers before it crashes again)",
+                                 f"{first} and {then}")

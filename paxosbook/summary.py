@@ -5,10 +5,15 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .events import DELIVER, DROP, DUPLICATE, LEARN, SEND
+from .events import DELIVER, DROP, DUPLICATE, LEARN, SEND, TIMER
 
 if TYPE_CHECKING:
     from .trace import Run
+
+STOPPED = {"time": "stopped at the time limit (max_time)",
+           "messages": "stopped at the message limit (max_messages)",
+           "quiescent": "nothing left to happen"}
+"""Why a run without a decision ended, by its ``stop_reason``."""
 
 
 @dataclass(frozen=True)
@@ -73,7 +78,8 @@ class Summary:
         if self.decided:
             head = f"decided {self.value!r} at t={self.time_to_decision:.2f}"
         else:
-            head = "no decision"
+            head = "no decision" + (f", {STOPPED[self.stop_reason]}"
+                                    if self.stop_reason in STOPPED else "")
         text = (f"{head}; {self.ballots} ballot(s); messages sent {self.messages_sent}, "
                 f"delivered {self.messages_delivered}, dropped {self.messages_dropped}, "
                 f"duplicated {self.messages_duplicated}")
@@ -82,3 +88,25 @@ class Summary:
         else:
             text += "; safety holds"
         return text + (" (UNSAFE configuration)" if self.unsafe else "")
+
+
+_REPLIES = ("Promise", "Accepted", "Nack")
+
+
+def timeouts_at_replies(run: Run) -> int:
+    """How many phase timeouts fired at the very instant a reply reached the same proposer.
+
+    Events due at one instant run in the order they were scheduled, and a phase timer is set
+    when its phase starts, before any reply to it is sent, so such a timer always fires first
+    and the proposer gives up on a phase whose replies were, at that instant, arriving. With a
+    constant delay whose round trip equals the timeout, every phase ends this way."""
+    fired: dict[str, float] = {}  # node -> time of its last phase timeout
+    count = 0
+    for rec in run.records:
+        if rec[1] == TIMER and rec[7] == "phase":
+            fired[rec[2]] = rec[0]
+        elif (rec[1] == DELIVER and fired.get(rec[3]) == rec[0]
+              and type(rec[4]).__name__ in _REPLIES):
+            count += 1
+            del fired[rec[3]]
+    return count

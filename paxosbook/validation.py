@@ -7,6 +7,7 @@ form of a bad-input error everywhere (config, CLI, file import, widget).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 from .core.errors import UsageError
@@ -21,14 +22,24 @@ def check_seed(name: str, value: Any) -> None:
 
 
 def check_list(name: str, value: Any) -> None:
-    """Raise ``UsageError`` unless ``value`` is a list-like (a string is not)."""
-    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+    """Raise ``UsageError`` unless ``value`` is a list-like (a string or a mapping is not)."""
+    if isinstance(value, (str, bytes, Mapping)) or not hasattr(value, "__iter__"):
         raise UsageError(name, "a list", value)
 
 
-def check_int(name: str, value: Any, lo: int, hi: int) -> None:
+def check_names(name: str, value: Any) -> None:
+    """Raise ``UsageError`` unless ``value`` is a list of strings (node names)."""
+    check_list(name, value)
+    for item in value:
+        if not isinstance(item, str):
+            raise UsageError(name, "node names (strings)", item)
+
+
+def check_int(name: str, value: Any, lo: int, hi: int, *, why: str = "") -> None:
+    """``why``: what sets the bound, said in brackets after the range."""
     if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        raise UsageError(name, f"an integer in [{lo}, {hi}]", value)
+        raise UsageError(name, f"an integer in [{lo}, {hi}]" + (f" ({why})" if why else ""),
+                         value)
 
 
 def check_number(name: str, value: Any, lo: float, hi: float, *, open_lo: bool = False,

@@ -138,3 +138,38 @@ def test_keep_going_on_every_mutant_ends_with_exit_1_and_the_violations(
     assert d["reductions_off"] == {}
     narrowed = mutant in ("reuse-ballot", "accept-below-promise", "forget-promise-on-restart")
     assert ("prune" in d["reductions_narrowed"]) is narrowed
+
+
+@pytest.mark.parametrize("argv, line", [
+    (["--model", "actors", "--acceptors", "50", "--max-ballot", "1000"],
+     "--max-ballot: must be an integer in [0, 5] (the actors model's limit); got 1000"),
+    (["--model", "actors", "--acceptors", "50"],
+     "--acceptors: must be an integer in [1, 7] (the actors model's limit); got 50"),
+    (["--model", "actors", "--values", "5"],
+     "--values: must be an integer in [1, 4] (the actors model's limit); got 5"),
+    (["--model", "actors", "--learners", "4"],
+     "--learners: must be an integer in [1, 3] (the actors model's limit); got 4"),
+    (["--model", "actors", "--max-attempts", "7"],
+     "--max-attempts: must be an integer in [1, 6] (the actors model's limit); got 7"),
+    (["--model", "actors", "--restarts", "7"], "--restarts: must be an integer in [0, 6]; got 7"),
+    (["--acceptors", "8"],
+     "--acceptors: must be an integer in [1, 7] (the tla model's limit); got 8"),
+    (["--max-ballot", "6"],
+     "--max-ballot: must be an integer in [0, 5] (the tla model's limit); got 6"),
+    (["--max-states", str(10**9)], "--max-states: must be an integer in [1, 2000000] "
+     "(MAX_STATES: a search keeps every state, about 600 MB at the limit); got 1000000000")])
+def test_every_size_of_the_search_is_bounded(capsys: pytest.CaptureFixture[str],
+                                             argv: list[str], line: str) -> None:
+    """``--model actors --acceptors 50 --max-ballot 1000`` was accepted and ran silently."""
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == "" and err == f"paxosbook check: {line}\n"
+
+
+def test_the_api_search_stops_at_max_states_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    import paxosbook.check.api as api
+
+    monkeypatch.setattr(api, "MAX_STATES", 600)  # the default is MAX_STATES, whatever it is
+    r = api.check("tla", max_ballot=2)
+    assert not r.complete and r.stop_reason == "max_states"
+    with pytest.raises(api.UsageError, match="max_states"):
+        api.check("tla", max_states=601)

@@ -12,7 +12,7 @@ from paxosbook import Ballot, Config, Mutant, PaxosbookError, Run, UsageError, s
 from paxosbook.commands.args import FlagError, number, parse_delay, parse_quorums
 from paxosbook.core.errors import FormatError, MissingFileError
 from paxosbook.experiments.store import load
-from paxosbook.replication import LogConfig, Strategy, parse_commands
+from paxosbook.replication import LogConfig, Strategy, parse_commands, run_log
 
 MISUSES: list[tuple[str, Callable[[], Any], type[Exception], str]] = [
     # id, the misuse, the builtin kind it also is, a fragment of the one-line message
@@ -31,6 +31,23 @@ MISUSES: list[tuple[str, Callable[[], Any], type[Exception], str]] = [
     ("results-file", lambda: load("/nonexistent/results.csv"), FileNotFoundError,
      "path: must be an existing results file; got '/nonexistent/results.csv'"),
     ("saved-run", lambda: Run.from_json("{}"), ValueError, "schema: must be"),
+    # type errors that leaked as TypeError / AttributeError or were taken silently
+    ("ballot-non-ascii-digit", lambda: Ballot.parse("\u0661.1"), ValueError,
+     "ballot: must be ROUND.PROPOSER"),
+    ("ballot-too-long", lambda: Ballot.parse("9" * 5000 + ".1"), ValueError, "at most 18"),
+    ("quorum-none", lambda: Config.from_dict({"quorums": [None]}), ValueError,
+     "quorums: must be a list; got None"),
+    ("quorum-member", lambda: Config(quorums=[["a1", None]]), ValueError,
+     "quorums: must be node names (strings); got None"),
+    ("crash-node-list", lambda: Config(crashes=[{"node": ["a1"], "at": 1}]), ValueError,
+     "crashes.node: must be node names (strings); got ['a1']"),
+    ("simulate-dict", lambda: simulate({"acceptors": 3}), ValueError,  # type: ignore[arg-type]
+     "config: must be a Config (Config(acceptors=3, ...), or Config.from_dict for a dict of "
+     "fields) or a LogConfig; got 'dict'"),
+    ("run-log-dict", lambda: run_log("paxos", {"replicas": 3}), ValueError,  # type: ignore[arg-type]
+     "config: must be a LogConfig"),
+    ("log-commands-int", lambda: LogConfig(commands=[("A", 1)]), ValueError,
+     "commands: must be (proposer, command) pairs of strings; got [('A', 1)]"),
 ]
 
 

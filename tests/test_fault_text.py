@@ -31,7 +31,7 @@ PARTITIONS = [
     ("a1|a2,a3@2.5:", Partition((("a1",), ("a2", "a3")), 2.5), "a1|a2,a3@2.5"),
 ]
 BAD_CRASHES = ["a1", "@2", "a1@", "a1@:3", "a1@x:3", "a,1@2", "a1@2:3:4", "a1@2;a2@3"]
-BAD_PARTITIONS = ["a1,a2@1:2", "a1|@1", "a1|a2", "a1|a2@x", "a1,|a2@1", "a1|a2@1:2:3"]
+BAD_PARTITIONS = ["a1,a2@1:2", "a1|@1", "|@1", "a1|a2", "a1|a2@x", "a1,|a2@1", "a1|a2@1:2:3"]
 
 
 @pytest.mark.parametrize("text, crash, canonical", CRASHES)
@@ -124,3 +124,30 @@ def test_never_recovers_is_accepted_everywhere(
     doc = Config().as_dict()
     doc[field] = [text]
     assert getattr(Config.from_dict(doc), field) == (value,)
+
+
+OVERLAPPING = [("a1@1:10", "a1@2:3"), ("a1@2:3", "a1@1:10"), ("a1@1", "a1@5:6"),
+               ("a1@1:3", "a1@3:5")]
+
+
+@pytest.mark.parametrize("first, then", OVERLAPPING)
+def test_overlapping_crash_windows_are_refused_everywhere(
+        capsys: pytest.CaptureFixture[str], first: str, then: str) -> None:
+    """They were accepted, and a node down twice at once did what the heap order made of it."""
+    early, late = sorted((first, then), key=lambda t: Crash.parse(t).at)
+    given = f"'{early} and {late}'"
+    with pytest.raises(UsageError) as err:
+        Config(crashes=(first, then))
+    assert err.value.field == "crashes" and repr(err.value.given) == given
+    with pytest.raises(SystemExit) as exit_:
+        main(["run", "--crash", first, "--crash", then])
+    line = capsys.readouterr().err
+    assert exit_.value.code == 2 and line.startswith("paxosbook run: --crash: must be crash "
+                                                     "windows of one node that neither")
+    assert line.endswith(f"got {given}\n") and line.count("\n") == 1
+    assert "crashes: must be crash windows" in explorer_error("crashes", f"{first}; {then}")
+    doc = Config().as_dict()
+    doc["crashes"] = [first, then]
+    with pytest.raises(FormatError, match="crash windows"):
+        Run.from_json(json.dumps({**json.loads(Run(Config(), 0, []).to_json()), "config": doc}))
+    assert Config(crashes=("a1@1:3", "a1@4:5", "a2@2")).crashes  # apart, or other nodes: fine

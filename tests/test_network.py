@@ -10,7 +10,7 @@ from dataclasses import fields
 import pytest
 
 from paxosbook import Config, Crash, Partition, Simulator, UsageError
-from paxosbook.network import NETWORK_FIELDS, Network
+from paxosbook.network import MAX_MESSAGES, NETWORK_FIELDS, Network
 from paxosbook.replication import LogConfig, run_log
 from paxosbook.replication.run import system_for
 
@@ -41,7 +41,8 @@ BAD_NETWORK = [
     ("crash_window", -1, "a number in [0, 1e+06]", "crash_window"),
     ("downtime", 0, "a number in (0, 1e+06]", "downtime"),
     ("max_time", 0, "a number in (0, 1e+09]", "max_time"),
-    ("max_messages", 0, "an integer in [1, 1000000000]", "max_messages"),
+    ("max_messages", 0, "an integer in [1, 200000] (MAX_MESSAGES", "max_messages"),
+    ("max_messages", 10**9, "an integer in [1, 200000] (MAX_MESSAGES", "max_messages"),
     ("stop_when_decided", 1, "true or false", "stop_when_decided"),
 ]
 
@@ -104,7 +105,7 @@ def test_saved_config_fields_are_unchanged() -> None:
 def test_log_config_has_a_network_and_no_basic_paxos_config() -> None:
     cfg = LogConfig(drop=0.2, crashes=("r1@1:4",), partitions=("A,r1|r2,r3@0:2",))
     assert isinstance(cfg.network, Network)
-    assert cfg.network.max_messages == 1_000_000 and cfg.network.stop_when_decided
+    assert cfg.network.max_messages == MAX_MESSAGES and cfg.network.stop_when_decided
     assert cfg.network.crashes == (Crash("r1", 1.0, 4.0),) == cfg.crashes
     assert not any(isinstance(v, Config) for v in vars(cfg).values())
 

@@ -67,10 +67,15 @@ def faulty_configs(draw, mutants=()):
     props = [f"p{i}" for i in range(1, proposers + 1)]
     nodes = props + accs + ["l1", "l2"]
     crashes = []
-    for node in draw(st.lists(st.sampled_from(nodes), max_size=3)):
-        at = draw(st.floats(0, 20))
-        recover = draw(st.one_of(st.none(), st.floats(at + 0.1, at + 20)))
-        crashes.append(Crash(node, at, recover))
+    for node in draw(st.lists(st.sampled_from(nodes), max_size=3, unique=True)):
+        at = 0.0
+        for _ in range(draw(st.integers(1, 2))):  # a node's crash windows never overlap
+            at = draw(st.floats(at, at + 20))
+            recover = draw(st.one_of(st.none(), st.floats(at + 0.1, at + 20)))
+            crashes.append(Crash(node, at, recover))
+            if recover is None:
+                break
+            at = recover + 0.1
     partitions = []
     if draw(st.booleans()):
         side = draw(st.lists(st.sampled_from(nodes), min_size=1, max_size=len(nodes) - 1,

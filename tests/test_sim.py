@@ -7,6 +7,7 @@ import pytest
 import paxosbook as pb
 from paxosbook import Config, Crash, Partition, simulate
 from paxosbook.sim import Simulator
+from paxosbook.summary import timeouts_at_replies
 
 FAULTY = Config(acceptors=5, proposers=2, drop=0.1, duplicate=0.05, delay="exponential",
                 delay_mean=1.0, crashes=(Crash("a1", 2.0, 9.0),),
@@ -121,6 +122,11 @@ def test_proposer_start_times_and_offsets():
 def test_stop_conditions(cfg, reason):
     run = simulate(cfg, seed=0)
     assert run.stop_reason == reason
+    said = {"decided": "decided 'add' at t=",
+            "time": "no decision, stopped at the time limit (max_time);",
+            "messages": "no decision, stopped at the message limit (max_messages);",
+            "quiescent": "no decision, nothing left to happen;"}[reason]
+    assert str(run.summary()).startswith(said)
     if reason == "messages":
         assert run.summary().messages_sent == 10
     if reason == "time":
@@ -162,3 +168,43 @@ def test_a_proposer_that_starts_on_restart_records_its_proposal():
     assert starts[["node", "time", "value"]].values.tolist() == [["p1", 0.0, "add"],
                                                                   ["p2", 1.0, "jmp"]]
     assert run.summary().value == "jmp" and run.violations == []
+
+
+@pytest.mark.parametrize("crash, starts", [
+    ("p1@0:1", [5.0]),  # restarted before its start time: starts at 5
+    ("p1@4:8", [8.0]),  # down at its start time: starts when it restarts
+    ("p1@5:6", [5.0, 6.0]),  # started at 5 (scheduled first), crashed, restarted: twice
+])
+def test_a_proposer_starts_once_at_its_start_time_or_its_restart(crash, starts):
+    """The bug: crashed over [0, 1] with start time 5, it started at its restart (t=1), sent
+    its Prepares then, and started again at t=5."""
+    run = simulate(Config(start_times=(5.0,), crashes=(crash,)), 0)
+    assert events(run, "start").time.tolist() == starts
+    prepares = run.trace[(run.trace.event == "send") & (run.trace.msg == "Prepare")]
+    assert prepares.time.min() == starts[0]
+
+
+@pytest.mark.parametrize("strategy", ["broadcast", "paxos", "multi-paxos"])
+@pytest.mark.parametrize("crash, start", [("B@0:1", 5.0), ("B@4:8", 8.0)])
+def test_a_log_proposer_starts_once_too(strategy, crash, start):
+    from paxosbook.replication import LogConfig, run_log
+
+    run = run_log(strategy, LogConfig(start_offset=5.0, crashes=(crash,)), 0)
+    b = [r for r in run.records if r[2] == "B"]
+    assert [r[0] for r in b if r[1] == "start"] == [start]
+    assert min(r[0] for r in b if r[1] == "send") == start
+
+
+def test_a_timer_due_with_a_reply_fires_first():
+    """The tie-break of equal times: the event scheduled first runs first. A phase timer is set
+    before any reply to its phase is sent, so with a round trip equal to the timeout every
+    phase times out as its replies arrive, and nothing is ever decided; a hair more timeout
+    decides in one round (an independent expectation: two round trips of 1 + 1)."""
+    tie = simulate(Config(delay="constant", timeout=2.0), 0)
+    assert not tie.summary().decided and timeouts_at_replies(tie) == tie.summary().ballots
+    first_timeout = tie.trace[tie.trace.event == "timer"].iloc[0]
+    arrivals = tie.trace[(tie.trace.event == "deliver") & (tie.trace.msg == "Promise")]
+    assert first_timeout.time == arrivals.time.min() == 2.0
+    assert first_timeout.name < arrivals.index.min()  # recorded, so run, first
+    ok = simulate(Config(delay="constant", timeout=2.01), 0).summary()
+    assert ok.decided and ok.time_to_decision == 4.0 and ok.ballots == 1

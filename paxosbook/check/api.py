@@ -18,11 +18,18 @@ from typing import Any
 
 from ..config import Config
 from ..core import Mutant, QuorumSystem, UsageError
+from ..validation import check_int
+from .actors.model import LIMITS as ACTOR_LIMITS
 from .engine import explore
 from .model import CheckResult, Model
 from .scenarios import QUORUMS
 
 MODELS = ("tla", "actors")
+MAX_STATES = 2_000_000
+"""The most distinct states ``check`` (and ``paxosbook check``) explores, by default and at
+most: a search keeps every state it has seen, about 250-320 bytes each (measured, both models,
+with and without symmetry), so about 600 MB at the limit. The largest model the book checks
+(3 acceptors, 2 proposers, one retry each, with symmetry) has 1,487,243."""
 
 
 def build_model(model: str = "tla", *, acceptors: int = 3, values: int = 2, max_ballot: int = 1,
@@ -69,8 +76,8 @@ def _actors(acceptors: int, values: int, max_ballot: int,
             max_attempts: int | None) -> Model[Any]:
     from .actors import ActorModel
 
-    if isinstance(max_ballot, bool) or not isinstance(max_ballot, int) or max_ballot < 0:
-        raise UsageError("max_ballot", "an integer >= 0", max_ballot)
+    check_int("max_ballot", max_ballot, 0, ACTOR_LIMITS["max_attempts"] - 1,
+              why="the actors model's limit")
     fields: dict[str, Any] = {
         "acceptors": acceptors, "proposers": values, "learners": learners,
         "max_attempts": max_ballot + 1 if max_attempts is None else max_attempts,
@@ -103,11 +110,21 @@ def check(model: str = "tla", *, symmetry: bool = False, order: str = "bfs",
           max_states: int | None = None, max_seconds: float | None = None,
           stop_on_violation: bool = True, progress: bool = False,
           **parameters: Any) -> CheckResult:
-    """Build the model (``build_model`` parameters) and explore it."""
+    """Build the model (``build_model`` parameters) and explore it, at most ``max_states``
+    distinct states (default and limit ``MAX_STATES``)."""
     built = build_model(model, **parameters)
-    return explore(built, order=order, symmetry=symmetry, max_states=max_states,
+    return explore(built, order=order, symmetry=symmetry, max_states=state_limit(max_states),
                    max_seconds=max_seconds, stop_on_violation=stop_on_violation,
                    progress=progress)
+
+
+def state_limit(max_states: int | None) -> int:
+    """``max_states``, or ``MAX_STATES`` for ``None``; ``UsageError`` above the limit."""
+    if max_states is None:
+        return MAX_STATES
+    check_int("max_states", max_states, 1, MAX_STATES,
+              why="MAX_STATES: a search keeps every state, about 600 MB at the limit")
+    return max_states
 
 
 def majority_sets(acceptors: Sequence[str]) -> list[set[str]]:

@@ -18,7 +18,7 @@ import json
 import sys
 from typing import Any
 
-from ..check.api import MODELS, build_model, intersects
+from ..check.api import MAX_STATES, MODELS, build_model, intersects, state_limit
 from ..check.engine import explore
 from ..check.replay import checker_document
 from ..check.scenarios import NONE, SCENARIOS
@@ -61,7 +61,8 @@ def add_parser(sub: Any) -> None:
                    help="merge states equal up to renaming acceptors (and values, tla); "
                         "strongly advised for --model actors")
     p.add_argument("--max-states", type=int,
-                   help="stop after about this many distinct states (checked every 512)")
+                   help="stop after about this many distinct states (checked every 512; "
+                        f"default and limit {MAX_STATES:,})")
     p.add_argument("--max-seconds", type=float, help="stop after this many seconds")
     p.add_argument("--dfs", action="store_true", help="depth-first instead of breadth-first")
     p.add_argument("--keep-going", action="store_true",
@@ -109,7 +110,7 @@ def main(args: argparse.Namespace) -> int:
             print(f"{PROG}: warning: phase-1 and phase-2 quorums do not all intersect; "
                   "safety is not guaranteed (looking for the violation)", file=sys.stderr)
         result = explore(model, order="dfs" if args.dfs else "bfs", symmetry=args.symmetry,
-                         max_states=args.max_states, max_seconds=args.max_seconds,
+                         max_states=state_limit(args.max_states), max_seconds=args.max_seconds,
                          stop_on_violation=not args.keep_going)
     except (UsageError, FlagError) as exc:
         report(exc, FLAGS, PROG)

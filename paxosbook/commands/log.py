@@ -14,7 +14,7 @@ import json
 from typing import Any
 
 from ..core import UsageError
-from ..network import Crash, Partition
+from ..network import MAX_MESSAGES, Crash, Partition
 from ..replication import LogConfig, LogRun, Strategy, parse_commands, run_log
 from .args import FlagError, add_network_flags, parse_delay, report
 
@@ -38,7 +38,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--strategy", default="paxos",
                    help="|".join(s.value for s in Strategy) + " (default: %(default)s)")
     p.add_argument("--replicas", type=int, default=3)
-    add_network_flags(p, max_messages=1_000_000)
+    add_network_flags(p, max_messages=MAX_MESSAGES)
     p.set_defaults(main=main)
 
 

@@ -10,6 +10,7 @@ from ..config import Config
 from ..core import Mutant, UsageError
 from ..network import Crash, Partition
 from ..sim import simulate
+from ..summary import timeouts_at_replies
 from .args import (
     FlagError,
     add_network_flags,
@@ -97,4 +98,9 @@ def main(args: argparse.Namespace) -> int:
         print(summary)
         for v in run.violations:
             print(f"  {v}")
+        ties = 0 if summary.decided else timeouts_at_replies(run)
+        if ties:
+            print(f"  {ties} phase timeout(s) fired at the very instant a reply arrived: of a "
+                  "timer and a message due at the same time, the one scheduled first (the "
+                  "timer) runs first")
     return 0 if not summary.violations or config.is_unsafe else 1

@@ -8,9 +8,14 @@ minimum, ``Ballot(0, 0)``: proposers number their ballots from round 1 and have 
 
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
 from .errors import UsageError
+
+_DIGITS = re.compile(r"[0-9]{1,18}")
+"""A round or a proposer id as text: ASCII digits only (``str.isdigit`` also takes
+Arabic-Indic and superscript digits), few enough for ``int`` to read at once."""
 
 Value = str
 """A proposed value (a command such as ``"add"``)."""
@@ -30,9 +35,9 @@ class Ballot(NamedTuple):
         """Inverse of ``str``: ``"3.1"`` -> ``Ballot(3, 1)``; ``UsageError`` (a ``ValueError``)
         for anything else."""
         head, sep, tail = text.partition(".") if isinstance(text, str) else ("", "", "")
-        if not sep or not head.isdigit() or not tail.isdigit():
-            raise UsageError("ballot", "ROUND.PROPOSER, two integers joined by a dot (e.g. 3.1)",
-                             text)
+        if not sep or not _DIGITS.fullmatch(head) or not _DIGITS.fullmatch(tail):
+            raise UsageError("ballot", "ROUND.PROPOSER, two integers joined by a dot (e.g. 3.1; "
+                             "ASCII digits, at most 18 each)", text)
         return cls(int(head), int(tail))
 
 

@@ -12,14 +12,14 @@ naming it, the allowed range and the value given.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import Enum
 from functools import cached_property
 from typing import Any
 
 from ..core import Backoff, UsageError
 from ..core.log.envelope import NOOP
-from ..network import NETWORK_FIELDS, Crash, Network, Partition
+from ..network import MAX_MESSAGES, NETWORK_FIELDS, Crash, Derives, Network, Partition
 from ..validation import check_choice, check_number
 
 EXAMPLE: tuple[tuple[str, str], ...] = (("A", "add"), ("B", "jmp"), ("C", "cmp"), ("D", "sub"))
@@ -82,7 +82,7 @@ def parse_commands(text: str) -> tuple[tuple[str, str], ...]:
 
 
 @dataclass(frozen=True)
-class LogConfig:
+class LogConfig(Derives):
     """Everything that defines a replicated-log run except the strategy and the seed.
 
     ``commands``: ``(proposer, command)`` pairs (a proposer may have several, logged in that
@@ -113,7 +113,7 @@ class LogConfig:
     crash_window: float = 20.0
     downtime: float = 5.0
     max_time: float = 1000.0
-    max_messages: int = 1_000_000
+    max_messages: int = MAX_MESSAGES
 
     def __post_init__(self) -> None:
         _normalise(self)
@@ -122,6 +122,7 @@ class LogConfig:
         for name in ("crashes", "partitions", "delay_jitter"):  # normalised by the network
             object.__setattr__(self, name, getattr(network, name))
         object.__setattr__(self, "_network", network)
+        object.__setattr__(self, "_derived", network.derived)
         _validate(self)
         network.check_nodes(self.nodes, "system")
 
@@ -153,8 +154,15 @@ class LogConfig:
     def commands_of(self, proposer: str) -> tuple[str, ...]:
         return tuple(v for p, v in self.commands if p == proposer)
 
-    def replace(self, **changes: Any) -> LogConfig:
-        return replace(self, **changes)
+
+def as_log_config(config: LogConfig | None) -> LogConfig:
+    """``config``, or the book's example for ``None``; ``UsageError`` for anything else."""
+    if config is None:
+        return LogConfig()
+    if not isinstance(config, LogConfig):
+        raise UsageError("config", "a LogConfig (LogConfig(replicas=3, ...)) or None",
+                         type(config).__name__)
+    return config
 
 
 # -- normalisation and validation -------------------------------------------------------------
@@ -163,9 +171,10 @@ def _normalise(cfg: LogConfig) -> None:
     if isinstance(commands, str):
         commands = parse_commands(commands)
     if not isinstance(commands, (tuple, list)) or not all(
-            isinstance(c, (tuple, list)) and len(c) == 2 for c in commands):
-        raise UsageError("commands", "(proposer, command) pairs", commands)
-    object.__setattr__(cfg, "commands", tuple((str(p), str(v)) for p, v in commands))
+            isinstance(c, (tuple, list)) and len(c) == 2 and all(isinstance(x, str) for x in c)
+            for c in commands):
+        raise UsageError("commands", "(proposer, command) pairs of strings", commands)
+    object.__setattr__(cfg, "commands", tuple((p, v) for p, v in commands))
 
 
 def _validate(cfg: LogConfig) -> None:

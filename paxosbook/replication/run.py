@@ -28,7 +28,7 @@ from ..core.log.envelope import NOOP, LearnSlot, Slotted
 from ..properties import LogHistory, Violation, check_log
 from ..sim import Simulator
 from ..trace import CRASH, LEARN, RECOVER, SEND, Record, Run
-from .config import STRATEGIES, LogConfig, Strategy
+from .config import STRATEGIES, LogConfig, Strategy, as_log_config
 from .paxos import MultiPaxosSystem, PaxosSystem
 from .strawmen import BroadcastSystem, MultiPrimarySystem, SequencerSystem
 from .system import LogSystem
@@ -44,13 +44,13 @@ SYSTEMS: dict[Strategy, type[LogSystem]] = {
 
 def system_for(strategy: Strategy | str, config: LogConfig | None = None) -> LogSystem:
     """The nodes of ``strategy`` for ``config``; ``UsageError`` if they cannot be built."""
-    return SYSTEMS[Strategy.parse(strategy)](config or LogConfig())
+    return SYSTEMS[Strategy.parse(strategy)](as_log_config(config))
 
 
 def run_log(strategy: Strategy | str, config: LogConfig | None = None, seed: int = 0
             ) -> LogRun:
     """Simulate ``strategy`` with ``config`` and ``seed``; same inputs, same trace."""
-    config = config or LogConfig()
+    config = as_log_config(config)
     system = system_for(strategy, config)
     sim = Simulator(config, seed, system=system)
     sim.run()
@@ -253,7 +253,7 @@ def compare(config: LogConfig | None = None, seed: int = 0,
     with this config (multi-primary with one replica) gets a row that says why."""
     import pandas as pd
 
-    config = config or LogConfig()
+    config = as_log_config(config)
     rows: list[tuple[Any, ...]] = []
     for s in strategies:
         strategy = Strategy.parse(s)

@@ -15,7 +15,9 @@ applies the network's fault model:
   and delayed by the configured distribution, which reorders messages;
 * a message arriving at a crashed node, or across a cut link of an active partition, is lost;
 * a crash discards the node's volatile state and timers; a restart rebuilds it from storage and
-  calls ``on_start`` again (a restarted proposer tries again with a fresh, higher ballot).
+  calls ``on_start`` again (a restarted proposer tries again with a fresh, higher ballot);
+* a node with a start time starts once: at that time, or at its restart if it is down then
+  (a restart before the start time only rebuilds its state).
 
 Messages a node sends to itself (colocated roles) are delivered at once and never lost.
 Every step is appended to ``records`` as a plain tuple (see ``paxosbook.trace``).
@@ -32,6 +34,7 @@ from typing import Any
 from ..config import Config
 from ..core import AcceptorState, CancelTimer, Learn, Persist, Send, SetTimer, Timer, UsageError
 from ..core.log.envelope import LearnSlot, SlotState
+from ..network import Network
 from ..trace import (
     ACCEPT,
     CRASH,
@@ -66,6 +69,9 @@ class Simulator:
     def __init__(self, config: Config | Deployment, seed: int = 0,
                  system: System | None = None) -> None:
         check_seed("seed", seed)
+        if not isinstance(getattr(config, "network", None), Network):
+            raise UsageError("config", "a Config (Config(acceptors=3, ...), or Config.from_dict "
+                             "for a dict of fields) or a LogConfig", type(config).__name__)
         if system is None:
             if not isinstance(config, Config):
                 raise UsageError("system", "the System of nodes to run (only a Config brings "
@@ -99,6 +105,7 @@ class Simulator:
                          else (0.0, 0.0))
         self._finished = False
         self._proposes: dict[str, Any] = {}  # node -> the value its start event shows
+        self._unstarted: set[str] = set()  # nodes whose start time has not come yet
         self._schedule_initial()
 
     # -- scheduling -------------------------------------------------------------------------
@@ -111,6 +118,7 @@ class Simulator:
         for at, node, value in self.cluster.start_events():
             self._push(at, _START, node, value)
             self._proposes[node] = value
+            self._unstarted.add(node)
         crashes = [(c.node, c.at, c.recover) for c in net.crashes]
         nodes = self.cluster.nodes
         for _ in range(net.random_crashes):
@@ -230,7 +238,8 @@ class Simulator:
             msg = a
             self.records.append((time, DROP, msg.src, msg.dst, msg, b, -1, "loss"))
         elif kind == _START:
-            if a not in self.crashed:
+            self._unstarted.discard(a)
+            if a not in self.crashed:  # else it starts when it restarts
                 self.records.append((time, START, a, "", b, -1, -1, ""))
                 self.states[a], effects = self.nodes[a].on_start(self.states[a])
                 self._apply(a, effects, -1)
@@ -342,7 +351,10 @@ class Simulator:
         self.crashed.discard(node)
         actor = self.nodes[node]
         self.records.append((self.now, RECOVER, node, "", None, -1, -1, ""))
-        self.states[node], effects = actor.on_start(actor.init(self.storage[node]))
+        self.states[node] = actor.init(self.storage[node])
+        if node in self._unstarted:  # restarted before its start time: it starts then, once
+            return
+        self.states[node], effects = actor.on_start(self.states[node])
         if effects and node in self._proposes:  # a restarted proposer proposes again: say so
             self.records.append((self.now, START, node, "", self._proposes[node], -1, -1, ""))
         self._apply(node, effects, -1)

@@ -52,6 +52,7 @@ from ...core import (
     UsageError,
 )
 from ...properties import Snapshot, check_snapshot
+from ...validation import check_int
 from ..engine import Action, Model
 from .base import (
     NOTHING_STORED,
@@ -76,6 +77,10 @@ if TYPE_CHECKING:
 
 NETWORKS = ("set", "multiset")
 MAX_RESTARTS = 6
+LIMITS = {"acceptors": 7, "proposers": 4, "learners": 3, "max_attempts": 6}
+"""The largest deployment the checker takes (the ``tla`` model's bounds: 7 acceptors, 4 values,
+6 ballots). Every interleaving grows exponentially with each: 3 acceptors, 2 proposers with two
+ballots each and 1 learner are already 1.5 million states with symmetry."""
 
 
 def describe(msg: Any) -> str:
@@ -110,6 +115,8 @@ class ActorModel(Model[State]):
         if config.max_attempts < 1:
             raise UsageError("max_attempts", "at least 1 for the model checker (0 means "
                              "unbounded ballots: an infinite state space)", config.max_attempts)
+        for name, hi in LIMITS.items():
+            check_int(name, getattr(config, name), 1, hi, why="the actors model's limit")
         if network not in NETWORKS:
             raise UsageError("network", "one of " + ", ".join(NETWORKS), network)
         if isinstance(restarts, bool) or not isinstance(restarts, int) \

@@ -22,6 +22,7 @@ from itertools import combinations, permutations
 from typing import TYPE_CHECKING, Any
 
 from ...core import UsageError
+from ...validation import check_int
 from ..engine import Action, Invariant, Model
 from . import spec
 from .spec import Msg, Quorums, TlaState
@@ -45,9 +46,8 @@ LIMITS = {"acceptors": 7, "values": 4, "max_ballot": 5}
 
 
 def _int(name: str, value: Any, lo: int, hi: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        raise UsageError(name, f"an integer in [{lo}, {hi}]", value)
-    return value
+    check_int(name, value, lo, hi, why="the tla model's limit")
+    return int(value)
 
 
 class TlaModel(Model[int]):
