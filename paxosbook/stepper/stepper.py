@@ -288,8 +288,8 @@ class Stepper:
             raise UsageError("run", "a run its config and seed reproduce (this one does not "
                              "replay in the simulator)", f"seed {run.seed}")
         world = _world_of(sim, float(time))
-        return cls._at(run.config, world, tuple(run.records[:n]), f"run {run.seed}@{time:g};",
-                       run.seed)
+        head = f"run {run.seed}@{float(time)!r};"
+        return cls._at(run.config, world, tuple(run.records[:n]), head, run.seed)
 
     @classmethod
     def from_check(cls, result: CheckResult) -> Stepper:
