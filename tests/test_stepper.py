@@ -18,7 +18,7 @@ from paxosbook.check.actors.model import MAX_RESTARTS
 from paxosbook.core import Cluster
 from paxosbook.stepper import Stepper, World
 from paxosbook.stepper import history as history_module
-from paxosbook.stepper.search import complete, model_state
+from paxosbook.stepper.search import complete, model_state, to_stepper
 from paxosbook.stepper.world import Action, actions, apply
 from paxosbook.views import narrate, network_graph, sequence_diagram, state_table
 from paxosbook.widgets import Stepper as WidgetStepper
@@ -96,6 +96,10 @@ def test_undo_redo_branches() -> None:
     assert [b.current for b in branches if b.path.endswith("d2")] == [True]
     s.goto(next(b for b in branches if b.path.endswith("d1")))
     assert s.path == "s:p1 d0 d1" and s.steps == 3
+    rows = s.tree()
+    assert [(r["id"], r["parent"], r["label"]) for r in rows][-2:] == [
+        (3, 2, "deliver Prepare(1.1) p1->a2 #1"), (4, 2, "deliver Prepare(1.1) p1->a3 #2")]
+    assert [r["id"] for r in rows if r["line"]] == [0, 1, 2, 3]
     n = len(s.history.positions)
     for _ in range(50):  # a loop of clicks reuses the positions it made
         s.undo()
@@ -317,3 +321,31 @@ def test_search_says_none_within_bounds() -> None:
     assert s.path == ""  # nothing loaded
     with pytest.raises(UsageError, match=r"^max_depth:"):
         s.search(max_depth=-1)
+
+
+def test_search_restarts_a_down_node_first() -> None:
+    s = Stepper(CONFIGS["mutant"])
+    s.step("s:p1")
+    s.step("c:a1")
+    found = s.search()
+    assert found.found and found.steps[:2] == ("restart a1", "start p2")
+    assert s.violations
+
+
+def test_a_set_network_path_that_delivers_twice_gets_a_duplicate() -> None:
+    """On a set network a message may be received twice; the stepper needs a copy."""
+    config = CONFIGS["separate"]
+    model = ActorModel(config, **OFF)
+    state = model.initial_states()[0]
+    twice = []
+    for _ in range(2):
+        action, state = next((a, t) for a, t in model.actions(state)
+                             if str(a) == "deliver Prepare(p1->a1, 1.1)")
+        twice.append(action)
+    s = started(config)
+    steps = to_stepper(model, s.cluster, s.world, twice)
+    assert [a.token for a in steps] == ["u0", "d0", "d6"]
+    s._walk(steps)
+    mine = model_state(model, s.world, s.run.records, 0)
+    assert mine[1:] == state[1:]  # the same nodes and history
+    assert mine[0] == state[0] & ~1  # the model keeps Prepare #0 in its set; both copies used

@@ -197,6 +197,16 @@ class Stepper:
         """The leaves of the history tree: ``goto`` one by its ``id`` or the ``Branch``."""
         return self.history.branches()
 
+    def tree(self) -> list[dict[str, Any]]:
+        """The history tree, one row per position: ``id``, ``parent``, ``label`` of the action
+        that led there, ``depth``, ``broken`` properties, and whether it is ``current`` or on
+        the ``line`` from the start to the current position."""
+        line = {p.id for p in self.history.line()}
+        return [{"id": p.id, "parent": p.parent,
+                 "label": p.action.label if p.action is not None else "",
+                 "depth": p.depth, "broken": p.broken, "current": p.id == self.history.current,
+                 "line": p.id in line} for p in self.history.positions]
+
     def goto(self, target: int | Branch) -> None:
         """Move to a position of the history tree (a ``Branch`` or a position id)."""
         pid = target.id if isinstance(target, Branch) else target
