@@ -130,6 +130,16 @@ def test_step_not_enabled(bad: object) -> None:
     assert (s.path, s.world) == before
 
 
+def test_bad_config() -> None:
+    with pytest.raises(UsageError, match=r"^config: must be a paxosbook Config"):
+        Stepper("3 acceptors")  # type: ignore[arg-type]
+    with pytest.raises(UsageError, match=r"^config: must be fields from .*'acceptor'"):
+        Stepper(acceptor=3)
+    with pytest.raises(UsageError, match=r"^acceptors:"):
+        Stepper(Config(), acceptors=0)
+    assert Stepper(Config(acceptors=5), proposers=2).config == Config(acceptors=5, proposers=2)
+
+
 def test_undo_at_start_and_bad_goto() -> None:
     s = Stepper()
     with pytest.raises(UsageError, match=r"^undo:"):
@@ -319,8 +329,11 @@ def test_search_says_none_within_bounds() -> None:
     assert shallow.depth_cut and shallow.states < out.states
     assert str(shallow).startswith("no violation within 3 steps")
     assert s.path == ""  # nothing loaded
-    with pytest.raises(UsageError, match=r"^max_depth:"):
-        s.search(max_depth=-1)
+    for bad, field in (({"max_depth": -1}, "max_depth"), ({"network": "bus"}, "network"),
+                       ({"max_states": 0}, "max_states"), ({"restarts": 99}, "restarts")):
+        with pytest.raises(UsageError, match=rf"^{field}:"):
+            s.search(**bad)
+    assert s.path == ""
 
 
 def test_search_restarts_a_down_node_first() -> None:

@@ -88,13 +88,12 @@ class Stepper:
     fields); its timing, loss and fault-schedule fields are ignored: the reader decides."""
 
     def __init__(self, config: Config | None = None, **fields: Any) -> None:
-        if config is None:
-            config = Config(**fields)
-        elif fields:
-            config = config.replace(**fields)
-        elif not isinstance(config, Config):
+        if config is not None and not isinstance(config, Config):
             raise UsageError("config", "a paxosbook Config (or its fields as keywords)",
                              type(config).__name__)
+        if config is None or fields:
+            base = config.as_dict() if config is not None else {}
+            config = Config.from_dict({**base, **fields})  # names an unknown field
         self._setup(config, World.initial(config.cluster()), (), "", 0)
 
     def _setup(self, config: Config, world: World, records: tuple[Record, ...], head: str,
