@@ -19,12 +19,13 @@ network, where a message may be received twice, a duplicate is made where the pa
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from ..check.actors import ActorModel
 from ..check.actors.base import State
 from ..check.engine import Action as ModelAction
-from ..check.model import Model
+from ..check.model import CheckResult, Model
 from ..core import Accept, Cluster, Proposal
 from ..events import ACCEPT, PROMISE, SEND, Record
 from ..trace import Run
@@ -186,3 +187,37 @@ def _translate(model: ActorModel, cluster: Cluster, world: World,
             world, _ = apply(cluster, world, action)
             out.append(action)
     return out, None
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """What ``Stepper.search`` found: the shortest path to a violation from the position it
+    started at (``found``), loaded as the current branch, or why there is none."""
+
+    found: bool
+    properties: tuple[str, ...]
+    message: str
+    steps: tuple[str, ...]
+    """The labels of the stepper actions loaded (starts and restarts first, if any)."""
+    length: int
+    """The model checker's path length (its actions: deliveries, timeouts, restarts)."""
+    check: CheckResult
+    max_depth: int | None
+    depth_cut: bool
+    """Whether states beyond ``max_depth`` were left unexplored."""
+
+    @property
+    def states(self) -> int:
+        return self.check.distinct_states
+
+    def __str__(self) -> str:
+        n = self.states
+        if self.found:
+            return (f"{', '.join(self.properties)} broken {self.length} steps from here "
+                    f"(shortest; {n} states searched): {self.message}")
+        if not self.check.complete:
+            return (f"no violation in the {n} states explored (stopped at the "
+                    f"{self.check.stop_reason.replace('_', ' ')} limit)")
+        if self.depth_cut:
+            return f"no violation within {self.max_depth} steps from here ({n} states)"
+        return f"no violation reachable from here ({n} states: every behaviour explored)"

@@ -18,14 +18,15 @@ from ..check.actors import ActorModel
 from ..check.engine import explore
 from ..check.model import CheckResult
 from ..config import Config
-from ..core import AcceptorState, ProposerRound, UsageError
-from ..events import START, Record
+from ..core import UsageError
+from ..events import Record
 from ..properties import History as Facts
 from ..properties import Violation, check_history
-from ..sim import Simulator, simulate
+from ..sim import simulate
 from ..trace import Run
 from .history import Branch, History, Position
-from .search import From, complete, to_stepper
+from .search import From, SearchResult, complete, to_stepper
+from .takeover import parse_head, takeover
 from .world import KIND_OF_TOKEN, Action, World, actions, apply
 
 __all__ = ["Broken", "SearchResult", "Stepper"]
@@ -46,40 +47,6 @@ class Broken:
     def __str__(self) -> str:
         at = f"step {self.step} ({self.action})" if self.step else "the start"
         return f"{self.property}: {self.message}; broken at {at}"
-
-
-@dataclass(frozen=True)
-class SearchResult:
-    """What ``Stepper.search`` found: the shortest path to a violation from the position it
-    started at (``found``), loaded as the current branch, or why there is none."""
-
-    found: bool
-    properties: tuple[str, ...]
-    message: str
-    steps: tuple[str, ...]
-    """The labels of the stepper actions loaded (starts and restarts first, if any)."""
-    length: int
-    """The model checker's path length (its actions: deliveries, timeouts, restarts)."""
-    check: CheckResult
-    max_depth: int | None
-    depth_cut: bool
-    """Whether states beyond ``max_depth`` were left unexplored."""
-
-    @property
-    def states(self) -> int:
-        return self.check.distinct_states
-
-    def __str__(self) -> str:
-        n = self.states
-        if self.found:
-            return (f"{', '.join(self.properties)} broken {self.length} steps from here "
-                    f"(shortest; {n} states searched): {self.message}")
-        if not self.check.complete:
-            return (f"no violation in the {n} states explored (stopped at the "
-                    f"{self.check.stop_reason.replace('_', ' ')} limit)")
-        if self.depth_cut:
-            return f"no violation within {self.max_depth} steps from here ({n} states)"
-        return f"no violation reachable from here ({n} states: every behaviour explored)"
 
 
 class Stepper:
@@ -268,7 +235,8 @@ class Stepper:
                              type(path).__name__)
         head, sep, tokens = path.partition(";")
         if sep:
-            stepper = cls.from_run(simulate(config, _seed(head)), time=_time(head))
+            seed, time = parse_head(head)
+            stepper = cls.from_run(simulate(config, seed), time=time)
         else:
             stepper, tokens = cls(config), path
         for k, token in enumerate(tokens.split()):
@@ -282,23 +250,10 @@ class Stepper:
     @classmethod
     def from_run(cls, run: Run, time: float) -> Stepper:
         """Take over the simulated ``run`` at ``time``: its events up to ``time`` replayed,
-        messages in flight then pending, proposers not yet started startable. Crashes and
-        partitions scheduled later are the reader's to make (active partitions are lifted)."""
-        if not isinstance(run, Run) or not isinstance(run.config, Config):
-            raise UsageError("run", "a Run of Basic Paxos from paxosbook.simulate", type(run))
-        end = run.records[-1][0] if run.records else 0.0
-        if isinstance(time, bool) or not isinstance(time, (int, float)) or not 0 <= time <= end:
-            raise UsageError("time", f"a time within the run, in [0, {end:g}]", time)
-        n = sum(1 for r in run.records if r[0] <= time)
-        sim = Simulator(run.config, run.seed)
-        while len(sim.records) < n and sim.step() is not None:
-            pass
-        if sim.records != run.records[:n]:
-            raise UsageError("run", "a run its config and seed reproduce (this one does not "
-                             "replay in the simulator)", f"seed {run.seed}")
-        world = _world_of(sim, float(time))
-        head = f"run {run.seed}@{float(time)!r};"
-        return cls._at(run.config, world, tuple(run.records[:n]), head, run.seed)
+        messages in flight then pending, proposers not yet started startable (see
+        ``takeover``: later crashes and partitions are the reader's to make)."""
+        world, records, head = takeover(run, time)
+        return cls._at(run.config, world, records, head, run.seed)
 
     @classmethod
     def from_check(cls, result: CheckResult) -> Stepper:
@@ -362,29 +317,3 @@ def _pick(enabled: list[Action], action: int | str | Action) -> Action:
     raise UsageError("action", f"one of the {len(enabled)} enabled actions (an index in "
                      f"[0, {len(enabled) - 1}], a label or a path token; see .actions)",
                      str(action))
-
-
-def _seed(head: str) -> int:
-    text = head.strip().removeprefix("run ").partition("@")[0]
-    if not text.isdigit():
-        raise UsageError("path", "a head 'run SEED@TIME;' before the tokens", head)
-    return int(text)
-
-
-def _time(head: str) -> float:
-    try:
-        return float(head.partition("@")[2])
-    except ValueError:
-        raise UsageError("path", "a head 'run SEED@TIME;' before the tokens", head) from None
-
-
-def _world_of(sim: Simulator, time: float) -> World:
-    """The simulator's nodes, storage, timers and messages in flight as a ``World``."""
-    names = sim.cluster.nodes
-    stored = tuple((sim.storage[n].get(AcceptorState), sim.storage[n].get(ProposerRound))
-                   for n in names)
-    started = frozenset(r[2] for r in sim.records if r[1] == START)
-    ids = [r[5] for r in sim.records if r[5] >= 0]
-    return World(tuple(None if n in sim.crashed else sim.states[n] for n in names),
-                 tuple(frozenset(sim.timers[n]) for n in names), stored, started,
-                 tuple(sim.in_flight()), max(ids, default=-1) + 1, time + 1.0)
