@@ -11,7 +11,7 @@ import random
 
 import pytest
 
-from paxosbook import Config, UsageError, simulate
+from paxosbook import Config, Crash, UsageError, simulate
 from paxosbook.check import check, check_run
 from paxosbook.check.actors import ActorModel, describe
 from paxosbook.check.actors.model import MAX_RESTARTS
@@ -254,8 +254,10 @@ def test_violation_names_the_step_that_broke_it(bug_check) -> None:
     (broken,) = s.violations
     assert broken.property == bug_check.violations[0].invariant
     assert broken.step == s.steps and broken.action == s.position.action.label
+    assert [n for n, b in s.verdict().items() if b is not None] == [broken.property]
+    assert len(s.verdict()) == 6
     s.undo()
-    assert s.violations == []
+    assert s.violations == [] and not any(s.verdict().values())
     s.redo()
     assert [v.property for v in s.violations] == [broken.property]
 
@@ -280,6 +282,20 @@ def test_from_run_equals_the_simulated_prefix() -> None:
     theirs = [r for r in recs[k:] if r[0] == recs[k][0]][:len(mine)]
     assert [r[1:] for r in mine] == [r[1:] for r in theirs]
     assert Stepper.replay(config, s.path).run.records == s.run.records
+
+
+def test_from_run_with_a_node_down() -> None:
+    config = Config(acceptors=3, delay="constant", delay_mean=1.0,
+                    crashes=(Crash("a1", 1.5, 30.0),), stop_when_decided=False)
+    run = simulate(config, seed=0)
+    s = Stepper.from_run(run, time=2.0)
+    assert s.nodes()["a1"] == "down" and s.path == "run 0@2.0;"
+    assert "restart a1" in {a.label for a in s.actions}
+    assert not any(a.kind == "deliver" and a.node == "a1" for a in s.actions)
+    s.step("r:a1")
+    assert s.run.records[-1][:3] == (3.0, "recover", "a1")
+    assert len(sequence_diagram(s.run).data) > 0
+    assert Stepper.replay(config, s.path).path == "run 0@2.0; r:a1"
 
 
 def test_from_run_bad_time() -> None:

@@ -20,8 +20,8 @@ from ..check.model import CheckResult
 from ..config import Config
 from ..core import UsageError
 from ..events import Record
+from ..properties import PROPERTIES, Violation, check_history
 from ..properties import History as Facts
-from ..properties import Violation, check_history
 from ..sim import simulate
 from ..trace import Run
 from .history import Branch, History, Position
@@ -219,6 +219,12 @@ class Stepper:
             label = first.action.label if first.action is not None else ""
             out.append(Broken(v.property, v.message, first.depth, label, v.events))
         return out
+
+    def verdict(self) -> dict[str, Broken | None]:
+        """Every safety property by name (``paxosbook.properties.PROPERTIES``, in order): how
+        the current history breaks it, or ``None`` while it holds (a badge per property)."""
+        broken = {b.property: b for b in self.violations}
+        return {p.name: broken.get(p.name) for p in PROPERTIES}
 
     def _violations(self, records: Sequence[Record]) -> list[Violation]:
         return check_history(Facts.from_records(records, self.cluster.quorums))
