@@ -315,6 +315,10 @@ def test_from_check_reaches_the_same_violation(bug_check) -> None:
     assert len(delivered) == len(cex.actions)
     with pytest.raises(UsageError, match=r"^result:"):
         Stepper.from_check(check("actors", max_ballot=0))  # no counterexample
+    searched = Stepper(cex.model.config)
+    searched.step("s:p1")
+    with pytest.raises(UsageError, match=r"^result:"):  # its path starts where it searched
+        Stepper.from_check(searched.search().check)
 
 
 def test_search_finds_the_checkers_shortest_counterexample(bug_check) -> None:
@@ -346,7 +350,8 @@ def test_search_says_none_within_bounds() -> None:
     assert str(shallow).startswith("no violation within 3 steps")
     assert s.path == ""  # nothing loaded
     for bad, field in (({"max_depth": -1}, "max_depth"), ({"network": "bus"}, "network"),
-                       ({"max_states": 0}, "max_states"), ({"restarts": 99}, "restarts")):
+                       ({"max_states": 0}, "max_states"), ({"restarts": 99}, "restarts"),
+                       ({"max_attempts": 0}, "max_attempts")):
         with pytest.raises(UsageError, match=rf"^{field}:"):
             s.search(**bad)
     assert s.path == ""

@@ -268,7 +268,6 @@ class Stepper:
         cex = result.violations[0] if isinstance(result, CheckResult) and result.violations \
             else None
         model = getattr(cex, "model", None)
-        model = getattr(model, "model", model)  # a stepper search's own model
         if not isinstance(model, ActorModel):
             raise UsageError("result", "a CheckResult of the actors model with a "
                              "counterexample", str(result).splitlines()[0])
@@ -281,15 +280,24 @@ class Stepper:
 
     def search(self, max_depth: int | None = None, max_states: int = 200_000, *,
                restarts: int = 0, max_attempts: int = 2, network: str = "set") -> SearchResult:
-        """Can it go wrong from here? Run the model checker from the current position (over
-        ``network``, with ``restarts`` acceptor crash-restarts and, when the config leaves
-        them unbounded, ``max_attempts`` ballots per proposer) and load the shortest path to a
-        violation as a new branch, or say that none exists within the bounds."""
+        """Can it go wrong from here? Run the model checker from the current position and
+        load the shortest path to a violation as a new branch, or say that none exists within
+        the bounds. The checker's ``actors`` model explores ``network`` (set: any message may
+        also be lost or received twice) with ``restarts`` acceptor crash-restarts and, when
+        the config leaves ballots unbounded, ``max_attempts`` more per proposer than the most
+        any has tried so far; ``max_depth`` counts its steps (deliveries, timeouts, restarts)
+        after the restarts and starts that complete the position (``search`` module)."""
         if max_depth is not None and (isinstance(max_depth, bool)
                                       or not isinstance(max_depth, int) or max_depth < 0):
             raise UsageError("max_depth", "an integer >= 0 or None (no bound)", max_depth)
-        config = self.config if self.config.max_attempts >= 1 \
-            else self.config.replace(max_attempts=max_attempts)
+        if isinstance(max_attempts, bool) or not isinstance(max_attempts, int) \
+                or max_attempts < 1:
+            raise UsageError("max_attempts", "an integer >= 1", max_attempts)
+        config = self.config
+        if config.max_attempts == 0:
+            tried = max((s.proposer.attempts for s in self.world.states
+                         if s is not None and s.proposer is not None), default=0)
+            config = config.replace(max_attempts=tried + max_attempts)
         model = ActorModel(config, network=network, restarts=restarts)
         prefix = complete(self.cluster, self.world)
         world, records = self.world, list(self.run.records)
