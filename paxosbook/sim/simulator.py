@@ -221,6 +221,13 @@ class Simulator:
         return Run(self.config, self.seed, self.records,  # type: ignore[arg-type]
                    self.stop_reason())
 
+    def in_flight(self) -> list[tuple[int, Any]]:
+        """``(id, message)`` of every message sent and neither delivered nor dropped yet, by
+        id (including those the network will lose: that is decided at send and recorded at
+        arrival). ``paxosbook.stepper`` takes a run over with these."""
+        return sorted(((b, a) for _, _, kind, a, b in self._heap if kind in (_DELIVER, _DROP)),
+                      key=lambda e: e[0])
+
     # -- events -----------------------------------------------------------------------------
     def _process(self, entry: tuple[float, int, int, Any, Any]) -> None:
         time, _, kind, a, b = entry
