@@ -6,11 +6,12 @@ config the controls describe, the views called directly) rather than against its
 
 from __future__ import annotations
 
+import base64
 import html
-import json
 from dataclasses import fields
 from typing import Any
 
+import numpy as np
 import plotly.graph_objects as go
 import pytest
 
@@ -30,6 +31,7 @@ from paxosbook.widgets import (
     show_spec,
 )
 from paxosbook.widgets import explorer as explorer_module
+from paxosbook.widgets.figures import plain
 from paxosbook.widgets.viewer import MAX_STEP_LINES
 
 
@@ -38,9 +40,21 @@ def ex() -> Explorer:
     return Explorer(acceptors=3, proposers=2)
 
 
+def decoded(value: Any) -> Any:
+    """``value`` with plotly's base64 typed arrays (``{"dtype", "bdata"}``, what a
+    ``go.Figure`` makes of a numpy array) decoded into lists."""
+    if isinstance(value, dict) and set(value) == {"dtype", "bdata"}:
+        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"]).tolist()
+    if isinstance(value, dict):
+        return {k: decoded(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [decoded(v) for v in value]
+    return value
+
+
 def figure_json(fig: go.Figure | go.FigureWidget) -> dict[str, Any]:
-    """The figure as plain JSON (arrays as lists), without trace uids."""
-    out: dict[str, Any] = json.loads(go.Figure(fig).to_json())
+    """The figure as plain JSON (arrays as lists, NaN as None), without trace uids."""
+    out: dict[str, Any] = plain(decoded(go.Figure(fig).to_plotly_json()))
     for trace in out["data"]:
         trace.pop("uid", None)
     return out

@@ -222,15 +222,16 @@ class Explorer(Batched, AutosizeOnDisplay, w.VBox):
                                                          f"{type(exc).__name__}: {exc}"))
 
     def _show(self, config: Config, run: Run) -> None:
-        summary = run.summary()
-        self.viewer.show(run)
+        """The text lines first (they cost nothing and the reader looks there), then the
+        figures, the sequence diagram first (see ``RunViewer.show``)."""
         self.message.value = ""
         self.config, self.run = config, run
+        self.summary.value = summary_html(run.summary(digest=False), config.max_time)
         self.reproduce_code = reproduce(config, self.seed.value)
-        self.summary.value = summary_html(summary, config.max_time)
         self.reproduce.value = ("<div class='paxosbook-reproduce'>reproduce: <code>"
                                 + html.escape(self.reproduce_code) + "</code> "
                                 "<i>(after <code>import paxosbook as pb</code>)</i></div>")
+        self.viewer.show(run)
         nodes = config.cluster().nodes
         if tuple(self.fault_node.options) != nodes:
             self.fault_node.options = nodes

@@ -25,6 +25,14 @@ MAX_STEP_LINES = 8
 GRAPH_WIDTH = 600  # px: the network graph sits next to the state table at a fixed width
 
 
+def same_picture(a: Run, b: Run) -> bool:
+    """Whether runs ``a`` and ``b`` draw the same figures: the same events on the same roles
+    and quorums (their configs may differ in fields that did not change what happened)."""
+    ca, cb = a.config.cluster(), b.config.cluster()
+    return (a.records == b.records and ca.nodes == cb.nodes and ca.quorums == cb.quorums
+            and ca.proposers == cb.proposers and ca.learners == cb.learners)
+
+
 class RunViewer(AutosizeOnDisplay, w.VBox):
     """The figures of one ``Run`` and a cursor: ``sequence``, ``graph``, ``table``, ``ballots``
     (FigureWidgets / HTML), ``cursor``, ``back``, ``forward``, ``step_text``."""
@@ -73,16 +81,18 @@ class RunViewer(AutosizeOnDisplay, w.VBox):
         return float(self.times[self.cursor.value])
 
     def show(self, run: Run) -> None:
-        """Display ``run``; the cursor goes to its last event."""
+        """Display ``run``; the cursor goes to its last event. A run that draws the same
+        pictures as the one shown (same events, same roles and quorums) sends nothing."""
+        if self.run is not None and same_picture(self.run, run):
+            self.run = run
+            return
         self.run = run
         cluster = run.config.cluster()
         trace = run.trace
         self.times = np.unique(trace["time"].to_numpy()) if len(trace) else np.zeros(1)
         last = len(self.times) - 1
-        t = float(self.times[last])
-        show_spec(self.sequence, sequence_spec(trace, time=t, cluster=cluster))
-        if self.ballots is not None:
-            show_spec(self.ballots, ballot_spec(trace, cluster=cluster))
+        show_spec(self.sequence, sequence_spec(trace, time=float(self.times[last]),
+                                               cluster=cluster))
         self._moving = True  # the cursor's own observer must not redraw half-way
         try:
             self.cursor.max = last
@@ -90,6 +100,8 @@ class RunViewer(AutosizeOnDisplay, w.VBox):
         finally:
             self._moving = False
         self._show_instant()
+        if self.ballots is not None:
+            show_spec(self.ballots, ballot_spec(trace, cluster=cluster))
 
     def step(self, delta: int) -> None:
         self.cursor.value = int(min(max(self.cursor.value + delta, 0), self.cursor.max))
