@@ -171,3 +171,18 @@ def test_digest_is_computed_once_and_kept() -> None:
     first = run.trace_digest()
     assert run.__dict__["_digest"] == first == run.trace_digest()
     assert pb.Run.from_json(run.to_json()).trace_digest() == first
+
+
+# -- a view created later draws the figure ------------------------------------------------------
+def test_a_view_created_after_updates_draws_the_current_figure() -> None:
+    """What the browser gets when it (re)creates the widget's model (on a reconnect, say) is
+    the synced state: it must be the figure shown, not the empty one the widget started as."""
+    ex = Explorer(acceptors=3, proposers=2)
+    ex.set(drop=0.3, seed=3)
+    ex.cursor.value = 0
+    for widget in (ex.sequence, ex.graph, ex.ballots):
+        state = widget.get_state()
+        assert state["_widget_data"] == widget._data and len(widget._data) > 0
+        assert state["_widget_layout"] == widget.layout._props
+    cursor = ex.sequence.get_state()["_widget_layout"]["shapes"][-1]
+    assert cursor["x0"] == ex.viewer.time == 0.0

@@ -11,13 +11,16 @@ property is compared with what the widget holds and assigned only when it differ
 ``batch_update()`` (one ``Plotly.update`` message, none at all when nothing differs);
 otherwise (first display, a different number of proposers, a switch to WebGL) the traces are
 replaced inside the same batch. Properties the new figure does not set are cleared, so nothing
-of the old figure lingers.
+of the old figure lingers. Finally the widget's synced state is made the figure it now shows
+(``keep_state``), so that a view created later draws it rather than empty axes.
 """
 
 from __future__ import annotations
 
 import asyncio
+import copy
 import math
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -27,6 +30,31 @@ import plotly.graph_objects as go
 from ..views.style import Spec
 
 _SKIP = frozenset(("type", "uid"))
+
+
+def _import_figure_widget() -> None:
+    """Import plotly's FigureWidget without compiling 38 IRI grammars on the way.
+
+    ``plotly.basewidget`` imports ``nbformat`` (for a version check when rendering), which
+    imports ``jsonschema``, which imports ``rfc3987_syntax`` when it is installed (JupyterLab's
+    ``jupyter-events`` installs it), and that builds 38 Lark parsers at import: 3-4 s, most of
+    the first ``Explorer()``'s cost. Hidden from that one import, ``jsonschema`` simply does not
+    register its "iri" / "iri-reference" format checkers, which no kernel of this book uses;
+    a later ``import rfc3987_syntax`` works as usual. Done only when neither module is loaded.
+    """
+    if "plotly.basewidget" in sys.modules or "jsonschema" in sys.modules:
+        return
+    hidden = "rfc3987_syntax" not in sys.modules
+    if hidden:
+        sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]  # import -> ImportError
+    try:
+        import plotly.basewidget  # noqa: F401
+    finally:
+        if hidden and sys.modules.get("rfc3987_syntax", 0) is None:
+            del sys.modules["rfc3987_syntax"]
+
+
+_import_figure_widget()
 
 
 def plain(value: Any) -> Any:
@@ -61,6 +89,25 @@ def show_spec(widget: go.FigureWidget, spec: Spec) -> None:
             widget.data = ()
             widget.add_traces(data)
         _assign_changed(widget.layout, layout)
+    keep_state(widget)
+
+
+def keep_state(widget: go.FigureWidget, *, data: bool = True) -> None:
+    """Store the figure ``widget`` shows in its synced state (``_widget_data`` and
+    ``_widget_layout``), as plotly does only when a FigureWidget is displayed by itself.
+
+    plotly sends changes as one-off messages that the browser's model applies to its copy;
+    its synced state stays what it was when the widget was created or last displayed (empty,
+    for a FigureWidget inside a panel). A view drawn from that state (a model restored after
+    a websocket reconnect, or one whose messages arrived before plotly's code had loaded)
+    showed empty axes next to an up-to-date summary line. With the state kept current, every
+    view, whenever it is created, draws the current figure; views already drawn ignore it.
+    ``data=False``: only the layout changed. (An unchanged state sends nothing: traitlets
+    compares the values.)
+    """
+    widget._widget_layout = copy.deepcopy(widget.layout._props)
+    if data:
+        widget._widget_data = copy.deepcopy(widget._data)
 
 
 def _assign_changed(obj: Any, props: dict[str, Any]) -> None:

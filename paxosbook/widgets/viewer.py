@@ -19,7 +19,7 @@ from ..views import narrate, state_table, style_state
 from ..views.ballots import ballot_spec
 from ..views.network import network_spec
 from ..views.sequence import sequence_spec
-from .figures import AutosizeOnDisplay, show_spec
+from .figures import AutosizeOnDisplay, keep_state, show_spec
 
 MAX_STEP_LINES = 8
 GRAPH_WIDTH = 600  # px: the network graph sits next to the state table at a fixed width
@@ -122,6 +122,7 @@ class RunViewer(AutosizeOnDisplay, w.VBox):
             layout.shapes[-1].x1 = t
             layout.annotations[-1].x = t
             layout.annotations[-1].text = f" t={t:.2f}"
+        keep_state(self.sequence, data=False)
 
     def _show_instant(self) -> None:
         assert self.run is not None
