@@ -353,3 +353,27 @@ def test_show_spec_clears_properties_the_new_figure_lacks() -> None:
 def test_default_config_is_small_and_capped() -> None:
     assert DEFAULT_CONFIG.max_messages <= 5000
     assert Explorer().config.acceptors == DEFAULT_CONFIG.acceptors
+
+
+# -- folded: the sequence diagram live, the rest drawn on demand ---------------------------------
+def test_a_folded_explorer_draws_the_other_figures_only_once_opened() -> None:
+    ex = Explorer(acceptors=3, proposers=2, folded=True)
+    ex.drop.value = 0.3
+    assert ex.viewer.children == (ex.sequence, ex.viewer.more)
+    assert ex.viewer.details.children == ()
+    assert len(ex.sequence.data) > 0 and ex.graph.data == () and ex.ballots is not None
+    assert ex.ballots.data == () and ex.table.value == ""
+    ex.viewer.more.selected_index = 0  # the reader opens "more"
+    assert ex.graph in _descendants(ex.viewer.details)
+    assert_shows(ex, pb.simulate(ex.config, seed=0))
+    assert len(ex.ballots.data) > 0 and "a1" in ex.table.value
+    ex.seed.value = 4  # and from now on everything follows the controls
+    assert_shows(ex, pb.simulate(ex.config, seed=4))
+
+
+def _descendants(widget: Any) -> list[Any]:
+    out = []
+    for child in getattr(widget, "children", ()):
+        out.append(child)
+        out.extend(_descendants(child))
+    return out

@@ -61,16 +61,18 @@ _LABELS = {"delay_mean": "delay mean", "delay_jitter": "jitter", "start_offset":
 class Explorer(Batched, AutosizeOnDisplay, w.VBox):
     """Sliders and fault editor for a ``Config`` and seed, and the run's figures.
 
-    ``Explorer(config=None, seed=0, ballots=True, **fields)``: start from ``config`` (default
-    ``DEFAULT_CONFIG``) with ``fields`` replaced; ``ballots=False`` leaves out the ballot
-    timeline. Attributes: one control per config field
-    in ``CONTROL_FIELDS`` and ``seed``; ``sequence``, ``graph``, ``ballots`` (FigureWidgets),
-    ``table``; ``cursor``, ``back``, ``forward`` (the time scrubber); ``summary``, ``reproduce``
-    and ``message`` (HTML lines); ``config`` and ``run`` (the last good ones).
+    ``Explorer(config=None, seed=0, ballots=True, folded=False, **fields)``: start from
+    ``config`` (default ``DEFAULT_CONFIG``) with ``fields`` replaced; ``ballots=False`` leaves
+    out the ballot timeline; ``folded=True`` shows the sequence diagram only, the other figures
+    in a closed section drawn when the reader opens it (a lighter page). Attributes: one
+    control per config field in ``CONTROL_FIELDS`` and ``seed``; ``sequence``, ``graph``,
+    ``ballots`` (FigureWidgets), ``table``; ``cursor``, ``back``, ``forward`` (the time
+    scrubber); ``summary``, ``reproduce`` and ``message`` (HTML lines); ``config`` and ``run``
+    (the last good ones).
     """
 
     def __init__(self, config: Config | None = None, *, seed: int = 0, ballots: bool = True,
-                 **fields: Any) -> None:
+                 folded: bool = False, **fields: Any) -> None:
         base = (config or DEFAULT_CONFIG).replace(**fields) if fields else (config
                                                                             or DEFAULT_CONFIG)
         self.base = base
@@ -80,7 +82,7 @@ class Explorer(Batched, AutosizeOnDisplay, w.VBox):
         self._held = 0
         self._pending = False
         self._build_controls(base, seed)
-        self.viewer = RunViewer(ballots=ballots)
+        self.viewer = RunViewer(ballots=ballots, folded=folded)
         self.sequence, self.graph, self.ballots = (self.viewer.sequence, self.viewer.graph,
                                                    self.viewer.ballots)
         self.table, self.cursor = self.viewer.table, self.viewer.cursor
