@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import copy
 import math
-import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -30,31 +29,6 @@ import plotly.graph_objects as go
 from ..views.style import Spec
 
 _SKIP = frozenset(("type", "uid"))
-
-
-def _import_figure_widget() -> None:
-    """Import plotly's FigureWidget without compiling 38 IRI grammars on the way.
-
-    ``plotly.basewidget`` imports ``nbformat`` (for a version check when rendering), which
-    imports ``jsonschema``, which imports ``rfc3987_syntax`` when it is installed (JupyterLab's
-    ``jupyter-events`` installs it), and that builds 38 Lark parsers at import: 3-4 s, most of
-    the first ``Explorer()``'s cost. Hidden from that one import, ``jsonschema`` simply does not
-    register its "iri" / "iri-reference" format checkers, which no kernel of this book uses;
-    a later ``import rfc3987_syntax`` works as usual. Done only when neither module is loaded.
-    """
-    if "plotly.basewidget" in sys.modules or "jsonschema" in sys.modules:
-        return
-    hidden = "rfc3987_syntax" not in sys.modules
-    if hidden:
-        sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]  # import -> ImportError
-    try:
-        import plotly.basewidget  # noqa: F401
-    finally:
-        if hidden and sys.modules.get("rfc3987_syntax", 0) is None:
-            del sys.modules["rfc3987_syntax"]
-
-
-_import_figure_widget()
 
 
 def plain(value: Any) -> Any:

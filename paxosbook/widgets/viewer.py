@@ -20,6 +20,7 @@ from ..views.ballots import ballot_spec
 from ..views.network import network_spec
 from ..views.sequence import sequence_spec
 from .figures import AutosizeOnDisplay, autosize_after_display, keep_state, show_spec
+from .plotlyjs import figure_widget
 
 MAX_STEP_LINES = 8
 GRAPH_WIDTH = 600  # px: the network graph sits next to the state table at a fixed width
@@ -47,9 +48,9 @@ class RunViewer(AutosizeOnDisplay, w.VBox):
         self.run: Run | None = None
         self.times = np.zeros(1)
         self._moving = False
-        self.sequence = go.FigureWidget()
-        self.graph = go.FigureWidget()
-        self.ballots = go.FigureWidget() if ballots else None
+        self.sequence = figure_widget()
+        self.graph = figure_widget()
+        self.ballots = figure_widget() if ballots else None
         self.table = w.HTML(layout=w.Layout(overflow="auto"))
         self.cursor = w.IntSlider(value=0, min=0, max=0, description="event time",
                                   readout=False, continuous_update=True,
