@@ -57,16 +57,21 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def first_explorer(page: Any) -> tuple[Any, Any, Any, Any]:
-    """The first explorer's drop-slider handle, sequence plot div, summary box, reproduce line."""
+    """The first explorer's drop-slider handle, sequence plot div, summary and reproduce boxes."""
     explorer = page.locator(".paxosbook-explorer").first
     slider = explorer.locator(".widget-slider", has=page.locator(".widget-label",
                                                                  has_text="drop")).first
     handle = slider.locator(".noUi-handle").first.element_handle()
     gd = explorer.locator(".paxosbook-sequence .js-plotly-plot, "
                           ".js-plotly-plot.paxosbook-sequence").first.element_handle()
-    summary = explorer.locator(".paxosbook-summary").first.element_handle()
-    box = summary.evaluate_handle("s => s.closest('.widget-html') || s.parentElement")
-    return handle, gd, box, explorer.locator(".paxosbook-reproduce").first
+    return handle, gd, _box(explorer, ".paxosbook-summary"), _box(explorer,
+                                                                  ".paxosbook-reproduce")
+
+
+def _box(explorer: Any, line: str) -> Any:
+    """The HTML widget holding ``line``: it stays when the widget's value replaces the line."""
+    return explorer.locator(line).first.element_handle().evaluate_handle(
+        "s => s.closest('.widget-html') || s.parentElement")
 
 
 def press_and_time(page: Any, lab: Any, handle: Any, reproduce: Any,
@@ -75,13 +80,13 @@ def press_and_time(page: Any, lab: Any, handle: Any, reproduce: Any,
     none within ``timeout`` s after the kernel took the change)."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-    before = reproduce.inner_text()
+    before = reproduce.evaluate("el => el.innerText")
     keys = page.evaluate("window.__pb.key.length")
     handle.press("ArrowRight")
     page.wait_for_function(f"window.__pb.key.length > {keys}")
     key = page.evaluate(f"window.__pb.key[{keys}]")
     page.wait_for_function("([el, text]) => el.innerText !== text",
-                           arg=[reproduce.element_handle(), before], timeout=60_000)
+                           arg=[reproduce, before], timeout=60_000)
     out: list[float | None] = []
     for kind in ("plot", "summary"):
         try:
