@@ -17,6 +17,7 @@ stops JupyterLab, its kernels and the browser whatever happens.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import statistics
 import sys
 import tempfile
@@ -49,6 +50,14 @@ _INSTALL = """([handle, gd, summary]) => {
 _FIRST_AFTER = "([kind, t]) => (window.__pb[kind].find(x => x > t) ?? null)"
 _DRAWN = """(gd) => !!(gd && gd._fullLayout && gd.data && gd.data.length > 0
                     && gd.querySelector('.scatterlayer .trace'))"""
+# How many explorers' sequence diagrams have drawn traces (empty axes count as not drawn).
+_ALL_DRAWN = f"""() => {{
+  const drawn = {_DRAWN};
+  const all = [...document.querySelectorAll('.paxosbook-explorer')];
+  return [all.filter(e => drawn(e.querySelector(
+      '.paxosbook-sequence .js-plotly-plot, .js-plotly-plot.paxosbook-sequence'))).length,
+      all.length];
+}}"""
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -72,6 +81,21 @@ def _box(explorer: Any, line: str) -> Any:
     """The HTML widget holding ``line``: it stays when the widget's value replaces the line."""
     return explorer.locator(line).first.element_handle().evaluate_handle(
         "s => s.closest('.widget-html') || s.parentElement")
+
+
+def all_drawn(page: Any, timeout: float = 60.0) -> tuple[int, int]:
+    """(explorers whose sequence diagram has drawn traces, explorers), each scrolled to (the
+    notebook draws cells near the viewport), waiting up to ``timeout`` s for all of them."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for i in range(page.locator(".paxosbook-explorer").count()):
+        page.locator(".paxosbook-explorer").nth(i).scroll_into_view_if_needed()
+    with contextlib.suppress(PlaywrightTimeout):
+        page.wait_for_function(f"() => {{ const [ok, total] = ({_ALL_DRAWN})(); "
+                               "return total > 0 && ok === total; }",
+                               timeout=timeout * 1000, polling=500)
+    ok, total = page.evaluate(_ALL_DRAWN)
+    return int(ok), int(total)
 
 
 def press_and_time(page: Any, lab: Any, handle: Any, reproduce: Any,
@@ -114,6 +138,9 @@ def measure(throttle: float, presses: int, timeout: float) -> None:
         print(f"Run All of {NOTEBOOK}: {run_all:.1f} s until the kernel is idle, "
               f"{drawn:.1f} s until the first explorer's sequence diagram has drawn "
               f"(CPU throttling {throttle:g}x)")
+        ok, total = all_drawn(page)
+        print(f"explorers whose sequence diagram has drawn: {ok} of {total}"
+              + ("" if ok == total else "   EMPTY AXES"))
         handle.scroll_into_view_if_needed()
         page.evaluate(_INSTALL, [handle, gd, summary])
         handle.focus()
