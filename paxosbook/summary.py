@@ -41,7 +41,8 @@ class Summary:
     trace_digest: str = ""
 
     @classmethod
-    def of(cls, run: Run) -> Summary:
+    def of(cls, run: Run, *, digest: bool = True) -> Summary:
+        """``run``'s figures; ``digest=False`` leaves ``trace_digest`` empty."""
         counts = {SEND: 0, DELIVER: 0, DROP: 0, DUPLICATE: 0}
         learners: set[str] = set()
         ballots: set[Any] = set()
@@ -69,7 +70,8 @@ class Summary:
             unsafe=run.config.is_unsafe,
             stop_reason=run.stop_reason,
             end_time=run.records[-1][0] if run.records else 0.0,
-            events=len(run.records), seed=run.seed, trace_digest=run.trace_digest())
+            events=len(run.records), seed=run.seed,
+            trace_digest=run.trace_digest() if digest else "")
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

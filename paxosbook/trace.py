@@ -194,13 +194,19 @@ class Run:
         """Every safety property violated in this run (empty when all hold)."""
         return check_run(self)
 
-    def summary(self) -> Summary:
-        return Summary.of(self)
+    def summary(self, *, digest: bool = True) -> Summary:
+        """The run's figures; ``digest=False`` leaves ``trace_digest`` empty (it hashes every
+        event, which costs about as much as the simulation: the explorer does not show it)."""
+        return Summary.of(self, digest=digest)
 
     def trace_digest(self) -> str:
         """sha256 of the canonical event rows: equal digests, identical traces. A row without
         a slot (-1) is hashed without that last field, so digests of Basic Paxos runs are the
-        same as before the column existed."""
+        same as before the column existed. Computed on first use, then kept."""
+        return self._digest
+
+    @cached_property
+    def _digest(self) -> str:
         return digest_of(self.rows())
 
     # -- JSON -------------------------------------------------------------------------------

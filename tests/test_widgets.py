@@ -6,11 +6,12 @@ config the controls describe, the views called directly) rather than against its
 
 from __future__ import annotations
 
+import base64
 import html
-import json
 from dataclasses import fields
 from typing import Any
 
+import numpy as np
 import plotly.graph_objects as go
 import pytest
 
@@ -30,6 +31,7 @@ from paxosbook.widgets import (
     show_spec,
 )
 from paxosbook.widgets import explorer as explorer_module
+from paxosbook.widgets.figures import plain
 from paxosbook.widgets.viewer import MAX_STEP_LINES
 
 
@@ -38,9 +40,21 @@ def ex() -> Explorer:
     return Explorer(acceptors=3, proposers=2)
 
 
+def decoded(value: Any) -> Any:
+    """``value`` with plotly's base64 typed arrays (``{"dtype", "bdata"}``, what a
+    ``go.Figure`` makes of a numpy array) decoded into lists."""
+    if isinstance(value, dict) and set(value) == {"dtype", "bdata"}:
+        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"]).tolist()
+    if isinstance(value, dict):
+        return {k: decoded(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [decoded(v) for v in value]
+    return value
+
+
 def figure_json(fig: go.Figure | go.FigureWidget) -> dict[str, Any]:
-    """The figure as plain JSON (arrays as lists), without trace uids."""
-    out: dict[str, Any] = json.loads(go.Figure(fig).to_json())
+    """The figure as plain JSON (arrays as lists, NaN as None), without trace uids."""
+    out: dict[str, Any] = plain(decoded(go.Figure(fig).to_plotly_json()))
     for trace in out["data"]:
         trace.pop("uid", None)
     return out
@@ -339,3 +353,27 @@ def test_show_spec_clears_properties_the_new_figure_lacks() -> None:
 def test_default_config_is_small_and_capped() -> None:
     assert DEFAULT_CONFIG.max_messages <= 5000
     assert Explorer().config.acceptors == DEFAULT_CONFIG.acceptors
+
+
+# -- folded: the sequence diagram live, the rest drawn on demand ---------------------------------
+def test_a_folded_explorer_draws_the_other_figures_only_once_opened() -> None:
+    ex = Explorer(acceptors=3, proposers=2, folded=True)
+    ex.drop.value = 0.3
+    assert ex.viewer.children == (ex.sequence, ex.viewer.more)
+    assert ex.viewer.details.children == ()
+    assert len(ex.sequence.data) > 0 and ex.graph.data == () and ex.ballots is not None
+    assert ex.ballots.data == () and ex.table.value == ""
+    ex.viewer.more.selected_index = 0  # the reader opens "more"
+    assert ex.graph in _descendants(ex.viewer.details)
+    assert_shows(ex, pb.simulate(ex.config, seed=0))
+    assert len(ex.ballots.data) > 0 and "a1" in ex.table.value
+    ex.seed.value = 4  # and from now on everything follows the controls
+    assert_shows(ex, pb.simulate(ex.config, seed=4))
+
+
+def _descendants(widget: Any) -> list[Any]:
+    out = []
+    for child in getattr(widget, "children", ()):
+        out.append(child)
+        out.extend(_descendants(child))
+    return out

@@ -26,6 +26,7 @@ from ..check.tla import TlaModel
 from ..core import PaxosbookError
 from ..views import sequence_diagram
 from .figures import update_figure
+from .plotlyjs import figure_widget
 
 MAX_SECONDS = 20.0
 """A panel's search stops after this long (the result then says it is partial)."""
@@ -58,7 +59,7 @@ class MutantPanel(w.VBox):
                                  layout=w.Layout(width="420px"))
         self.about = w.HTML()
         self.text = w.HTML()
-        self.figure = go.FigureWidget()
+        self.figure = figure_widget()
         self.result: CheckResult | None = None
         self.choice.observe(lambda _: self.update(), names="value")
         super().__init__([self.choice, self.about, self.text, self.figure])
@@ -87,7 +88,7 @@ class QuorumPanel(w.VBox):
         self.q1 = w.IntSlider(value=q1, min=1, max=n, description="Q1 (phase 1)")
         self.q2 = w.IntSlider(value=q2, min=1, max=n, description="Q2 (phase 2)")
         self.text = w.HTML()
-        self.figure = go.FigureWidget()
+        self.figure = figure_widget()
         self.result: CheckResult | None = None
         self.n.observe(self._on_n, names="value")
         for slider in (self.q1, self.q2):

@@ -18,7 +18,6 @@ from typing import Any
 
 import ipywidgets as w
 import pandas as pd
-import plotly.graph_objects as go
 
 from ..config import Crash
 from ..core import PaxosbookError, UsageError
@@ -28,6 +27,7 @@ from ..views import style
 from ..views.log import replica_log
 from .batching import Batched
 from .figures import update_figure
+from .plotlyjs import figure_widget
 
 NO_CRASH = "none"
 CONTROLS = ("drop", "jitter", "crash", "crash_at", "seed", "replicas")
@@ -61,7 +61,7 @@ class Compare(Batched, w.VBox):
         self._build(seed, crash, crash_at)
         self.table = w.HTML()
         self.message = w.HTML()
-        self.logs = go.FigureWidget()
+        self.logs = figure_widget()
         super().__init__([self._box(), self.message, self.table, self.logs])
         self.add_class("paxosbook-compare")
         self.rerun()

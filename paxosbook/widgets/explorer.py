@@ -61,16 +61,18 @@ _LABELS = {"delay_mean": "delay mean", "delay_jitter": "jitter", "start_offset":
 class Explorer(Batched, AutosizeOnDisplay, w.VBox):
     """Sliders and fault editor for a ``Config`` and seed, and the run's figures.
 
-    ``Explorer(config=None, seed=0, ballots=True, **fields)``: start from ``config`` (default
-    ``DEFAULT_CONFIG``) with ``fields`` replaced; ``ballots=False`` leaves out the ballot
-    timeline. Attributes: one control per config field
-    in ``CONTROL_FIELDS`` and ``seed``; ``sequence``, ``graph``, ``ballots`` (FigureWidgets),
-    ``table``; ``cursor``, ``back``, ``forward`` (the time scrubber); ``summary``, ``reproduce``
-    and ``message`` (HTML lines); ``config`` and ``run`` (the last good ones).
+    ``Explorer(config=None, seed=0, ballots=True, folded=False, **fields)``: start from
+    ``config`` (default ``DEFAULT_CONFIG``) with ``fields`` replaced; ``ballots=False`` leaves
+    out the ballot timeline; ``folded=True`` shows the sequence diagram only, the other figures
+    in a closed section drawn when the reader opens it (a lighter page). Attributes: one
+    control per config field in ``CONTROL_FIELDS`` and ``seed``; ``sequence``, ``graph``,
+    ``ballots`` (FigureWidgets), ``table``; ``cursor``, ``back``, ``forward`` (the time
+    scrubber); ``summary``, ``reproduce`` and ``message`` (HTML lines); ``config`` and ``run``
+    (the last good ones).
     """
 
     def __init__(self, config: Config | None = None, *, seed: int = 0, ballots: bool = True,
-                 **fields: Any) -> None:
+                 folded: bool = False, **fields: Any) -> None:
         base = (config or DEFAULT_CONFIG).replace(**fields) if fields else (config
                                                                             or DEFAULT_CONFIG)
         self.base = base
@@ -80,7 +82,7 @@ class Explorer(Batched, AutosizeOnDisplay, w.VBox):
         self._held = 0
         self._pending = False
         self._build_controls(base, seed)
-        self.viewer = RunViewer(ballots=ballots)
+        self.viewer = RunViewer(ballots=ballots, folded=folded)
         self.sequence, self.graph, self.ballots = (self.viewer.sequence, self.viewer.graph,
                                                    self.viewer.ballots)
         self.table, self.cursor = self.viewer.table, self.viewer.cursor
@@ -222,15 +224,16 @@ class Explorer(Batched, AutosizeOnDisplay, w.VBox):
                                                          f"{type(exc).__name__}: {exc}"))
 
     def _show(self, config: Config, run: Run) -> None:
-        summary = run.summary()
-        self.viewer.show(run)
+        """The text lines first (they cost nothing and the reader looks there), then the
+        figures, the sequence diagram first (see ``RunViewer.show``)."""
         self.message.value = ""
         self.config, self.run = config, run
+        self.summary.value = summary_html(run.summary(digest=False), config.max_time)
         self.reproduce_code = reproduce(config, self.seed.value)
-        self.summary.value = summary_html(summary, config.max_time)
         self.reproduce.value = ("<div class='paxosbook-reproduce'>reproduce: <code>"
                                 + html.escape(self.reproduce_code) + "</code> "
                                 "<i>(after <code>import paxosbook as pb</code>)</i></div>")
+        self.viewer.show(run)
         nodes = config.cluster().nodes
         if tuple(self.fault_node.options) != nodes:
             self.fault_node.options = nodes

@@ -1,19 +1,29 @@
-"""Show a new figure in an existing ``FigureWidget``, in place, in one ``batch_update``.
+"""Show a new figure in an existing ``FigureWidget``, in place, sending only what changed.
 
 The views build plain plotly JSON (``*_spec`` functions) with a fixed set of traces per figure.
-When the widget already holds traces of the same number and types, every trace and the layout
-are overwritten property by property inside ``FigureWidget.batch_update()``, which sends the
-browser one ``Plotly.update`` message; otherwise (first display, a different number of
-proposers, a switch to WebGL) the traces are replaced inside the same batch. Properties the
-new figure does not set are cleared, so nothing of the old figure lingers.
+``show_spec`` first turns the spec into plain Python (numpy arrays into lists, numpy scalars
+into floats, NaN into None): a numpy array held in a FigureWidget goes to the browser as a
+typed array, plotly.js echoes its defaults back as a ``{"dtype", "bdata"}`` dict, and plotly's
+``_remove_overlapping_props`` then tests the array's truth value and raises ``ValueError`` in
+the kernel (and the figure is re-sent and redrawn although nothing changed). Then, when the
+widget already holds traces of the same number and types, each trace property and each layout
+property is compared with what the widget holds and assigned only when it differs, inside one
+``batch_update()`` (one ``Plotly.update`` message, none at all when nothing differs);
+otherwise (first display, a different number of proposers, a switch to WebGL) the traces are
+replaced inside the same batch. Properties the new figure does not set are cleared, so nothing
+of the old figure lingers. Finally the widget's synced state is made the figure it now shows
+(``keep_state``), so that a view created later draws it rather than empty axes.
 """
 
 from __future__ import annotations
 
 import asyncio
+import copy
+import math
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import plotly.graph_objects as go
 
 from ..views.style import Spec
@@ -21,27 +31,68 @@ from ..views.style import Spec
 _SKIP = frozenset(("type", "uid"))
 
 
+def plain(value: Any) -> Any:
+    """``value`` with every numpy array, numpy scalar and tuple made a plain list or number,
+    and every NaN made None (a gap, as plotly draws NaN): what a FigureWidget should hold."""
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
 def show_spec(widget: go.FigureWidget, spec: Spec) -> None:
-    """Make ``widget`` show the figure ``spec`` (``{"data": [...], "layout": {...}}``)."""
-    data: list[dict[str, Any]] = spec["data"]
-    layout: dict[str, Any] = spec["layout"]
+    """Make ``widget`` show the figure ``spec`` (``{"data": [...], "layout": {...}}``),
+    assigning only the properties that differ from what it shows (see the module doc)."""
+    data: list[dict[str, Any]] = plain(spec["data"])
+    layout: dict[str, Any] = plain(spec["layout"])
     same = len(widget.data) == len(data) and all(
         old.type == new.get("type", "scatter") for old, new in zip(widget.data, data,
                                                                    strict=True))
     with widget.batch_update():
         if same:
             for old, new in zip(widget.data, data, strict=True):
-                _overwrite(old, {k: v for k, v in new.items() if k not in _SKIP})
+                _assign_changed(old, new)
         else:
             widget.data = ()
             widget.add_traces(data)
-        _overwrite(widget.layout, layout)
+        _assign_changed(widget.layout, layout)
+    keep_state(widget)
 
 
-def _overwrite(obj: Any, props: dict[str, Any]) -> None:
-    for key in obj.to_plotly_json().keys() - props.keys() - _SKIP - {"template"}:
+def keep_state(widget: go.FigureWidget, *, data: bool = True) -> None:
+    """Store the figure ``widget`` shows in its synced state (``_widget_data`` and
+    ``_widget_layout``), as plotly does only when a FigureWidget is displayed by itself.
+
+    plotly sends changes as one-off messages that the browser's model applies to its copy;
+    its synced state stays what it was when the widget was created or last displayed (empty,
+    for a FigureWidget inside a panel). A view drawn from that state (a model restored after
+    a websocket reconnect, or one whose messages arrived before plotly's code had loaded)
+    showed empty axes next to an up-to-date summary line. With the state kept current, every
+    view, whenever it is created, draws the current figure; views already drawn ignore it.
+    ``data=False``: only the layout changed. (An unchanged state sends nothing: traitlets
+    compares the values.)
+    """
+    widget._widget_layout = copy.deepcopy(widget.layout._props)
+    if data:
+        widget._widget_data = copy.deepcopy(widget._data)
+
+
+def _assign_changed(obj: Any, props: dict[str, Any]) -> None:
+    """Give plotly object ``obj`` exactly the top-level ``props`` (plus its own type, uid and
+    template), touching only the keys whose value differs from what it holds."""
+    held: dict[str, Any] = obj._props or {}  # the validated values, as plain JSON
+    for key in held.keys() - props.keys() - _SKIP - {"template"}:
         obj[key] = None
-    obj.update(props, overwrite=True)
+    changed = {k: v for k, v in props.items() if k not in _SKIP and held.get(k) != v}
+    if changed:
+        obj.update(changed, overwrite=True)
 
 
 def update_figure(widget: go.FigureWidget, fig: go.Figure) -> None:

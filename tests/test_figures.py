@@ -1,0 +1,188 @@
+"""``show_spec``, the one door through which figures reach a ``FigureWidget``.
+
+What it must guarantee: the widget holds plain Python (no numpy), so plotly's handling of the
+browser's echo cannot raise; it sends only what changed, nothing for an identical figure; and
+one explorer change builds the trace once and never hashes it.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+from plotly.basewidget import BaseFigureWidget
+
+import paxosbook as pb
+from paxosbook import trace as trace_module
+from paxosbook.views import ballots, frames, network, sequence, state
+from paxosbook.views import narrate as narrate_module
+from paxosbook.views.ballots import ballot_spec
+from paxosbook.views.network import network_spec
+from paxosbook.views.sequence import sequence_spec
+from paxosbook.widgets import Explorer, show_spec
+
+RUN = pb.simulate(pb.Config(acceptors=3, proposers=2, drop=0.2, duplicate=0.1,
+                            crashes=(pb.Crash("a1", 2.0, 6.0),)), seed=3)
+SPECS: dict[str, Callable[[], dict[str, Any]]] = {
+    "sequence": lambda: sequence_spec(RUN, time=3.0),
+    "network": lambda: network_spec(RUN, 3.0),
+    "ballots": lambda: ballot_spec(RUN),
+}
+
+
+def walk(value: Any) -> Iterator[Any]:
+    """Every value inside ``value`` (dicts and lists recursively), ``value`` included."""
+    yield value
+    if isinstance(value, dict):
+        for v in value.values():
+            yield from walk(v)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from walk(v)
+
+
+def browser_echo(props: dict[str, Any]) -> dict[str, Any]:
+    """What plotly.js reports back for a trace whose props it filled in (its ``Ox`` delta in
+    widgetbundle.js): a plain array comes back as an array; a numpy array, which reached the
+    browser as a typed array, comes back as an object keyed by index."""
+    def echo(v: Any) -> Any:
+        if isinstance(v, np.ndarray):
+            return {str(i): x for i, x in enumerate(v.tolist())}
+        if isinstance(v, dict):
+            return {k: echo(x) for k, x in v.items()}
+        return v
+    return {k: echo(v) for k, v in props.items()}
+
+
+def sends(widget: go.FigureWidget) -> list[str]:
+    """Record (by name) every message the widget sends to the browser from now on."""
+    sent: list[str] = []
+    for name in ("relayout", "restyle", "addTraces", "moveTraces", "update", "animate",
+                 "deleteTraces"):
+        setattr(widget, f"_send_{name}_msg", lambda *a, _n=name, **k: sent.append(_n))
+    return sent
+
+
+@pytest.mark.parametrize("view", SPECS)
+def test_a_widget_holds_no_numpy_and_survives_the_browsers_echo(view: str) -> None:
+    spec = SPECS[view]()
+    widget = go.FigureWidget()
+    show_spec(widget, spec)
+    show_spec(widget, SPECS[view]())  # the in-place path too
+    for trace in widget.data:
+        props = trace._props
+        assert not any(isinstance(v, (np.ndarray, np.generic)) for v in walk(props))
+        BaseFigureWidget._remove_overlapping_props(copy.deepcopy(props), browser_echo(props))
+    assert not any(isinstance(v, (np.ndarray, np.generic)) for v in walk(widget.layout._props))
+
+
+def test_the_echo_check_fails_on_a_widget_holding_numpy() -> None:
+    """The regression the test above guards against: plotly's own handling of the echo raises
+    the kernel's "truth value of an array is ambiguous" when a trace holds a numpy array."""
+    widget = go.FigureWidget()
+    widget.add_traces([{"type": "scatter", "x": [0.0, 1.0], "y": np.array([1.0, 2.0])}])
+    props = widget.data[0]._props
+    with pytest.raises(ValueError, match="truth value of an array"):
+        BaseFigureWidget._remove_overlapping_props(copy.deepcopy(props), browser_echo(props))
+
+
+@pytest.mark.parametrize("view", SPECS)
+def test_an_identical_figure_sends_nothing(view: str) -> None:
+    widget = go.FigureWidget()
+    show_spec(widget, SPECS[view]())
+    sent = sends(widget)
+    show_spec(widget, SPECS[view]())
+    assert sent == []
+
+
+def test_a_changed_figure_sends_one_update_with_only_what_differs() -> None:
+    widget = go.FigureWidget()
+    show_spec(widget, sequence_spec(RUN, time=3.0))
+    updates: list[dict[str, Any]] = []
+
+    def update(restyle_data: Any, relayout_data: Any, **_: Any) -> None:
+        updates.append({"restyle": restyle_data, "relayout": relayout_data})
+    widget._send_update_msg = update  # type: ignore[method-assign]
+    show_spec(widget, sequence_spec(RUN, time=4.0))  # only the cursor moves
+    assert len(updates) == 1
+    restyle, relayout = updates[0]["restyle"], updates[0]["relayout"]
+    assert restyle == {}
+    assert set(relayout) <= {"shapes", "annotations"}, relayout
+
+
+def test_props_a_new_figure_leaves_out_are_cleared() -> None:
+    widget = go.FigureWidget()
+    show_spec(widget, {"data": [{"type": "scatter", "x": [1], "name": "a"}],
+                       "layout": {"title": {"text": "t"}, "height": 300}})
+    show_spec(widget, {"data": [{"type": "scatter", "x": [2]}], "layout": {"height": 300}})
+    assert widget.data[0].name is None and widget.data[0].x == (2,)
+    assert widget.layout.title.text is None and widget.layout.height == 300
+
+
+# -- one change, one trace ----------------------------------------------------------------------
+@pytest.fixture
+def counted(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """How often a change builds the trace DataFrame, hashes the trace, pairs the messages."""
+    counts = {"rows": 0, "digest": 0, "messages": 0}
+
+    def counting(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            counts[name] += 1
+            return fn(*args, **kwargs)
+        return wrapper
+
+    monkeypatch.setattr(trace_module.Run, "rows", counting("rows", trace_module.Run.rows))
+    digest = trace_module.Run.__dict__["_digest"].func
+    monkeypatch.setattr(trace_module.Run, "_digest", property(counting("digest", digest)))
+    pair = counting("messages", frames.messages)
+    for module in (frames, sequence, network, state, ballots, narrate_module):
+        if hasattr(module, "messages"):
+            monkeypatch.setattr(module, "messages", pair)
+    return counts
+
+
+def test_a_change_builds_the_trace_once_and_never_hashes_it(counted: dict[str, int]) -> None:
+    ex = Explorer(acceptors=3, proposers=2, drop=0.2)
+    for seed in (1, 2, 3):
+        counted.update(rows=0, digest=0, messages=0)
+        old = ex.run
+        ex.seed.value = seed
+        assert ex.run is not None and old is not None and ex.run.records != old.records
+        assert counted == {"rows": 1, "digest": 0, "messages": 1}, seed
+    assert ex.run.trace_digest() and counted["digest"] == 1  # still there, on demand
+
+
+def test_a_change_that_leaves_the_run_identical_sends_nothing() -> None:
+    ex = Explorer(acceptors=3, proposers=2, drop=0.0)
+    sent = [sends(f) for f in (ex.sequence, ex.graph, ex.ballots)]
+    ex.delay_jitter.value = ex.delay_jitter.value  # no change at all: no re-run
+    ex.timeout.value = ex.timeout.value + 0.5  # a timeout that never fires: same events
+    run = pb.simulate(ex.config, seed=0)
+    assert ex.run is not None and ex.run.records == run.records
+    assert sent == [[], [], []]
+
+
+def test_digest_is_computed_once_and_kept() -> None:
+    run = pb.simulate(pb.Config(), seed=1)
+    first = run.trace_digest()
+    assert run.__dict__["_digest"] == first == run.trace_digest()
+    assert pb.Run.from_json(run.to_json()).trace_digest() == first
+
+
+# -- a view created later draws the figure ------------------------------------------------------
+def test_a_view_created_after_updates_draws_the_current_figure() -> None:
+    """What the browser gets when it (re)creates the widget's model (on a reconnect, say) is
+    the synced state: it must be the figure shown, not the empty one the widget started as."""
+    ex = Explorer(acceptors=3, proposers=2)
+    ex.set(drop=0.3, seed=3)
+    ex.cursor.value = 0
+    for widget in (ex.sequence, ex.graph, ex.ballots):
+        state = widget.get_state()
+        assert state["_widget_data"] == widget._data and len(widget._data) > 0
+        assert state["_widget_layout"] == widget.layout._props
+    cursor = ex.sequence.get_state()["_widget_layout"]["shapes"][-1]
+    assert cursor["x0"] == ex.viewer.time == 0.0

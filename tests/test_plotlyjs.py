@@ -1,0 +1,63 @@
+"""One copy of plotly's widget bundle per page: the carrier and the three-line modules."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import plotly.graph_objects as go
+import pytest
+
+from paxosbook.widgets import plotlyjs
+from paxosbook.widgets.plotlyjs import SharedFigureWidget, figure_widget, shared_modules
+
+FAKE_BUNDLE = "const X = {tag: 42}, Y = 1;\nexport{Y as other,X as default}\n/*\n license\n*/\n"
+
+
+def test_plotlys_own_bundle_is_shared() -> None:
+    """The installed plotly's bundle has the layout this relies on; if a plotly upgrade
+    breaks it, widgets fall back to the full bundle, and this test says so."""
+    modules = shared_modules(str(go.FigureWidget._esm))
+    assert modules is not None
+    carrier, module = modules
+    assert carrier.startswith(str(go.FigureWidget._esm)) and len(module) < 400
+
+
+def test_book_widgets_carry_the_small_module_and_one_carrier_the_bundle() -> None:
+    a, b = figure_widget(), figure_widget()
+    assert isinstance(a, SharedFigureWidget) and isinstance(b, SharedFigureWidget)
+    assert len(a.get_state()["_esm"]) < 400
+    carrier = plotlyjs._carrier
+    assert carrier is not None and len(carrier.get_state()["_esm"]) > 1_000_000
+    figure_widget()
+    assert plotlyjs._carrier is carrier  # one per kernel
+
+
+@pytest.mark.parametrize("bundle", ["export{X as default}; const X = 1;",  # code after it
+                                    "const X = 1;"])  # no default export
+def test_an_unexpected_bundle_is_not_rewritten(bundle: str) -> None:
+    assert shared_modules(bundle) is None
+
+
+def test_a_module_made_before_the_carrier_gets_the_carriers_export(tmp_path: Path) -> None:
+    """Run the two modules in node, the small one imported first: it waits for the carrier
+    and then exports the very object the bundle exports."""
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    modules = shared_modules(FAKE_BUNDLE)
+    assert modules is not None
+    (tmp_path / "carrier.mjs").write_text(modules[0])
+    (tmp_path / "small.mjs").write_text(modules[1])
+    (tmp_path / "main.mjs").write_text(
+        "const small = import('./small.mjs');\n"
+        "await new Promise((r) => setTimeout(r, 50));\n"
+        "const carrier = await import('./carrier.mjs');\n"
+        "const got = (await small).default;\n"
+        "if (got !== carrier.default || got.tag !== 42) process.exit(3);\n"
+        "console.log('shared', got.tag);\n")
+    done = subprocess.run([node, str(tmp_path / "main.mjs")], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "shared 42"
