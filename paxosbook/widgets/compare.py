@@ -28,6 +28,7 @@ from ..views import style
 from ..views.log import replica_log
 from .batching import Batched
 from .figures import update_figure
+from .layout import columns
 
 NO_CRASH = "none"
 CONTROLS = ("drop", "jitter", "crash", "crash_at", "seed", "replicas")
@@ -91,9 +92,8 @@ class Compare(Batched, w.VBox):
         return [NO_CRASH, *self.base.proposers, *(f"r{i}" for i in range(1, replicas + 1))]
 
     def _box(self) -> w.Widget:
-        return w.GridBox([getattr(self, n) for n in ("drop", "jitter", "replicas", "crash",
-                                                     "crash_at", "seed")],
-                         layout=w.Layout(grid_template_columns="repeat(3, 270px)"))
+        return columns([getattr(self, n) for n in ("drop", "jitter", "replicas", "crash",
+                                                   "crash_at", "seed")], 270)
 
     # -- running --------------------------------------------------------------------------------
     def set(self, **values: Any) -> None:

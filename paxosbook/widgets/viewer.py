@@ -20,9 +20,10 @@ from ..views.ballots import ballot_spec
 from ..views.network import network_spec
 from ..views.sequence import sequence_spec
 from .figures import AutosizeOnDisplay, show_spec
+from .layout import row
 
 MAX_STEP_LINES = 8
-GRAPH_WIDTH = 600  # px: the network graph sits next to the state table at a fixed width
+GRAPH_WIDTH = 600  # px: the network graph, with the state table beside it or below it
 
 
 class RunViewer(AutosizeOnDisplay, w.VBox):
@@ -51,10 +52,10 @@ class RunViewer(AutosizeOnDisplay, w.VBox):
         self.graph.add_class("paxosbook-graph")
         scrubber = w.HBox([self.back, self.cursor, self.forward],
                           layout=w.Layout(align_items="center"))
-        lower = w.HBox([w.Box([self.graph], layout=w.Layout(width=f"{GRAPH_WIDTH + 10}px",
-                                                            min_width=f"{GRAPH_WIDTH + 10}px")),
-                        w.Box([self.table], layout=w.Layout(flex="1 1 auto", min_width="0",
-                                                            padding="30px 0 0 8px"))])
+        lower = row([w.Box([self.graph], layout=w.Layout(width=f"{GRAPH_WIDTH + 10}px",
+                                                         flex="0 0 auto")),
+                     w.Box([self.table], layout=w.Layout(flex="1 1 320px",
+                                                         padding="30px 0 0 8px"))])
         children: list[w.Widget] = [self.sequence, scrubber, self.step_text, lower]
         if self.ballots is not None:
             self.ballots.add_class("paxosbook-ballots")
