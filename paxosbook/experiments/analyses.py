@@ -226,7 +226,7 @@ def flexible_quorums(results: pd.DataFrame, *, level: float = LEVEL) -> Analysis
         table = table.merge(mean_table(rows, dims, column, name, level), on=list(dims))
     table.insert(3, "intersect", table["q1"] + table["q2"] > n)
     fig = make_subplots(rows=1, cols=3, horizontal_spacing=0.09, subplot_titles=(
-        "runs with a safety violation", "mean time to decision", "mean messages sent"))
+        "runs with a<br>safety violation", "mean time<br>to decision", "mean messages<br>sent"))
     for i, (column, fmt) in enumerate((("violated_rate", ".0%"), ("time", ".1f"),
                                        ("messages", ".0f")), start=1):
         grid = table.pivot(index="q2", columns="q1", values=column)
@@ -241,8 +241,8 @@ def flexible_quorums(results: pd.DataFrame, *, level: float = LEVEL) -> Analysis
     fig.update_xaxes(title_text="Q1 (phase 1)", dtick=1)
     fig.update_yaxes(title_text="Q2 (phase 2)", dtick=1, col=1)
     fig.update_layout(title=f"Flexible Paxos, N={n} acceptors: quorums meet iff Q1 + Q2 > N",
-                      height=430, legend={"orientation": "h", "y": -0.2},
-                      template=style.TEMPLATE)
+                      height=470, margin={"t": 110, "b": 110}, template=style.TEMPLATE,
+                      legend={"orientation": "h", "y": -0.32, "yanchor": "top"})
     return Analysis(table, fig)
 
 

@@ -78,6 +78,8 @@ def explorer(results: pd.DataFrame) -> Any:
     import ipywidgets as w
     from IPython.display import display
 
+    from ..widgets.layout import row
+
     params, plottable = parameters(results), metrics(results)
     if not params or not plottable:
         raise UsageError("results", "sweep rows with parameter and metric columns",
@@ -100,4 +102,4 @@ def explorer(results: pd.DataFrame) -> Any:
     for dropdown in (x, metric, color):
         dropdown.observe(redraw, names="value")
     redraw()
-    return w.VBox([w.HBox([x, metric, color]), out])
+    return w.VBox([row([x, metric, color]), out])

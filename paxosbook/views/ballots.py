@@ -61,11 +61,12 @@ def ballot_spec(trace: TraceLike, *, cluster: Cluster | None = None) -> Spec:
     data.append(_nacks(df, len(proposers)))
     shapes, annotations = [], []
     decided = chosen(df, roles, cluster.quorums if cluster is not None else None)
+    window = focus_window(df, roles, cluster.quorums if cluster is not None else None)
+    xrange = window.focus if window is not None else whole_range(df)
     for k, c in enumerate(decided):
         shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": c.time, "x1": c.time,
                        "y0": 0, "y1": 1, "line": {"color": style.CHOSEN_COLOR, "dash": "dash"}})
-        annotations.append(style.chosen_label(c, k % 2))
-    window = focus_window(df, roles, cluster.quorums if cluster is not None else None)
+        annotations.append(style.chosen_label(c, xrange, k % 2))
     top = int(sends["round"].max()) if len(sends) else 1
     yrange = [0, top + 0.9]
     buttons: list[Spec] = []
@@ -81,8 +82,7 @@ def ballot_spec(trace: TraceLike, *, cluster: Cluster | None = None) -> Spec:
         "template": style.TEMPLATE, "autosize": True, "hovermode": "closest",
         "height": 340 + extra, "uirevision": "paxosbook",
         "margin": {"l": 50, "r": 20, "t": 50 + extra, "b": 100},
-        "xaxis": {"title": {"text": "time"},
-                  "range": list(window.focus if window is not None else whole_range(df))},
+        "xaxis": {"title": {"text": "time"}, "range": list(xrange)},
         "updatemenus": buttons,
         "yaxis": {"title": {"text": "ballot round"}, "range": yrange,
                   "dtick": 1 if top <= 12 else None},

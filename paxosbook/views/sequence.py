@@ -301,46 +301,47 @@ def _layout(df: pd.DataFrame, roles: dict[str, tuple[str, ...]], end: float,
     annotations: list[dict[str, Any]] = []
     _role_bands(roles, shapes, annotations)
     decided = chosen(df, roles, quorums)
+    window = focus_window(df, roles, quorums)
+    xrange = window.focus if window is not None else whole_range(df)
     for k, c in enumerate(decided):
         shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": c.time, "x1": c.time,
                        "y0": 0, "y1": 1, "line": {"color": style.CHOSEN_COLOR, "dash": "dash",
                                                   "width": 2}})
-        annotations.append(style.chosen_label(c, k % 2))
+        annotations.append(style.chosen_label(c, xrange, k % 2))
     parts = _partition_rows(df, end)
     rows = 1 + max((r for _, r in parts), default=-1)
     for iv, row in parts:
         shapes.extend(_partition_edges(iv))
         annotations.append(_partition_label(iv, row))
-    if time is not None:
+    if time is not None:  # the cursor: the last shape and the last annotation
         shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": time, "x1": time,
                        "y0": 0, "y1": 1, "line": {"color": style.CURSOR_COLOR, "width": 2}})
         annotations.append({"x": time, "y": 0, "xref": "x", "yref": "paper", "yanchor": "bottom",
                             "xanchor": "left", "text": f" t={time:.2f}", "showarrow": False,
                             "bgcolor": "rgba(255,255,255,0.8)",
                             "font": {"color": style.CURSOR_COLOR, "size": 11}})
-    if not title:
-        fate = msgs["fate"]
-        title = (f"{len(msgs)} messages: {int((fate == 'deliver').sum())} delivered, "
-                 f"{int((fate == 'drop').sum())} dropped, "
-                 f"{int((msgs['copy_of'] >= 0).sum())} duplicate copies")
-    lanes = max(n, 3) + PARTITION_ROW * rows
-    height = round(170 + 34 * lanes) + (style.CHOSEN_ROW if len(decided) > 1 else 0)
-    window = focus_window(df, roles, quorums)
-    xrange = window.focus if window is not None else whole_range(df)
+    top = 50 + (style.CHOSEN_ROW if len(decided) > 1 else 0)
+    plot = round(34 * (max(n, 3) + PARTITION_ROW * rows))  # px: 34 per lifeline
     return {
-        "title": {"text": title, "x": 0.01, "y": 1, "yref": "container", "yanchor": "top",
-                  "pad": {"t": 10}, "font": {"size": 14}},
-        "template": style.TEMPLATE, "autosize": True, "height": height,
-        "margin": {"l": 50, "r": 20, "t": 50 + (style.CHOSEN_ROW if len(decided) > 1 else 0),
-                   "b": 120}, "hovermode": "closest",
-        "xaxis": {"title": {"text": "time"}, "range": list(xrange), "zeroline": False},
+        "title": {"text": title or _counts(msgs), "x": 0.01, "y": 1, "yref": "container",
+                  "yanchor": "top", "pad": {"t": 10}, "font": {"size": 14}},
+        "template": style.TEMPLATE, "autosize": True, "height": top + plot + 120,
+        "margin": {"l": 50, "r": 20, "t": top, "b": 120}, "hovermode": "closest",
+        "xaxis": {"title": {"text": "time"}, "zeroline": False, "range": list(xrange)},
         "yaxis": {"tickvals": list(range(n)), "ticktext": list(roles), "showgrid": False,
                   "zeroline": False, "range": [n - 0.5, -0.5 - PARTITION_ROW * rows],
                   "fixedrange": True},
-        "legend": {**style.LEGEND_BELOW, "y": -72 / (height - 170)},
+        "legend": {**style.LEGEND_BELOW, "y": -72 / plot},
         "updatemenus": style.range_buttons(window.focus, window.whole) if window else [],
         "shapes": shapes, "annotations": annotations, "uirevision": "paxosbook",
     }
+
+
+def _counts(msgs: pd.DataFrame) -> str:
+    fate = msgs["fate"]
+    return (f"{len(msgs)} messages: {int((fate == 'deliver').sum())} delivered, "
+            f"{int((fate == 'drop').sum())} dropped, "
+            f"{int((msgs['copy_of'] >= 0).sum())} duplicate copies")
 
 
 def _role_bands(roles: dict[str, tuple[str, ...]], shapes: list[dict[str, Any]],

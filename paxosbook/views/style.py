@@ -100,12 +100,16 @@ CHOSEN_ROW = 15
 """px between two rows of "chosen" labels above a figure with a time axis."""
 
 
-def chosen_label(c: Any, row: int = 0) -> Spec:
-    """"chosen v (b)" above the plot, starting at the dashed line of the moment ``c`` (a
-    ``frames.Chosen``) and running right; ``row`` 1 lifts it one row (a second value)."""
+def chosen_label(c: Any, xrange: tuple[float, float], row: int = 0) -> Spec:
+    """"chosen v (b)" above the plot at the dashed line of the moment ``c`` (a
+    ``frames.Chosen``): running right from it, or left in the last quarter of ``xrange`` (so
+    that it stays on the figure); ``row`` 1 lifts it one row (a second value)."""
+    lo, hi = xrange
+    late = hi > lo and (c.time - lo) / (hi - lo) > 0.75
     return {"x": c.time, "y": 1, "xref": "x", "yref": "paper", "yanchor": "bottom",
-            "xanchor": "left", "yshift": row * CHOSEN_ROW, "text": f"chosen {c.value} ({c.ballot})",
-            "showarrow": False, "font": {"color": CHOSEN_COLOR, "size": 11}}
+            "xanchor": "right" if late else "left", "yshift": row * CHOSEN_ROW,
+            "text": f"chosen {c.value} ({c.ballot})", "showarrow": False,
+            "font": {"color": CHOSEN_COLOR, "size": 11}}
 
 
 def range_buttons(focus: tuple[float, float], whole: tuple[float, float],

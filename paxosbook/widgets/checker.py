@@ -25,7 +25,7 @@ from ..check.scenarios import NONE, SCENARIOS
 from ..check.tla import TlaModel
 from ..core import PaxosbookError
 from ..views import sequence_diagram, style
-from .figures import update_figure
+from .figures import AutosizeOnDisplay, update_figure
 from .layout import row
 
 MAX_SECONDS = 20.0
@@ -55,7 +55,7 @@ def describe(result: CheckResult) -> str:
             f"{len(cex.actions)} steps: {html.escape(cex.message)}<br>{head}<ol>{steps}</ol>")
 
 
-class MutantPanel(w.VBox):
+class MutantPanel(AutosizeOnDisplay, w.VBox):
     """A dropdown of planted bugs; the counterexample of the chosen one."""
 
     def __init__(self, initial: str = "reuse-ballot") -> None:
@@ -69,6 +69,9 @@ class MutantPanel(w.VBox):
         self.choice.observe(lambda _: self.update(), names="value")
         super().__init__([self.choice, self.about, self.text, self.figure])
         self.update()
+
+    def _autosized_figures(self) -> list[go.FigureWidget]:
+        return [self.figure]
 
     def update(self) -> None:
         s = SCENARIOS[self.choice.value]
@@ -84,7 +87,7 @@ class MutantPanel(w.VBox):
             self.text.value = f"<b>cannot check this:</b> {html.escape(str(exc))}"
 
 
-class QuorumPanel(w.VBox):
+class QuorumPanel(AutosizeOnDisplay, w.VBox):
     """Sliders N, Q1, Q2; intersection test next to the model checker's verdict."""
 
     def __init__(self, n: int = 3, q1: int = 1, q2: int = 2) -> None:
@@ -100,6 +103,9 @@ class QuorumPanel(w.VBox):
             slider.observe(lambda _: self.update(), names="value")
         super().__init__([row([self.n, self.q1, self.q2]), self.text, self.figure])
         self.update()
+
+    def _autosized_figures(self) -> list[go.FigureWidget]:
+        return [self.figure]
 
     def _on_n(self, _: Any) -> None:
         n = self.n.value

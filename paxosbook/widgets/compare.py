@@ -27,7 +27,7 @@ from ..replication.run import COMPARE_COLUMNS, table_row
 from ..views import style
 from ..views.log import replica_log
 from .batching import Batched
-from .figures import update_figure
+from .figures import AutosizeOnDisplay, update_figure
 from .layout import columns
 
 NO_CRASH = "none"
@@ -38,7 +38,7 @@ _FIELDS = {"crashes": "crash", "crashes.node": "crash", "crashes.at": "crash at"
            "seed": "seed"}
 
 
-class Compare(Batched, w.VBox):
+class Compare(Batched, AutosizeOnDisplay, w.VBox):
     """Fault controls, the comparison table and the logs of every strategy.
 
     ``Compare(config=None, seed=0, strategies=STRATEGIES, crash=None, crash_at=2.0)``:
@@ -66,6 +66,9 @@ class Compare(Batched, w.VBox):
         super().__init__([self._box(), self.message, self.table, self.logs])
         self.add_class("paxosbook-compare")
         self.rerun()
+
+    def _autosized_figures(self) -> list[go.FigureWidget]:
+        return [self.logs]  # the page's width, not plotly's 700 px fallback
 
     # -- controls -------------------------------------------------------------------------------
     def _build(self, seed: int, crash: str | None, crash_at: float) -> None:

@@ -54,7 +54,7 @@ class RunViewer(AutosizeOnDisplay, w.VBox):
                           layout=w.Layout(align_items="center"))
         lower = row([w.Box([self.graph], layout=w.Layout(width=f"{GRAPH_WIDTH + 10}px",
                                                          flex="0 0 auto")),
-                     w.Box([self.table], layout=w.Layout(flex="1 1 320px",
+                     w.Box([self.table], layout=w.Layout(flex="1 1 auto", min_width="min-content",
                                                          padding="30px 0 0 8px"))])
         children: list[w.Widget] = [self.sequence, scrubber, self.step_text, lower]
         if self.ballots is not None:
