@@ -43,7 +43,8 @@ IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 SERVER_START_TIMEOUT = 90.0  # seconds
 THROTTLE_ENV = "PAXOSBOOK_BROWSER_THROTTLE"
 POLL = 0.5  # seconds between two looks at the kernel or the page
-LOST_REPLIES = 120.0  # seconds a page may show cells waiting while every kernel is idle
+LOST_REPLIES = 120.0  # seconds (times the throttle) a page may show no progress while every
+# kernel is idle
 
 
 def unavailable(reason: str) -> None:
@@ -73,10 +74,16 @@ def _free_port() -> int:
 
 @dataclass(frozen=True)
 class Lab:
-    """A running JupyterLab: its base URL and the folder it serves."""
+    """A running JupyterLab: its base URL, the folder it serves and its log."""
 
     url: str
     root: Path
+    log: Path
+
+    def dropped_websocket(self) -> bool:
+        """Did the server close a page's websocket because the page did not answer its pings
+        (a page too busy to answer for ~90 s; what was being sent to it is lost)?"""
+        return "WebSocket ping timeout" in self.log.read_text(errors="replace")
 
     def kernels(self) -> list[dict[str, Any]] | None:
         """The server's kernels (``None`` if it is too busy to answer within 10 s)."""
@@ -129,7 +136,7 @@ def jupyter_lab(tmp_path: Path, *, env: dict[str, str] | None = None) -> Iterato
         url = f"http://127.0.0.1:{port}/"
         try:
             _wait_for_server(url, server, log_path)
-            yield Lab(url, root)
+            yield Lab(url, root, log_path)
         finally:
             _stop(server)
 
@@ -232,26 +239,31 @@ def wait_until_idle(page: Any, lab: Lab, timeout: float) -> None:
     row (a kernel is briefly idle between two queued cells); then every code cell must have
     run (Run All stops at a cell that raised: its traceback is the failure).
 
-    A page that still shows cells waiting long after every kernel went idle has lost the
-    kernel's replies (the server closes a websocket whose page does not answer its pings in
-    time, and what it was sending is gone): that fails at once, saying so."""
+    A page may lag behind its kernel (it is still drawing what the kernel sent), but one that
+    makes no progress for ``LOST_REPLIES`` seconds (times the CPU throttle) while every
+    kernel is idle has lost the kernel's replies: that fails at once, saying why."""
     deadline = time.monotonic() + timeout
+    patience = LOST_REPLIES * throttle()
     calm = 0
     cells: dict[str, int] = {}
     kernels: list[Any] = []
-    idle_since: float | None = None
+    stalled_since: float | None = None
     while time.monotonic() < deadline:
+        before = cells
         cells = page.evaluate(_PENDING_CELLS, PANEL)
         kernels = [k.get("execution_state") for k in lab.kernels() or [{}]]
         kernels_idle = all(k == "idle" for k in kernels)
-        idle_since = (idle_since or time.monotonic()) if kernels_idle else None
         calm = calm + 1 if kernels_idle and cells["pending"] == 0 else 0
         if calm >= 2:
             break
-        if idle_since is not None and time.monotonic() - idle_since > LOST_REPLIES:
-            pytest.fail(f"every kernel has been idle for {LOST_REPLIES:.0f}s but the page shows "
-                        f"{cells['pending']} cell(s) still waiting: it lost the kernel's "
-                        "replies (see the server log for 'WebSocket ping timeout')")
+        stalled = kernels_idle and cells == before
+        stalled_since = (stalled_since or time.monotonic()) if stalled else None
+        if stalled_since is not None and time.monotonic() - stalled_since > patience:
+            why = ("the server closed the page's websocket (WebSocket ping timeout in its "
+                   "log): the page was too busy to answer" if lab.dropped_websocket()
+                   else "the page stopped making progress")
+            pytest.fail(f"every kernel has been idle for {patience:.0f}s but the page still "
+                        f"shows {cells['pending']} cell(s) waiting: {why}")
         time.sleep(POLL)
     else:
         pytest.fail(f"the notebook did not finish within {timeout:.0f}s: cells {cells}, "

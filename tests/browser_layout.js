@@ -61,7 +61,8 @@
   const clipped = [];
   const BOXES = [
     ['output', '.jp-OutputArea-output'],
-    ['widget', '.widget-box, .widget-gridbox, .widget-html-content, .jupyter-widgets.widget-inline-hbox'],
+    // (a slider's handle at its end overhangs the slider by design: boxes, not controls)
+    ['widget', '.widget-box, .widget-gridbox, .widget-html-content, .widget-html'],
   ];
   for (const [what, selector] of BOXES) {
     panel.querySelectorAll(selector).forEach((el) => {

@@ -55,7 +55,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
 
 
 @pytest.fixture(scope="module")
-def page(lab: Lab) -> Iterator[Any]:
+def page() -> Iterator[Any]:
     """One browser page for every notebook (one notebook open at a time)."""
     with chromium(*SIZES[0]) as shown:
         yield shown
@@ -127,13 +127,12 @@ def _screenshot(page: Any, path: Path, width: int, height: int) -> None:
         page.set_viewport_size({"width": width, "height": height})
 
 
-def test_the_measurement_sees_an_overlap_and_a_clipped_box() -> None:
+def test_the_measurement_sees_an_overlap_and_a_clipped_box(page: Any) -> None:
     """The JavaScript above must be able to fail: a page with two labels drawn over each other,
     a table wider than its output box and a figure with nothing drawn is reported (a fixture
     page, no JupyterLab)."""
-    with chromium(800, 600) as page:
-        page.set_content(_PLANTED)
-        found = page.evaluate(_MEASURE, TOLERANCE)
+    page.set_content(_PLANTED)
+    found = page.evaluate(_MEASURE, TOLERANCE)
     texts = {(o["a"]["text"], o["b"]["text"]) for o in found["overlaps"]}
     assert ("chosen add", "a title") in texts or ("a title", "chosen add") in texts
     assert [(c["what"], c["table"]) for c in found["clipped"]] == [("output", False)]

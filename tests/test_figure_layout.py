@@ -80,8 +80,12 @@ def test_every_value_chosen_stays_in_view() -> None:
     chosen = [a.x for a in fig.layout.annotations if a.text.startswith("chosen")]
     assert len(chosen) == 2
     assert max(chosen) < fig.layout.xaxis.range[1]
-    rows = {a.yshift for a in fig.layout.annotations if a.text.startswith("chosen")}
-    assert rows == {0, style.CHOSEN_ROW}  # one above the other, never on top of each other
+    labels = sorted((a for a in fig.layout.annotations if a.text.startswith("chosen")),
+                    key=lambda a: a.x)
+    assert {a.yshift for a in labels} == {0, style.CHOSEN_ROW}  # one above the other
+    lo, hi = fig.layout.xaxis.range
+    assert (labels[-1].x - lo) / (hi - lo) > 0.75 and labels[-1].xanchor == "right"  # on the
+    assert labels[0].xanchor == "left"  # figure, not run off its right edge
 
 
 # -- nothing overlaps --------------------------------------------------------------------------

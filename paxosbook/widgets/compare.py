@@ -184,7 +184,8 @@ def table_html(frame: pd.DataFrame) -> str:
     head = "".join(f"<th style='text-align:left'>{html.escape(c)}</th>" for c in frame.columns)
     body = "".join("<tr>" + "".join(cell(c, v) for c, v in zip(frame.columns, row, strict=True))
                    + "</tr>" for row in frame.itertuples(index=False))
-    return (f"<table class='paxosbook-compare-table' style='border-collapse:collapse'>"
+    return (f"<table class='paxosbook-compare-table' style='border-collapse:collapse;"
+            "white-space:normal'>"  # headers and notes wrap on a narrow page
             f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
 
 
