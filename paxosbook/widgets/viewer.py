@@ -23,7 +23,8 @@ from .figures import AutosizeOnDisplay, show_spec
 from .layout import row
 
 MAX_STEP_LINES = 8
-GRAPH_WIDTH = 600  # px: the network graph, with the state table beside it or below it
+GRAPH_WIDTH = 560  # px: the network graph (fits a 1024 px window with the file browser open),
+# with the state table beside it or below it
 
 
 class RunViewer(AutosizeOnDisplay, w.VBox):
