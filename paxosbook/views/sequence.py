@@ -326,7 +326,8 @@ def _layout(df: pd.DataFrame, roles: dict[str, tuple[str, ...]], end: float,
         "title": {"text": title or _counts(msgs), "x": 0.01, "y": 1, "yref": "container",
                   "yanchor": "top", "pad": {"t": 10}, "font": {"size": 14}},
         "template": style.TEMPLATE, "autosize": True, "height": top + plot + 120,
-        "margin": {"l": 50, "r": 20, "t": top, "b": 120}, "hovermode": "closest",
+        "margin": {"l": 50, "r": 50, "t": top, "b": 120}, "hovermode": "closest",  # r: room
+        # for the cursor's label when the cursor is at the end
         "xaxis": {"title": {"text": "time"}, "zeroline": False, "range": list(xrange)},
         "yaxis": {"tickvals": list(range(n)), "ticktext": list(roles), "showgrid": False,
                   "zeroline": False, "range": [n - 0.5, -0.5 - PARTITION_ROW * rows],
