@@ -51,7 +51,7 @@ def test_explorer_reacts_to_the_drop_slider(lab: Lab) -> None:
         try:
             open_notebook(page, lab, "02_failures.ipynb", timeout=RUN_ALL_TIMEOUT)
             run_all(page, lab, RUN_ALL_TIMEOUT * rate)
-            _every_explorer_drew_its_figures(page, DRAWN_TIMEOUT * rate)
+            _every_explorer_drew_its_figures(page, lab, DRAWN_TIMEOUT * rate)
             _move_the_drop_slider(page, CHANGE_TIMEOUT * rate)
             assert not stderr_outputs(page), stderr_outputs(page)[0]
         finally:
@@ -72,7 +72,7 @@ _DRAWN = """(explorer) => {
 }"""
 
 
-def _every_explorer_drew_its_figures(page: Any, timeout: float) -> None:
+def _every_explorer_drew_its_figures(page: Any, lab: Lab, timeout: float) -> None:
     explorers = page.locator(".paxosbook-explorer")
     count = explorers.count()
     assert count >= 1, "no explorer on the page"
@@ -87,6 +87,9 @@ def _every_explorer_drew_its_figures(page: Any, timeout: float) -> None:
             what = element.evaluate(_DRAWN)
             code = explorers.nth(i).locator(".paxosbook-reproduce").inner_text()
             missing.append(f"explorer {i + 1} of {count} ({code}): drawn {what}")
+    if missing and lab.dropped_websocket():
+        missing.append("(the server log has a WebSocket ping timeout: it closed the page's "
+                       "websocket and what it was sending was lost)")
     assert not missing, "\n".join(missing)
 
 
