@@ -23,6 +23,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ..core import UsageError
+from ..views import style
 from .grid import CONFIG_DTYPES
 from .runner import METRIC_DTYPES
 from .stats import bootstrap_mean, bootstrap_ratio, wilson
@@ -126,7 +127,7 @@ def add_lines(fig: go.Figure, table: pd.DataFrame, x: str, y: str, color: str | 
     if ci is None:
         stem = y.removesuffix("_rate")
         ci = (f"{stem}_lo", f"{stem}_hi")
-    palette = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b"]
+    palette = style.LINE_PALETTE
     keys = list(dict.fromkeys(table[color])) if color else [None]
     for i, key in enumerate(keys):
         part = table if color is None else table[table[color] == key]
@@ -144,7 +145,7 @@ def _pair(titles: tuple[str, str], x: str, ys: tuple[str, str], title: str) -> g
     fig.update_xaxes(title_text=x)
     fig.update_yaxes(title_text=ys[0], row=1, col=1)
     fig.update_yaxes(title_text=ys[1], row=1, col=2)
-    fig.update_layout(title=title, height=420, margin={"t": 90})
+    fig.update_layout(title=title, height=420, margin={"t": 90}, template=style.TEMPLATE)
     return fig
 
 
@@ -185,7 +186,7 @@ def messages_per_decision(results: pd.DataFrame, *, level: float = LEVEL) -> Ana
     add_lines(fig, table, "proposers", "per_decision", "duplicate")
     fig.update_layout(title=f"Messages per decision ({level:.0%} bootstrap CIs)",
                       xaxis_title="proposers", yaxis_title="messages sent per decision",
-                      height=420)
+                      height=420, template=style.TEMPLATE)
     return Analysis(table, fig)
 
 
@@ -225,7 +226,7 @@ def flexible_quorums(results: pd.DataFrame, *, level: float = LEVEL) -> Analysis
         table = table.merge(mean_table(rows, dims, column, name, level), on=list(dims))
     table.insert(3, "intersect", table["q1"] + table["q2"] > n)
     fig = make_subplots(rows=1, cols=3, horizontal_spacing=0.09, subplot_titles=(
-        "runs with a safety violation", "mean time to decision", "mean messages sent"))
+        "runs with a<br>safety violation", "mean time<br>to decision", "mean messages<br>sent"))
     for i, (column, fmt) in enumerate((("violated_rate", ".0%"), ("time", ".1f"),
                                        ("messages", ".0f")), start=1):
         grid = table.pivot(index="q2", columns="q1", values=column)
@@ -240,7 +241,8 @@ def flexible_quorums(results: pd.DataFrame, *, level: float = LEVEL) -> Analysis
     fig.update_xaxes(title_text="Q1 (phase 1)", dtick=1)
     fig.update_yaxes(title_text="Q2 (phase 2)", dtick=1, col=1)
     fig.update_layout(title=f"Flexible Paxos, N={n} acceptors: quorums meet iff Q1 + Q2 > N",
-                      height=430, legend={"orientation": "h", "y": -0.2})
+                      height=470, margin={"t": 110, "b": 110}, template=style.TEMPLATE,
+                      legend={"orientation": "h", "y": -0.32, "yanchor": "top"})
     return Analysis(table, fig)
 
 

@@ -14,6 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ..core import UsageError
+from ..views import style
 from .analyses import LEVEL, Analysis, add_lines, mean_table, rate_table
 from .grid import CONFIG_DTYPES
 from .runner import METRIC_DTYPES
@@ -58,7 +59,7 @@ def plot_metric(results: pd.DataFrame, x: str, metric: str, color: str | None = 
     pooled = [p for p in params if p not in dims and results[p].nunique() > 1]
     note = f" (averaged over {', '.join(pooled)})" if pooled else ""
     fig.update_layout(title=f"{metric} vs {x}{note}, {level:.0%} CIs", xaxis_title=x,
-                      yaxis_title=label, height=420)
+                      yaxis_title=label, height=420, template=style.TEMPLATE)
     return Analysis(table, fig)
 
 
@@ -76,6 +77,8 @@ def explorer(results: pd.DataFrame) -> Any:
     """A small panel: choose the x-axis parameter, the metric and the colour, see the plot."""
     import ipywidgets as w
     from IPython.display import display
+
+    from ..widgets.layout import row
 
     params, plottable = parameters(results), metrics(results)
     if not params or not plottable:
@@ -99,4 +102,4 @@ def explorer(results: pd.DataFrame) -> Any:
     for dropdown in (x, metric, color):
         dropdown.observe(redraw, names="value")
     redraw()
-    return w.VBox([w.HBox([x, metric, color]), out])
+    return w.VBox([row([x, metric, color]), out])

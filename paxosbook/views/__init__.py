@@ -20,7 +20,10 @@ from .narrate import describe, narrate
 from .network import network_graph, node_positions
 from .sequence import GL_THRESHOLD, sequence_diagram
 from .state import STATE_COLUMNS, state_table, style_state, styled_state_table
+from .style import register_template
 from .verdict import safety_verdict
+
+register_template()
 
 __all__ = ["GL_THRESHOLD", "STATE_COLUMNS", "TraceLike", "ballot_timeline", "describe",
            "messages", "narrate", "network_graph", "node_positions", "replica_log", "roles_of",

@@ -3,7 +3,8 @@
 Each proposer's line steps up whenever it starts a new ballot (sends Prepare). Dueling
 proposers show up as two staircases that keep overtaking each other: every step of one makes
 the acceptors reject the other (the Nack crosses), until one of them gets through phase 2
-(a diamond) and a value is chosen (the dashed green line).
+(a diamond) and a value is chosen (the dashed green line). Like the sequence diagram, the
+time axis opens on the decision, with "decision" and "whole run" buttons under it.
 """
 
 from __future__ import annotations
@@ -13,11 +14,8 @@ import plotly.graph_objects as go
 
 from ..core import Cluster
 from . import style
-from .frames import TraceLike, chosen, end_time, resolve, roles_of
+from .frames import TraceLike, chosen, end_time, focus_window, resolve, roles_of, whole_range
 from .style import Spec
-
-_PALETTE = ("#4C78A8", "#F58518", "#54A24B", "#E45756", "#B279A2", "#9D755D", "#FF9DA6",
-            "#72B7B2", "#EECA3B", "#79706E")
 
 
 def ballot_timeline(trace: TraceLike, *, cluster: Cluster | None = None) -> go.Figure:
@@ -41,9 +39,9 @@ def ballot_spec(trace: TraceLike, *, cluster: Cluster | None = None) -> Spec:
         mine = firsts.loc[(firsts["node"] == p) & (firsts["msg"] == "Prepare")]
         xs = [*mine["time"].tolist(), end] if len(mine) else []
         ys = [*mine["y"].tolist(), float(mine["y"].iloc[-1])] if len(mine) else []
+        color = style.LINE_PALETTE[i % len(style.LINE_PALETTE)]
         data.append(style.scatter(
-            x=xs, y=ys, mode="lines+markers", line={"shape": "hv", "width": 2,
-                                                    "color": _PALETTE[i % len(_PALETTE)]},
+            x=xs, y=ys, mode="lines+markers", line={"shape": "hv", "width": 2, "color": color},
             marker={"size": [7] * (len(xs) - 1) + [0] if xs else 7},
             name=p, hoverinfo="text",
             hovertext=[f"{p} starts ballot {b} at {t:.2f}"
@@ -62,22 +60,33 @@ def ballot_spec(trace: TraceLike, *, cluster: Cluster | None = None) -> Spec:
                                                            strict=True)]))
     data.append(_nacks(df, len(proposers)))
     shapes, annotations = [], []
-    for c in chosen(df, roles, cluster.quorums if cluster is not None else None):
+    decided = chosen(df, roles, cluster.quorums if cluster is not None else None)
+    window = focus_window(df, roles, cluster.quorums if cluster is not None else None)
+    xrange = window.focus if window is not None else whole_range(df)
+    for k, c in enumerate(decided):
         shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": c.time, "x1": c.time,
                        "y0": 0, "y1": 1, "line": {"color": style.CHOSEN_COLOR, "dash": "dash"}})
-        annotations.append({"x": c.time, "y": 1, "xref": "x", "yref": "paper",
-                            "yanchor": "bottom", "showarrow": False,
-                            "text": f"chosen {c.value} ({c.ballot})",
-                            "font": {"color": style.CHOSEN_COLOR, "size": 11}})
+        annotations.append(style.chosen_label(c, xrange, k % 2))
     top = int(sends["round"].max()) if len(sends) else 1
+    yrange = [0, top + 0.9]
+    buttons: list[Spec] = []
+    if window is not None:
+        seen = sends.loc[sends["time"] <= window.focus[1], "round"]
+        yfocus = [0, (int(seen.max()) if len(seen) else 1) + 0.9]
+        buttons = style.range_buttons(window.focus, window.whole, yfocus, yrange)
+        yrange = yfocus
+    extra = style.CHOSEN_ROW if len(decided) > 1 else 0
     return {"data": data, "layout": {
-        "title": {"text": "ballots over time", "x": 0.01, "font": {"size": 14}},
-        "template": style.TEMPLATE, "autosize": True, "height": 320, "hovermode": "closest",
-        "margin": {"l": 50, "r": 20, "t": 50, "b": 80}, "uirevision": "paxosbook",
-        "xaxis": {"title": {"text": "time"}, "range": [0, max(end, 1.0) * 1.02]},
-        "yaxis": {"title": {"text": "ballot round"}, "range": [0, top + 0.9],
+        "title": {"text": "ballots over time", "x": 0.01, "y": 1, "yref": "container",
+                  "yanchor": "top", "pad": {"t": 10}, "font": {"size": 14}},
+        "template": style.TEMPLATE, "autosize": True, "hovermode": "closest",
+        "height": 340 + extra, "uirevision": "paxosbook",
+        "margin": {"l": 50, "r": 20, "t": 50 + extra, "b": 100},
+        "xaxis": {"title": {"text": "time"}, "range": list(xrange)},
+        "updatemenus": buttons,
+        "yaxis": {"title": {"text": "ballot round"}, "range": yrange,
                   "dtick": 1 if top <= 12 else None},
-        "legend": {**style.LEGEND_BELOW, "y": -0.25},
+        "legend": {**style.LEGEND_BELOW, "y": -70 / 190},
         "shapes": shapes, "annotations": annotations}}
 
 

@@ -201,3 +201,60 @@ def chosen(df: pd.DataFrame, roles: dict[str, tuple[str, ...]],
         if quorums.is_phase2(who) and not any(c.ballot == ballot for c in out):
             out.append(Chosen(float(time), ballot, value))
     return out
+
+
+# -- the window worth looking at ------------------------------------------------------------------
+WINDOW_MARGIN = 0.15
+"""Share of the interesting span added after it (and before it, down to 0)."""
+LEARNED_SOON = 1.0
+"""Every learner learning up to this many spans after the decision still belongs to it."""
+
+
+@dataclass(frozen=True)
+class Window:
+    """The x range a time axis opens on (``focus``) and the whole run (``whole``)."""
+
+    focus: tuple[float, float]
+    whole: tuple[float, float]
+
+
+def whole_range(df: pd.DataFrame) -> tuple[float, float]:
+    return 0.0, max(end_time(df), 1.0) * 1.02
+
+
+def focus_window(df: pd.DataFrame, roles: dict[str, tuple[str, ...]],
+                 quorums: QuorumSystem | None = None) -> Window | None:
+    """Where the story of ``df`` is: from the first start to the decision (the last moment a
+    (ballot, value) was chosen, and a learner learning), or to when every learner has
+    learned, if that follows soon; plus a margin. A late proposer that adopts the chosen
+    value, or a second value chosen by a broken protocol, is part of the story.
+
+    ``None`` when that is (nearly) the whole run already, or when nothing was ever chosen:
+    then the whole run is the story. A run that decides at t=4.8 and retries until t=956
+    because one learner missed the decision opens on [0, ~5.5], not on [0, 975].
+    """
+    decided = chosen(df, roles, quorums)
+    if not decided:
+        return None
+    starts = df.loc[df["event"] == "start", "time"]
+    learns = df.loc[df["event"] == "learn", "time"]
+    first = float(starts.min()) if len(starts) else 0.0
+    stop = max(max(c.time for c in decided), float(learns.min()) if len(learns) else 0.0)
+    learned = _everyone_learned(df, roles)
+    if learned is not None and learned - stop <= LEARNED_SOON * max(stop - first, 1e-9):
+        stop = max(stop, learned)
+    span = max(stop - first, 1e-9)
+    whole = whole_range(df)
+    focus = (max(0.0, first - WINDOW_MARGIN * span), stop + WINDOW_MARGIN * span)
+    if focus[1] >= 0.8 * whole[1]:
+        return None
+    return Window(focus, whole)
+
+
+def _everyone_learned(df: pd.DataFrame, roles: dict[str, tuple[str, ...]]) -> float | None:
+    """The moment the last learner learned a value for the first time (None: one never did)."""
+    learners = [n for n, r in roles.items() if "learner" in r]
+    firsts = df.loc[df["event"] == "learn"].drop_duplicates("node").set_index("node")["time"]
+    if not learners or any(n not in firsts.index for n in learners):
+        return None
+    return float(firsts.loc[learners].max())

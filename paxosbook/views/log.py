@@ -1,7 +1,8 @@
 """The replica-log view: replicas by slots, one coloured cell per logged command.
 
 ``replica_log(runs)`` draws one grid per run (a ``LogRun``, or a mapping of titles to runs: the
-strategies side by side). A row is a replica, a column a slot; a cell shows the command the
+strategies two side by side, then on further rows, so that their titles never run into
+each other). A row is a replica, a column a slot; a cell shows the command the
 replica holds there in that command's colour (the same colour in every grid and in every other
 view); a grey cell is an empty slot. A cell past a gap (learned, but not applied because an
 earlier slot is still unknown) is washed out. A slot where two replicas hold different
@@ -51,36 +52,52 @@ def divergent_slots(run: LogRun) -> list[int]:
     return out
 
 
+MAX_COLUMNS = 2
+"""Grids side by side at most; more runs go on further rows (their titles need the width)."""
+GRID_GAP = 110  # px between two rows of grids: tick labels, "slot", the next grid's title
+
+
 def replica_log(runs: LogRun | Mapping[str, LogRun] | Sequence[LogRun], *, title: str = "",
                 max_slots: int = 40) -> go.Figure:
-    """One replicas-by-slots grid per run, side by side (at most ``max_slots`` columns)."""
+    """One replicas-by-slots grid per run, two side by side, then on the next row (at most
+    ``max_slots`` columns each)."""
     named = _named(runs)
     width = min(_width(named.values()), max_slots)
     commands = _commands(named.values())
-    fig = make_subplots(rows=1, cols=len(named), horizontal_spacing=0.05,
+    ncols = min(len(named), MAX_COLUMNS)
+    nrows = -(-len(named) // ncols)
+    grid = 42 * max(len(run.replicas) for run in named.values())
+    top, bottom = 80 + (30 if title else 0), 50
+    inner = nrows * grid + (nrows - 1) * GRID_GAP
+    fig = make_subplots(rows=nrows, cols=ncols, horizontal_spacing=0.08,
+                        vertical_spacing=GRID_GAP / inner if nrows > 1 else 0.0,
                         subplot_titles=[_subtitle(name, run) for name, run in named.items()])
-    for i, run in enumerate(named.values(), start=1):
-        for trace in _grid(run, width, commands):
-            fig.add_trace(trace, row=1, col=i)
-        axis = "" if i == 1 else str(i)
-        for s in divergent_slots(run):
-            if s < width:
-                fig.add_shape(type="rect", x0=s - 0.5, x1=s + 0.5, y0=-0.5,
-                              y1=len(run.replicas) - 0.5, xref=f"x{axis}", yref=f"y{axis}",
-                              line={"color": style.VIOLATION_COLOR, "width": 3})
-        fig.update_xaxes(title_text="slot", tickmode="linear", dtick=1, range=[-0.5, width - 0.5],
-                         showgrid=False, zeroline=False, row=1, col=i)
-        labels = [r if r in run.up else f"✕ {r}" for r in run.replicas]
-        fig.update_yaxes(tickmode="array", tickvals=list(range(len(run.replicas))),
-                         ticktext=labels, autorange="reversed", showgrid=False,
-                         zeroline=False, showticklabels=True, row=1, col=i)
-    rows = max(len(run.replicas) for run in named.values())
-    fig.update_layout(template=style.TEMPLATE, font=style.FONT, title=title or None,
-                      height=150 + 42 * rows + (30 if title else 0),
-                      margin={"l": 70, "r": 20, "t": 100 if title else 70, "b": 50},
-                      showlegend=False)
+    for i, run in enumerate(named.values()):
+        row, col = divmod(i, ncols)
+        _draw(fig, run, width, commands, row + 1, col + 1, "" if i == 0 else str(i + 1))
+    fig.update_layout(template=style.TEMPLATE, font=style.FONT,
+                      title={"text": title, "x": 0.01} if title else None,
+                      height=top + bottom + inner,
+                      margin={"l": 70, "r": 20, "t": top, "b": bottom}, showlegend=False)
     fig.update_annotations(font_size=12)
     return fig
+
+
+def _draw(fig: go.Figure, run: LogRun, width: int, commands: Sequence[str], row: int,
+          col: int, axis: str) -> None:
+    for trace in _grid(run, width, commands):
+        fig.add_trace(trace, row=row, col=col)
+    for s in divergent_slots(run):
+        if s < width:
+            fig.add_shape(type="rect", x0=s - 0.5, x1=s + 0.5, y0=-0.5,
+                          y1=len(run.replicas) - 0.5, xref=f"x{axis}", yref=f"y{axis}",
+                          line={"color": style.VIOLATION_COLOR, "width": 3})
+    fig.update_xaxes(title_text="slot", tickmode="linear", dtick=1, range=[-0.5, width - 0.5],
+                     showgrid=False, zeroline=False, row=row, col=col)
+    labels = [r if r in run.up else f"✕ {r}" for r in run.replicas]
+    fig.update_yaxes(tickmode="array", tickvals=list(range(len(run.replicas))),
+                     ticktext=labels, autorange="reversed", showgrid=False,
+                     zeroline=False, showticklabels=True, row=row, col=col)
 
 
 def slot_trace(run: LogRun | pd.DataFrame, slot: int | None) -> pd.DataFrame:
@@ -149,11 +166,13 @@ def _colorscale(commands: Sequence[str]) -> list[list[Any]]:
 
 
 def _subtitle(name: str, run: LogRun) -> str:
+    """Three short lines (name; verdict and commits; messages), narrow enough for a grid
+    half the page wide."""
     verdict = ("consistent" if run.consistent
                else f"<span style='color:{style.VIOLATION_COLOR}'>inconsistent</span>")
-    blocked = " · blocked" if run.blocked else ""
+    blocked = "blocked · " if run.blocked else ""
     return (f"<b>{name}</b><br><span style='font-size:11px'>{verdict} · "
-            f"{run.committed}/{len(run.commands)} committed{blocked} · {run.messages} msgs"
+            f"{run.committed}/{len(run.commands)} committed<br>{blocked}{run.messages} msgs"
             "</span>")
 
 

@@ -7,6 +7,7 @@ from typing import Any
 import pandas as pd
 
 from .frames import TraceLike, resolve
+from .tables import TextTable
 
 _DROP_REASONS = {"loss": "lost by the network", "crashed": "the receiver is down",
                  "partition": "the link is cut by a partition"}
@@ -67,11 +68,11 @@ def _other(e: str, node: str, row: Any) -> str:
 def narrate(trace: TraceLike, start: float | None = None,
             stop: float | None = None) -> pd.DataFrame:
     """The events with ``start <= time <= stop`` as sentences (columns ``time``, ``what``),
-    indexed by their row in the trace."""
+    indexed by their row in the trace; a notebook shows the sentences whole, left-aligned."""
     df, _ = resolve(trace)
     if start is not None:
         df = df.loc[df["time"] >= start]
     if stop is not None:
         df = df.loc[df["time"] <= stop]
     what = [describe(r) for r in df.itertuples(index=False)]
-    return pd.DataFrame({"time": df["time"].to_numpy(), "what": what}, index=df.index)
+    return TextTable({"time": df["time"].to_numpy(), "what": what}, index=df.index)

@@ -4,12 +4,18 @@ Nodes sit in a deterministic networkx layout (proposers, acceptors and learners 
 columns; colocated nodes on a circle). An edge's width grows with the number of messages the
 two nodes exchanged up to the chosen time; links cut by an active partition are dashed red.
 A node's colour is the value it holds (an acceptor's accepted value, a learner's learned value,
-a proposer's proposal), its label shows its state, and a crashed node is crossed out.
+a proposer's proposal), its label shows its state, and a crashed node is crossed out. A legend
+under the graph says all of this: the shapes of the roles, the crossed-out node, what an edge's
+width and dash mean, and which colour is which value (grey: none yet).
+
+The figure always has the same traces (edges by width bucket, the link hover points, the
+nodes, the crossed-out nodes, and legend-only entries), so a widget updates it in place.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -24,6 +30,10 @@ from .style import Spec
 
 WIDTH_BUCKETS = (1.5, 3.0, 5.0, 8.0)
 """Edge widths: an edge falls in a bucket by its share of the busiest edge's message count."""
+LINK_LEGEND = ("link: no messages yet", "link: under 1/4 of the busiest link's messages",
+               "1/4 to 1/2", "1/2 to 3/4", "over 3/4", "link cut by a partition")
+"""The legend's names for the edge styles of ``_edge_styles()``, in order."""
+LEGEND_HEIGHT = 125  # px under the graph for its legend
 
 
 def network_graph(trace: TraceLike, time: float | None = None, *,
@@ -49,11 +59,13 @@ def network_spec(trace: TraceLike, time: float | None = None, *,
     pairs = sorted(relevant)
     data = _edge_traces(pairs, counts, cut, pos)
     data.extend(_node_traces(roles, state, pos))
+    data.extend(_legend_entries(state))
     layered = all(len(r) == 1 for r in roles.values())
     return {"data": data, "layout": {
         "title": {"text": f"network and state at t={t:.2f}", "x": 0.01, "font": {"size": 14}},
-        "template": style.TEMPLATE, "autosize": True, "height": _height(roles),
-        "margin": {"l": 20, "r": 20, "t": 40, "b": 20}, "showlegend": False,
+        "template": style.TEMPLATE, "autosize": True, "height": _height(roles) + LEGEND_HEIGHT,
+        "margin": {"l": 20, "r": 20, "t": 40, "b": LEGEND_HEIGHT}, "showlegend": True,
+        "legend": {**style.LEGEND_BELOW, "y": 0, "font": {"size": 10}, "tracegroupgap": 2},
         "hovermode": "closest", "uirevision": "paxosbook",
         "xaxis": {"visible": False, "range": [-2.1, 2.1] if layered else [-1.7, 1.7]},
         "yaxis": {"visible": False, "range": [-1.3, 1.3] if layered else [-1.55, 1.3]},
@@ -146,26 +158,31 @@ def _edge_traces(pairs: list[tuple[str, str]], counts: dict[tuple[str, str], int
         else:
             k = min(len(WIDTH_BUCKETS) - 1, int(len(WIDTH_BUCKETS) * c / (top + 1)))
             buckets[1 + k].append(p)
-    styles = [{"color": "#E0E0E0", "width": 1, "dash": "dot"},
-              *({"color": "#90A4AE", "width": w} for w in WIDTH_BUCKETS),
-              {"color": style.DROP_COLOR, "width": 2, "dash": "dash"}]
     names = ["no messages", *(f"messages (width {w})" for w in WIDTH_BUCKETS), "cut by partition"]
     out: list[Spec] = []
-    for group, line, name in zip(buckets, styles, names, strict=True):
+    for group, line, name in zip(buckets, _edge_styles(), names, strict=True):
         xs: list[Any] = []
         ys: list[Any] = []
         for a, b in group:
             xs += [pos[a][0], pos[b][0], None]
             ys += [pos[a][1], pos[b][1], None]
-        out.append(style.scatter(x=xs, y=ys, mode="lines", line=line, hoverinfo="skip", name=name))
+        out.append(style.scatter(x=xs, y=ys, mode="lines", line=line, hoverinfo="skip",
+                                 name=name, showlegend=False))
     drawn = [p for g in buckets for p in g]
     out.append(style.scatter(
         x=[(pos[a][0] + pos[b][0]) / 2 for a, b in drawn],
         y=[(pos[a][1] + pos[b][1]) / 2 for a, b in drawn], mode="markers",
         marker={"size": 10, "color": "rgba(0,0,0,0)"}, name="links", hoverinfo="text",
+        showlegend=False,
         hovertext=[f"{a} — {b}: {counts.get((a, b), 0)} messages"
                    + (" (cut by a partition)" if (a, b) in cut else "") for a, b in drawn]))
     return out
+
+
+def _edge_styles() -> list[Spec]:
+    return [{"color": "#E0E0E0", "width": 1, "dash": "dot"},
+            *({"color": "#90A4AE", "width": w} for w in WIDTH_BUCKETS),
+            {"color": style.DROP_COLOR, "width": 2, "dash": "dash"}]
 
 
 def _node_traces(roles: dict[str, tuple[str, ...]], state: pd.DataFrame,
@@ -199,17 +216,43 @@ def _node_traces(roles: dict[str, tuple[str, ...]], state: pd.DataFrame,
     return [
         style.scatter(x=[pos[n][0] for n in names], y=[pos[n][1] for n in names],
                    mode="markers+text", text=labels, textposition=where, hovertext=hovers,
-                   hoverinfo="text", name="nodes", textfont={"size": 10},
+                   hoverinfo="text", name="nodes", textfont={"size": 10}, showlegend=False,
                    marker={"size": 30, "color": colors, "symbol": symbols,
                            "line": {"width": 2, "color": "#455A64"}}),
         style.scatter(x=[pos[n][0] for n in crashed], y=[pos[n][1] for n in crashed],
-                   mode="markers", name="crashed", hoverinfo="skip",
+                   mode="markers", name="crashed", hoverinfo="skip", showlegend=False,
                    marker={"size": 30, "symbol": "x-thin", "line": {"width": 4,
                                                                     "color": "#212121"}}),
     ]
 
 
-def _held_value(s: dict[str, Any]) -> str:
+def _legend_entries(state: pd.DataFrame) -> list[Spec]:
+    """Legend-only entries (one point at None: plotly lists no trace without points): each
+    edge style, each role's shape, a crashed node, and which colour is which value held
+    (one entry, the values in their colours)."""
+    links = [style.scatter(x=[None], y=[None], mode="lines", name=name, line=line,
+                           legendgroup="links")
+             for name, line in zip(LINK_LEGEND, _edge_styles(), strict=True)]
+    grey = {"color": "#ECEFF1", "line": {"width": 2, "color": "#455A64"}, "size": 12}
+    out = [*links, *(style.scatter(x=[None], y=[None], mode="markers", name=role,
+                                   legendgroup="nodes",
+                                   marker={**grey, "symbol": style.ROLE_SYMBOLS[role]})
+                     for role in ("proposer", "acceptor", "learner"))]
+    out.append(style.scatter(x=[None], y=[None], mode="markers", name="crashed node",
+                             legendgroup="nodes", marker={"symbol": "x-thin", "size": 12,
+                                                          "line": {"width": 3,
+                                                                   "color": "#212121"}}))
+    held = sorted({_held_value(row) for row in state.to_dict("records")} - {""})
+    swatches = " ".join(f"<span style='color:{style.value_color(v)}'>■</span> {v}"
+                        for v in held)
+    out.append(style.scatter(x=[None], y=[None], mode="markers", legendgroup="values",
+                             name="colour: value held " + (swatches or "(none yet)")
+                             + f" <span style='color:{style.NO_VALUE_COLOR}'>■</span> none",
+                             marker={"size": 0.1, "color": "rgba(0,0,0,0)"}))
+    return out
+
+
+def _held_value(s: Mapping[Any, Any]) -> str:
     for col in ("learned", "proposing", "accepted"):
         text = str(s[col])
         if text and text != NOTHING:

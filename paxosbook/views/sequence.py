@@ -5,8 +5,14 @@ learners); time runs left to right. Each message is an arrow from its sender's l
 send time to its receiver's at the delivery time, coloured by type. A dropped message stops
 half-way, at the moment it was lost, with a cross; a message still in flight when the trace
 ends is dotted. Duplicate copies are arrows of their own marked with a diamond. Crashes shade
-the node's lifeline, partitions shade the whole time band; promise, accept and learn events
-are markers on the lifelines; a dashed green line marks each moment a value was chosen.
+the node's lifeline; a partition is a red bar, labelled with its groups, in a strip above the
+lifelines, with dotted lines where it starts and heals; promise, accept and learn events are
+markers on the lifelines; a dashed green line marks each moment a value was chosen.
+
+The time axis opens on the decision (``frames.focus_window``: first start to the decision, or
+to when every learner learned if that follows soon, plus a margin), so that a long tail of
+retries does not crush it against the left edge; buttons under the axis switch between
+"decision" and "whole run". A run that never decides opens on the whole run.
 
 The figure is made of a fixed, small set of traces whatever the size of the run: each trace
 draws many segments separated by ``None``, and above ``GL_THRESHOLD`` messages the message
@@ -30,10 +36,12 @@ from .frames import (
     chosen,
     crash_intervals,
     end_time,
+    focus_window,
     messages,
     partition_intervals,
     resolve,
     roles_of,
+    whole_range,
 )
 from .style import Spec
 
@@ -65,7 +73,7 @@ def sequence_spec(trace: TraceLike, *, time: float | None = None, title: str = "
     hover = _message_hover(msgs)
     fate = msgs["fate"].to_numpy()
     data: list[Spec] = [_lifelines(ypos, end), *_crash_traces(df, ypos, end),
-                       _partition_trace(df, len(ypos), end)]
+                       _partition_trace(df, end)]
     kinds = msgs["msg"].map(style.message_family).to_numpy()
     for kind in MESSAGE_TYPES:
         sel = (fate == "deliver") & (kinds == kind)
@@ -165,12 +173,15 @@ def _crash_traces(df: pd.DataFrame, ypos: dict[str, int], end: float) -> list[Sp
     return [fill, marks]
 
 
-def _partition_trace(df: pd.DataFrame, n: int, end: float) -> Spec:
+def _partition_trace(df: pd.DataFrame, end: float) -> Spec:
+    """Each partition as a bar in the strip above the lifelines, from its start to its end."""
     xs: list[Any] = []
     ys: list[Any] = []
-    for iv in partition_intervals(df, end):
+    half = 0.4 * PARTITION_ROW
+    for iv, row in _partition_rows(df, end):
+        y = _strip_y(row)
         xs += [iv.start, iv.stop, iv.stop, iv.start, iv.start, None]
-        ys += [-0.5, -0.5, n - 0.5, n - 0.5, -0.5, None]
+        ys += [y - half, y - half, y + half, y + half, y - half, None]
     return style.scatter(x=xs, y=ys, mode="lines", fill="toself", fillcolor=style.PARTITION_COLOR,
                       line={"width": 0}, hoveron="fills", hoverinfo="name", name="partition")
 
@@ -272,46 +283,66 @@ def _event_hover(kind: str, rows: pd.DataFrame, node: np.ndarray) -> np.ndarray:
 
 
 # -- layout -------------------------------------------------------------------------------------
+PARTITION_ROW = 0.6  # lanes: the height of one row of the partition strip above the lifelines
+
+
+def _partition_rows(df: pd.DataFrame, end: float) -> list[tuple[Interval, int]]:
+    """The partitions drawn (at most 20), each with its row in the strip (row 0 nearest the
+    lifelines; one row per partition up to three, then they share)."""
+    return [(iv, i % 3) for i, iv in enumerate(partition_intervals(df, end)[:20])]
+
+
 def _layout(df: pd.DataFrame, roles: dict[str, tuple[str, ...]], end: float,
             time: float | None, title: str, msgs: pd.DataFrame,
             cluster: Cluster | None) -> dict[str, Any]:
     n = len(roles)
+    quorums = cluster.quorums if cluster is not None else None
     shapes: list[dict[str, Any]] = []
     annotations: list[dict[str, Any]] = []
     _role_bands(roles, shapes, annotations)
-    for c in chosen(df, roles, cluster.quorums if cluster is not None else None):
+    decided = chosen(df, roles, quorums)
+    window = focus_window(df, roles, quorums)
+    xrange = window.focus if window is not None else whole_range(df)
+    for k, c in enumerate(decided):
         shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": c.time, "x1": c.time,
                        "y0": 0, "y1": 1, "line": {"color": style.CHOSEN_COLOR, "dash": "dash",
                                                   "width": 2}})
-        annotations.append({"x": c.time, "y": 1, "xref": "x", "yref": "paper", "yanchor": "bottom",
-                            "text": f"chosen {c.value} ({c.ballot})", "showarrow": False,
-                            "font": {"color": style.CHOSEN_COLOR, "size": 11}})
-    for iv in partition_intervals(df, end)[:20]:
-        annotations.append(_partition_label(iv))
-    if time is not None:
+        annotations.append(style.chosen_label(c, xrange, k % 2))
+    parts = _partition_rows(df, end)
+    rows = 1 + max((r for _, r in parts), default=-1)
+    for iv, row in parts:
+        shapes.extend(_partition_edges(iv))
+        annotations.append(_partition_label(iv, row))
+    if time is not None:  # the cursor: the last shape and the last annotation
         shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": time, "x1": time,
                        "y0": 0, "y1": 1, "line": {"color": style.CURSOR_COLOR, "width": 2}})
         annotations.append({"x": time, "y": 0, "xref": "x", "yref": "paper", "yanchor": "bottom",
                             "xanchor": "left", "text": f" t={time:.2f}", "showarrow": False,
                             "bgcolor": "rgba(255,255,255,0.8)",
                             "font": {"color": style.CURSOR_COLOR, "size": 11}})
-    if not title:
-        fate = msgs["fate"]
-        title = (f"{len(msgs)} messages: {int((fate == 'deliver').sum())} delivered, "
-                 f"{int((fate == 'drop').sum())} dropped, "
-                 f"{int((msgs['copy_of'] >= 0).sum())} duplicate copies")
-    height = 170 + 34 * max(n, 3)
+    top = 50 + (style.CHOSEN_ROW if len(decided) > 1 else 0)
+    plot = round(34 * (max(n, 3) + PARTITION_ROW * rows))  # px: 34 per lifeline
     return {
-        "title": {"text": title, "x": 0.01, "font": {"size": 14}},
-        "template": style.TEMPLATE, "autosize": True, "height": height,
-        "margin": {"l": 50, "r": 20, "t": 50, "b": 120}, "hovermode": "closest",
-        "xaxis": {"title": {"text": "time"}, "range": [0, max(end, 1.0) * 1.02],
-                  "zeroline": False},
+        "title": {"text": title or _counts(msgs), "x": 0.01, "y": 1, "yref": "container",
+                  "yanchor": "top", "pad": {"t": 10}, "font": {"size": 14}},
+        "template": style.TEMPLATE, "autosize": True, "height": top + plot + 120,
+        "margin": {"l": 50, "r": 50, "t": top, "b": 120}, "hovermode": "closest",  # r: room
+        # for the cursor's label when the cursor is at the end
+        "xaxis": {"title": {"text": "time"}, "zeroline": False, "range": list(xrange)},
         "yaxis": {"tickvals": list(range(n)), "ticktext": list(roles), "showgrid": False,
-                  "zeroline": False, "range": [n - 0.5, -0.5], "fixedrange": True},
-        "legend": {**style.LEGEND_BELOW, "y": -72 / (height - 170)},
+                  "zeroline": False, "range": [n - 0.5, -0.5 - PARTITION_ROW * rows],
+                  "fixedrange": True},
+        "legend": {**style.LEGEND_BELOW, "y": -72 / plot},
+        "updatemenus": style.range_buttons(window.focus, window.whole) if window else [],
         "shapes": shapes, "annotations": annotations, "uirevision": "paxosbook",
     }
+
+
+def _counts(msgs: pd.DataFrame) -> str:
+    fate = msgs["fate"]
+    return (f"{len(msgs)} messages: {int((fate == 'deliver').sum())} delivered, "
+            f"{int((fate == 'drop').sum())} dropped, "
+            f"{int((msgs['copy_of'] >= 0).sum())} duplicate copies")
 
 
 def _role_bands(roles: dict[str, tuple[str, ...]], shapes: list[dict[str, Any]],
@@ -330,7 +361,20 @@ def _role_bands(roles: dict[str, tuple[str, ...]], shapes: list[dict[str, Any]],
                             "showarrow": False, "font": {"color": "#757575", "size": 10}})
 
 
-def _partition_label(iv: Interval) -> dict[str, Any]:
-    return {"x": iv.start, "xref": "x", "xanchor": "left", "y": 1, "yref": "paper",
-            "yanchor": "top", "text": "partition " + iv.who.replace("|", " | "),
+def _partition_edges(iv: Interval) -> list[dict[str, Any]]:
+    """Thin dotted lines where a partition starts and heals (the strip above says which)."""
+    return [{"type": "line", "xref": "x", "yref": "paper", "x0": x, "x1": x, "y0": 0, "y1": 1,
+             "layer": "below", "line": {"color": style.PARTITION_EDGE_COLOR, "width": 1,
+                                        "dash": "dot"}}
+            for x in ((iv.start, iv.stop) if iv.closed else (iv.start,))]
+
+
+def _partition_label(iv: Interval, row: int) -> dict[str, Any]:
+    return {"x": iv.start, "xref": "x", "xanchor": "left", "y": _strip_y(row), "yref": "y",
+            "yanchor": "middle", "text": " partition " + iv.who.replace("|", " | "),
             "showarrow": False, "font": {"color": "#B71C1C", "size": 10}}
+
+
+def _strip_y(row: int) -> float:
+    """The centre of row ``row`` of the partition strip, above the first lifeline."""
+    return -0.5 - PARTITION_ROW * (row + 0.5)

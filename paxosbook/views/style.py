@@ -38,7 +38,8 @@ DROP_COLOR = "#C0392B"
 INFLIGHT_COLOR = "#9E9E9E"
 DUPLICATE_COLOR = "#6D4C41"
 CRASH_COLOR = "rgba(60, 60, 60, 0.28)"
-PARTITION_COLOR = "rgba(214, 39, 40, 0.10)"
+PARTITION_COLOR = "rgba(214, 39, 40, 0.22)"
+PARTITION_EDGE_COLOR = "rgba(183, 28, 28, 0.45)"
 LIFELINE_COLOR = "#BDBDBD"
 CHOSEN_COLOR = "#2E7D32"
 CURSOR_COLOR = "#263238"
@@ -67,6 +68,10 @@ def value_color(value: str) -> str:
 def fmt_time(t: float) -> str:
     return f"{t:.2f}"
 
+LINE_PALETTE = ("#4C78A8", "#F58518", "#54A24B", "#E45756", "#B279A2", "#9D755D", "#FF9DA6",
+                "#72B7B2", "#EECA3B", "#79706E")
+"""Colours of lines told apart by a legend (proposers, the lines of an analysis)."""
+
 TEMPLATE = {"layout": {
     "autosize": True, "paper_bgcolor": "white", "plot_bgcolor": "white", "font": FONT,
     "colorway": list(MESSAGE_COLORS.values()),
@@ -75,7 +80,54 @@ TEMPLATE = {"layout": {
     "yaxis": {"gridcolor": "#EEEEEE", "linecolor": "#BDBDBD", "zerolinecolor": "#E0E0E0"},
     "hoverlabel": {"font": {"size": 12}, "align": "left"},
 }}
-"""A light template given as a plain dict (plotly's named templates cost ~8 ms a figure)."""
+"""The one plotly theme of every paxosbook figure (views, widgets and the experiments'
+analyses), given as a plain dict: plotly's named templates cost ~8 ms a figure. It is also
+registered as ``"paxosbook"`` (``plotly.io.templates``) for a reader's own figures:
+``fig.update_layout(template="paxosbook")``."""
+TEMPLATE_NAME = "paxosbook"
+
+
+def register_template() -> None:
+    """Make ``template="paxosbook"`` available to plotly (done when the views are imported)."""
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    pio.templates[TEMPLATE_NAME] = go.layout.Template(TEMPLATE)
+
+
+
+CHOSEN_ROW = 15
+"""px between two rows of "chosen" labels above a figure with a time axis."""
+
+
+def chosen_label(c: Any, xrange: tuple[float, float], row: int = 0) -> Spec:
+    """"chosen v (b)" above the plot at the dashed line of the moment ``c`` (a
+    ``frames.Chosen``): running right from it, or left in the last quarter of ``xrange`` (so
+    that it stays on the figure); ``row`` 1 lifts it one row (a second value)."""
+    lo, hi = xrange
+    late = hi > lo and (c.time - lo) / (hi - lo) > 0.75
+    return {"x": c.time, "y": 1, "xref": "x", "yref": "paper", "yanchor": "bottom",
+            "xanchor": "right" if late else "left", "yshift": row * CHOSEN_ROW,
+            "text": f"chosen {c.value} ({c.ballot})", "showarrow": False,
+            "font": {"color": CHOSEN_COLOR, "size": 11}}
+
+
+def range_buttons(focus: tuple[float, float], whole: tuple[float, float],
+                  yfocus: list[float] | None = None,
+                  ywhole: list[float] | None = None) -> list[Spec]:
+    """Two buttons under the x axis, on the right: "decision" shows the x range ``focus``
+    (where the figure opens), "whole run" the x range ``whole`` (and the y ranges given)."""
+    def button(label: str, xs: tuple[float, float], ys: list[float] | None) -> Spec:
+        ranges: Spec = {"xaxis.range": list(xs)}
+        if ys is not None:
+            ranges["yaxis.range"] = list(ys)
+        return {"label": label, "method": "relayout", "args": [ranges]}
+
+    return [{"type": "buttons", "direction": "right", "showactive": True, "active": 0,
+             "x": 1, "xanchor": "right", "y": 0, "yanchor": "top", "pad": {"t": 24, "r": 0},
+             "font": {"size": 11}, "bgcolor": "white", "bordercolor": "#BDBDBD",
+             "buttons": [button("decision", focus, yfocus), button("whole run", whole, ywhole)]}]
+
 
 LEGEND_BELOW = {"orientation": "h", "y": -0.12, "yanchor": "top", "x": 0, "xanchor": "left",
                 "font": {"size": 11}}

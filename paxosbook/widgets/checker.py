@@ -24,8 +24,9 @@ from ..check.model import CheckResult
 from ..check.scenarios import NONE, SCENARIOS
 from ..check.tla import TlaModel
 from ..core import PaxosbookError
-from ..views import sequence_diagram
-from .figures import update_figure
+from ..views import sequence_diagram, style
+from .figures import AutosizeOnDisplay, update_figure
+from .layout import row
 from .plotlyjs import figure_widget
 
 MAX_SECONDS = 20.0
@@ -34,6 +35,11 @@ MAX_SECONDS = 20.0
 
 def _diagram(result: CheckResult, title: str) -> go.Figure:
     return sequence_diagram(result.violations[0].run, title=title)
+
+
+def _placeholder(title: str) -> go.Figure:
+    return go.Figure(layout={"title": {"text": title, "x": 0.01}, "height": 200,
+                             "template": style.TEMPLATE})
 
 
 def describe(result: CheckResult) -> str:
@@ -50,7 +56,7 @@ def describe(result: CheckResult) -> str:
             f"{len(cex.actions)} steps: {html.escape(cex.message)}<br>{head}<ol>{steps}</ol>")
 
 
-class MutantPanel(w.VBox):
+class MutantPanel(AutosizeOnDisplay, w.VBox):
     """A dropdown of planted bugs; the counterexample of the chosen one."""
 
     def __init__(self, initial: str = "reuse-ballot") -> None:
@@ -65,6 +71,9 @@ class MutantPanel(w.VBox):
         super().__init__([self.choice, self.about, self.text, self.figure])
         self.update()
 
+    def _autosized_figures(self) -> list[go.FigureWidget]:
+        return [self.figure]
+
     def update(self) -> None:
         s = SCENARIOS[self.choice.value]
         self.about.value = f"<i>{html.escape(s.description)}</i>"
@@ -74,27 +83,30 @@ class MutantPanel(w.VBox):
             if self.result.violations:
                 update_figure(self.figure, _diagram(self.result, f"counterexample: {s.name}"))
             else:
-                update_figure(self.figure, go.Figure(layout={"title": "no counterexample",
-                                                       "height": 200}))
+                update_figure(self.figure, _placeholder("no counterexample"))
         except (PaxosbookError, RuntimeError) as exc:
             self.text.value = f"<b>cannot check this:</b> {html.escape(str(exc))}"
 
 
-class QuorumPanel(w.VBox):
+class QuorumPanel(AutosizeOnDisplay, w.VBox):
     """Sliders N, Q1, Q2; intersection test next to the model checker's verdict."""
 
     def __init__(self, n: int = 3, q1: int = 1, q2: int = 2) -> None:
-        self.n = w.IntSlider(value=n, min=1, max=4, description="N acceptors")
-        self.q1 = w.IntSlider(value=q1, min=1, max=n, description="Q1 (phase 1)")
-        self.q2 = w.IntSlider(value=q2, min=1, max=n, description="Q2 (phase 2)")
+        label = {"description_width": "initial"}  # the whole label, never "Q1 (phase..."
+        self.n = w.IntSlider(value=n, min=1, max=4, description="N acceptors", style=label)
+        self.q1 = w.IntSlider(value=q1, min=1, max=n, description="Q1 (phase 1)", style=label)
+        self.q2 = w.IntSlider(value=q2, min=1, max=n, description="Q2 (phase 2)", style=label)
         self.text = w.HTML()
         self.figure = figure_widget()
         self.result: CheckResult | None = None
         self.n.observe(self._on_n, names="value")
         for slider in (self.q1, self.q2):
             slider.observe(lambda _: self.update(), names="value")
-        super().__init__([w.HBox([self.n, self.q1, self.q2]), self.text, self.figure])
+        super().__init__([row([self.n, self.q1, self.q2]), self.text, self.figure])
         self.update()
+
+    def _autosized_figures(self) -> list[go.FigureWidget]:
+        return [self.figure]
 
     def _on_n(self, _: Any) -> None:
         n = self.n.value
@@ -121,8 +133,7 @@ class QuorumPanel(w.VBox):
         if self.result.violations:
             update_figure(self.figure, _diagram(self.result, f"Q1={q1}, Q2={q2}, N={n}"))
         else:
-            update_figure(self.figure,
-                          go.Figure(layout={"title": "agreement holds", "height": 200}))
+            update_figure(self.figure, _placeholder("agreement holds"))
 
 
 def quorum_grid(n: int, values: int = 2, max_ballot: int = 1) -> pd.DataFrame:

@@ -18,6 +18,7 @@ from typing import Any
 
 import ipywidgets as w
 import pandas as pd
+import plotly.graph_objects as go
 
 from ..config import Crash
 from ..core import PaxosbookError, UsageError
@@ -26,7 +27,8 @@ from ..replication.run import COMPARE_COLUMNS, table_row
 from ..views import style
 from ..views.log import replica_log
 from .batching import Batched
-from .figures import update_figure
+from .figures import AutosizeOnDisplay, update_figure
+from .layout import columns
 from .plotlyjs import figure_widget
 
 NO_CRASH = "none"
@@ -37,7 +39,7 @@ _FIELDS = {"crashes": "crash", "crashes.node": "crash", "crashes.at": "crash at"
            "seed": "seed"}
 
 
-class Compare(Batched, w.VBox):
+class Compare(Batched, AutosizeOnDisplay, w.VBox):
     """Fault controls, the comparison table and the logs of every strategy.
 
     ``Compare(config=None, seed=0, strategies=STRATEGIES, crash=None, crash_at=2.0)``:
@@ -66,6 +68,9 @@ class Compare(Batched, w.VBox):
         self.add_class("paxosbook-compare")
         self.rerun()
 
+    def _autosized_figures(self) -> list[go.FigureWidget]:
+        return [self.logs]  # the page's width, not plotly's 700 px fallback
+
     # -- controls -------------------------------------------------------------------------------
     def _build(self, seed: int, crash: str | None, crash_at: float) -> None:
         cfg, wide, label = self.base, w.Layout(width="260px"), {"description_width": "80px"}
@@ -91,9 +96,8 @@ class Compare(Batched, w.VBox):
         return [NO_CRASH, *self.base.proposers, *(f"r{i}" for i in range(1, replicas + 1))]
 
     def _box(self) -> w.Widget:
-        return w.GridBox([getattr(self, n) for n in ("drop", "jitter", "replicas", "crash",
-                                                     "crash_at", "seed")],
-                         layout=w.Layout(grid_template_columns="repeat(3, 270px)"))
+        return columns([getattr(self, n) for n in ("drop", "jitter", "replicas", "crash",
+                                                   "crash_at", "seed")], 270)
 
     # -- running --------------------------------------------------------------------------------
     def set(self, **values: Any) -> None:
@@ -181,7 +185,8 @@ def table_html(frame: pd.DataFrame) -> str:
     head = "".join(f"<th style='text-align:left'>{html.escape(c)}</th>" for c in frame.columns)
     body = "".join("<tr>" + "".join(cell(c, v) for c, v in zip(frame.columns, row, strict=True))
                    + "</tr>" for row in frame.itertuples(index=False))
-    return (f"<table class='paxosbook-compare-table' style='border-collapse:collapse'>"
+    return (f"<table class='paxosbook-compare-table' style='border-collapse:collapse;"
+            "white-space:normal'>"  # headers and notes wrap on a narrow page
             f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
 
 

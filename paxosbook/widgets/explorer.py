@@ -25,6 +25,7 @@ from ..trace import Run
 from .batching import Batched
 from .faults import format_crashes, format_partitions, parse_crashes, parse_partitions
 from .figures import AutosizeOnDisplay
+from .layout import columns, row
 from .text import error_html, reproduce, summary_html
 from .viewer import RunViewer
 
@@ -151,15 +152,15 @@ class Explorer(Batched, AutosizeOnDisplay, w.VBox):
         self.clear_faults.on_click(lambda _: self.set(crashes="", partitions=""))
 
     def _controls_box(self) -> w.Widget:
-        grid = w.GridBox([getattr(self, n) for n in (
+        grid = columns([getattr(self, n) for n in (
             "acceptors", "proposers", "learners", "drop", "duplicate", "seed", "delay",
             "delay_mean", "delay_jitter", "timeout", "backoff", "backoff_base", "start_offset")],
-            layout=w.Layout(grid_template_columns="repeat(3, 310px)"))
+            310)
         adders = w.VBox([
-            w.HBox([self.fault_node, self.fault_at, self.fault_recover, self.add_crash]),
-            w.HBox([self.isolate, self.cut_from, self.cut_to, self.add_partition,
-                    self.clear_faults])])
-        faults = w.VBox([w.HBox([self.crashes, self.partitions]), adders])
+            row([self.fault_node, self.fault_at, self.fault_recover, self.add_crash]),
+            row([self.isolate, self.cut_from, self.cut_to, self.add_partition,
+                 self.clear_faults])])
+        faults = w.VBox([row([self.crashes, self.partitions]), adders])
         return w.VBox([grid, faults])
 
     def _on_delay(self, change: dict[str, Any] | None) -> None:

@@ -20,10 +20,12 @@ from ..views.ballots import ballot_spec
 from ..views.network import network_spec
 from ..views.sequence import sequence_spec
 from .figures import AutosizeOnDisplay, autosize_after_display, keep_state, show_spec
+from .layout import row
 from .plotlyjs import figure_widget
 
 MAX_STEP_LINES = 8
-GRAPH_WIDTH = 600  # px: the network graph sits next to the state table at a fixed width
+GRAPH_WIDTH = 560  # px: the network graph (fits a 1024 px window with the file browser open),
+# with the state table beside it or below it
 
 
 def same_picture(a: Run, b: Run) -> bool:
@@ -84,11 +86,10 @@ class RunViewer(AutosizeOnDisplay, w.VBox):
     def _detail_children(self) -> list[w.Widget]:
         scrubber = w.HBox([self.back, self.cursor, self.forward],
                           layout=w.Layout(align_items="center"))
-        lower = w.HBox([w.Box([self.graph], layout=w.Layout(width=f"{GRAPH_WIDTH + 10}px",
-                                                            min_width=f"{GRAPH_WIDTH + 10}px")),
-                        w.Box([self.table], layout=w.Layout(flex="1 1 300px", min_width="0",
-                                                            padding="30px 0 0 8px"))],
-                       layout=w.Layout(flex_flow="row wrap"))
+        lower = row([w.Box([self.graph], layout=w.Layout(width=f"{GRAPH_WIDTH + 10}px",
+                                                         flex="0 0 auto")),
+                     w.Box([self.table], layout=w.Layout(flex="1 1 auto", min_width="min-content",
+                                                         padding="30px 0 0 8px"))])
         children: list[w.Widget] = [scrubber, self.step_text, lower]
         if self.ballots is not None:
             children.append(self.ballots)
