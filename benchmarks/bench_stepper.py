@@ -118,7 +118,8 @@ def main() -> None:
     print(f"panel, {args.widget_walks} walks of {args.widget_steps} clicks")
     print(f"  click (figures after)  {describe(clicks)}")
     print(f"  figure redraw          {describe(draws)}")
-    print(f"  click + redraw         {describe([a + b for a, b in zip(clicks, draws)])}")
+    both = [a + b for a, b in zip(clicks, draws, strict=True)]
+    print(f"  click + redraw         {describe(both)}")
 
 
 if __name__ == "__main__":
