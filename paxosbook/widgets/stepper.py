@@ -27,7 +27,6 @@ from typing import Any
 
 import anywidget
 import ipywidgets as w
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import traitlets
@@ -178,8 +177,6 @@ class StepperWidget(AutosizeOnDisplay, w.VBox):
         """Draw the figures after the click's reply in a kernel (``False``: within it)."""
         self._draw_scheduled = False
         self._drawn: tuple[int, int] | None = None
-        self._last_sequence: Spec | None = None
-        self._last_graph: Spec | None = None
         self._build()
         self.refresh()
         self.observe(self._on_path, names="path")
@@ -371,11 +368,11 @@ class StepperWidget(AutosizeOnDisplay, w.VBox):
         t = float(trace["time"].iloc[-1]) if len(trace) else 0.0
         spec = sequence_spec(sequence_trace(trace), cluster=s.cluster)
         add_candidates(spec, s)
-        self._last_sequence = patch_spec(self.sequence, spec, self._last_sequence)
+        show_spec(self.sequence, spec)
         state = state_table(trace, t, cluster=s.cluster)
         graph = network_spec(trace, t, cluster=s.cluster, state=state)
         graph["layout"].update(width=GRAPH_WIDTH, autosize=False)
-        self._last_graph = patch_spec(self.graph, graph, self._last_graph)
+        show_spec(self.graph, graph)
         self.table.value = style_state(state).to_html()
 
     def _show_branches(self) -> None:
@@ -409,37 +406,6 @@ def _replayed(stepper: Stepper, path: str) -> Stepper:
         stepper.goto(start)
         raise
     return stepper
-
-
-def patch_spec(widget: go.FigureWidget, spec: Spec, last: Spec | None) -> Spec:
-    """Make ``widget`` (showing ``last``) show ``spec``, sending only the trace and layout
-    properties that changed; ``show_spec`` when the traces differ in number or type."""
-    kinds = [t.get("type", "scatter") for t in spec["data"]]
-    if last is None or kinds != [t.get("type", "scatter") for t in last["data"]]:
-        show_spec(widget, spec)
-        return spec
-    with widget.batch_update():
-        for i, (old, new) in enumerate(zip(last["data"], spec["data"], strict=True)):
-            changed = {k: v for k, v in new.items() if not _same(old.get(k), v)}
-            gone = [k for k in old if k not in new]
-            if changed or gone:
-                widget.data[i].update({**dict.fromkeys(gone), **changed}, overwrite=True)
-        old_layout, layout = last["layout"], spec["layout"]
-        changed = {k: v for k, v in layout.items() if not _same(old_layout.get(k), v)}
-        gone = [k for k in old_layout if k not in layout]
-        if changed or gone:
-            widget.layout.update({**dict.fromkeys(gone), **changed}, overwrite=True)
-    return spec
-
-
-def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        return (isinstance(a, (np.ndarray, list)) and isinstance(b, (np.ndarray, list))
-                and len(a) == len(b) and list(a) == list(b))
-    try:
-        return bool(a == b)
-    except ValueError:  # pragma: no cover - containers of arrays
-        return False
 
 
 def sequence_trace(trace: pd.DataFrame) -> pd.DataFrame:
