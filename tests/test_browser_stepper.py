@@ -76,7 +76,7 @@ def _play(page: Any) -> None:
     expect(panels).to_have_count(5, timeout=CHANGE_TIMEOUT)
     first = panels.nth(0)
     first.scroll_into_view_if_needed()
-    page.wait_for_function(f"({_TITLE})(0) !== null", timeout=CHANGE_TIMEOUT)
+    page.wait_for_function(f"(i) => ({_TITLE})(i) !== null", arg=0, timeout=CHANGE_TIMEOUT)
     n = delivered(page, 0)
     assert n == 6  # the computed answer of puzzle 1
     share = first.locator(".widget-text input")
