@@ -205,3 +205,12 @@ def test_figures_wait_for_the_kernel_loop_in_a_kernel() -> None:
 
     before, after = asyncio.run(clicks())
     assert before.startswith("0 ") and after.startswith("4 messages: 1 delivered")
+
+
+def test_the_start_draws_an_empty_run() -> None:
+    """Before any step the run has no events: its trace is empty (with every column) and the
+    panel draws empty lifelines and no candidates."""
+    s = Stepper(acceptors=3, proposers=1)
+    assert len(s.run.trace) == 0 and "round" in s.run.trace.columns
+    panel = StepperWidget(s)
+    assert panel.sequence.data[-1].name == "next candidates" and not panel.stepper.candidates

@@ -12,6 +12,11 @@ the network graph and state table at the current step, the six safety properties
 share line. Bad input (a path that does not replay) gives an inline message and leaves the
 stepper where it was.
 
+A click costs a few milliseconds (the step, the rows, badges, branches, path); redrawing the
+figures costs one to two hundred (the views rebuild them from the whole trace), so in a kernel
+``refresh`` draws them just after the click's reply, once for clicks in quick succession
+(``draw``; ``benchmarks/bench_stepper.py`` measures both).
+
 The path is also the ``path`` trait, synced to the page, so a notebook saved with its widget
 state keeps where the reader was; ``StepperWidget(config, path=...)`` (or setting
 ``widget.path``) replays it. Keyboard: the ``shortcuts`` element (an anywidget) listens for keys
