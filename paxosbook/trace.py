@@ -184,7 +184,7 @@ class Run:
 
         df = pd.DataFrame(self.rows(), columns=list(COLUMNS))
         df = df.astype({"time": "float64", "msg_id": "int64", "cause": "int64", "slot": "int64"})
-        rounds = df["ballot"].str.partition(".")[0]
+        rounds = df["ballot"].str.partition(".")[0] if len(df) else df["ballot"]  # no events
         df.insert(6, "round", pd.to_numeric(rounds, errors="coerce").fillna(-1).astype("int64"))
         df["event"] = pd.Categorical(df["event"], categories=list(EVENTS))
         return df

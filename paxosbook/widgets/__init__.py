@@ -4,7 +4,8 @@
   reproduce line, and the run's figures updated in place.
 * ``RunViewer``: one run's figures with a time cursor (scrubber, step back / forward).
 * ``Compare``: one set of fault controls driving the four replicated-log strategies at once.
-* ``Stepper``: the reader is the network (``paxosbook.stepper``; usable without a browser).
+* ``Stepper``: the reader is the network (``paxosbook.stepper``; usable without a browser);
+  ``StepperWidget``: its panel (buttons per pending message, badges, history, share line).
 """
 
 from ..stepper import Stepper
@@ -12,9 +13,11 @@ from .compare import Compare
 from .explorer import CONTROL_FIELDS, DEFAULT_CONFIG, Explorer
 from .faults import format_crashes, format_partitions, parse_crashes, parse_partitions
 from .figures import show_spec, update_figure
+from .stepper import StepperWidget
 from .text import reproduce, summary_html
 from .viewer import RunViewer
 
 __all__ = ["CONTROL_FIELDS", "DEFAULT_CONFIG", "Compare", "Explorer", "RunViewer", "Stepper",
+           "StepperWidget",
            "format_crashes", "format_partitions", "parse_crashes", "parse_partitions",
            "reproduce", "show_spec", "summary_html", "update_figure"]
