@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 
 from ..core import Cluster
 from . import style
-from .frames import TraceLike, chosen, end_time, focus_window, resolve, roles_of, whole_range
+from .frames import TraceLike, derived, whole_range
 from .style import Spec
 
 
@@ -26,10 +26,9 @@ def ballot_timeline(trace: TraceLike, *, cluster: Cluster | None = None) -> go.F
 
 def ballot_spec(trace: TraceLike, *, cluster: Cluster | None = None) -> Spec:
     """``ballot_timeline`` as plain plotly JSON."""
-    df, cluster = resolve(trace, cluster)
-    roles = roles_of(df, cluster)
+    d = derived(trace, cluster)
+    df, roles, end = d.df, d.roles, d.end
     proposers = [n for n, r in roles.items() if "proposer" in r]
-    end = end_time(df)
     sends = df.loc[(df["event"] == "send") & df["msg"].isin(("Prepare", "Accept")),
                    ["time", "node", "msg", "ballot", "round", "value"]]
     firsts = sends.drop_duplicates(["node", "msg", "ballot"]).copy()
@@ -60,8 +59,7 @@ def ballot_spec(trace: TraceLike, *, cluster: Cluster | None = None) -> Spec:
                                                            strict=True)]))
     data.append(_nacks(df, len(proposers)))
     shapes, annotations = [], []
-    decided = chosen(df, roles, cluster.quorums if cluster is not None else None)
-    window = focus_window(df, roles, cluster.quorums if cluster is not None else None)
+    decided, window = d.decided, d.window
     xrange = window.focus if window is not None else whole_range(df)
     for k, c in enumerate(decided):
         shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": c.time, "x1": c.time,

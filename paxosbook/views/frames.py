@@ -5,12 +5,22 @@ the ``Cluster`` it ran on. Without a cluster the roles of the nodes are read off
 itself (who starts, who promises, who learns, plus the naming convention p/a/l/n) and quorums
 are taken to be majorities of the acceptors seen. Everything here is vectorised pandas work
 on the whole trace; nothing here runs a simulation.
+
+A slider change shows one run in four views; ``derived(df, cluster)`` gives the tables they
+all need (roles, messages, what was chosen, the focus window, fault intervals, the events as
+plain tuples) computed once per trace DataFrame and cluster, and kept as long as that
+DataFrame lives (a ``Run`` keeps its ``trace``, so: once per run). Views stay pure functions
+of the trace; a DataFrame changed in place after a view used it is not supported (``Run.trace``
+is never changed).
 """
 
 from __future__ import annotations
 
+import bisect
 import re
+import weakref
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -52,9 +62,14 @@ def at_time(df: pd.DataFrame, time: float | None) -> pd.DataFrame:
     """The events that happened at or before ``time`` (all of them for ``None``)."""
     if time is None:
         return df
+    check_time(time)
+    return df.iloc[: int(np.searchsorted(df["time"].to_numpy(), time, side="right"))]
+
+
+def check_time(time: object) -> None:
+    """``UsageError`` unless ``time`` is a number (simulated time)."""
     if isinstance(time, bool) or not isinstance(time, (int, float, np.number)) or time != time:
         raise UsageError("time", "a number (simulated time) or None", time)
-    return df.iloc[: int(np.searchsorted(df["time"].to_numpy(), time, side="right"))]
 
 
 # -- roles --------------------------------------------------------------------------------------
@@ -223,7 +238,8 @@ def whole_range(df: pd.DataFrame) -> tuple[float, float]:
 
 
 def focus_window(df: pd.DataFrame, roles: dict[str, tuple[str, ...]],
-                 quorums: QuorumSystem | None = None) -> Window | None:
+                 quorums: QuorumSystem | None = None, *,
+                 decided: list[Chosen] | None = None) -> Window | None:
     """Where the story of ``df`` is: from the first start to the decision (the last moment a
     (ballot, value) was chosen, and a learner learning), or to when every learner has
     learned, if that follows soon; plus a margin. A late proposer that adopts the chosen
@@ -232,8 +248,10 @@ def focus_window(df: pd.DataFrame, roles: dict[str, tuple[str, ...]],
     ``None`` when that is (nearly) the whole run already, or when nothing was ever chosen:
     then the whole run is the story. A run that decides at t=4.8 and retries until t=956
     because one learner missed the decision opens on [0, ~5.5], not on [0, 975].
+    ``decided``: ``chosen(df, roles, quorums)``, if the caller has it.
     """
-    decided = chosen(df, roles, quorums)
+    if decided is None:
+        decided = chosen(df, roles, quorums)
     if not decided:
         return None
     starts = df.loc[df["event"] == "start", "time"]
@@ -258,3 +276,94 @@ def _everyone_learned(df: pd.DataFrame, roles: dict[str, tuple[str, ...]]) -> fl
     if not learners or any(n not in firsts.index for n in learners):
         return None
     return float(firsts.loc[learners].max())
+
+
+# -- shared per trace -----------------------------------------------------------------------------
+class Derived:
+    """What every view needs of one trace DataFrame ``df`` and ``cluster``, each computed on
+    first use: ``roles``, ``end``, ``msgs`` (``messages``), ``decided`` (``chosen``),
+    ``window`` (``focus_window``), ``crashes`` and ``partitions`` (intervals), ``events``
+    (the rows as plain tuples in trace order, fields named as the columns) and ``times``."""
+
+    def __init__(self, df: pd.DataFrame, cluster: Cluster | None) -> None:
+        self._df = weakref.ref(df)  # the cache must not keep the trace alive
+        self.cluster = cluster
+        self.quorums = cluster.quorums if cluster is not None else None
+
+    @property
+    def df(self) -> pd.DataFrame:
+        df = self._df()
+        if df is None:
+            raise RuntimeError("Derived used after its trace DataFrame was freed")
+        return df
+
+    @cached_property
+    def roles(self) -> dict[str, tuple[str, ...]]:
+        return roles_of(self.df, self.cluster)
+
+    @cached_property
+    def end(self) -> float:
+        return end_time(self.df)
+
+    @cached_property
+    def msgs(self) -> pd.DataFrame:
+        return messages(self.df)
+
+    @cached_property
+    def decided(self) -> list[Chosen]:
+        return chosen(self.df, self.roles, self.quorums)
+
+    @cached_property
+    def window(self) -> Window | None:
+        return focus_window(self.df, self.roles, self.quorums, decided=self.decided)
+
+    @cached_property
+    def crashes(self) -> list[Interval]:
+        return crash_intervals(self.df, self.end)
+
+    @cached_property
+    def partitions(self) -> list[Interval]:
+        return partition_intervals(self.df, self.end)
+
+    @cached_property
+    def events(self) -> list[Any]:
+        return list(self.df.itertuples(index=False))
+
+    @cached_property
+    def times(self) -> list[float]:
+        return self.df["time"].tolist()
+
+    def past(self, time: float | None) -> list[Any]:
+        """``events`` at or before ``time`` (all for ``None``), like ``at_time``."""
+        if time is None:
+            return self.events
+        check_time(time)
+        return self.events[:bisect.bisect_right(self.times, time)]
+
+
+_DERIVED: dict[tuple[int, Cluster | None], tuple[weakref.ref[pd.DataFrame], Derived]] = {}
+
+
+def derived(trace: TraceLike, cluster: Cluster | None = None) -> Derived:
+    """The shared ``Derived`` tables of ``trace`` (a ``Run`` or its ``.trace``) and
+    ``cluster`` (default: the run's), built on first use and reused while the DataFrame
+    lives; a bad argument raises ``UsageError`` (see ``resolve``)."""
+    df, cluster = resolve(trace, cluster)
+    key = (id(df), cluster)
+    hit = _DERIVED.get(key)
+    if hit is not None and hit[0]() is df:
+        return hit[1]
+    out = Derived(df, cluster)
+    _DERIVED[key] = (weakref.ref(df, _forgetter(_DERIVED, key)), out)
+    return out
+
+
+def _forgetter(cache: dict[Any, Any], key: Any) -> Any:
+    """A weakref callback dropping ``cache[key]`` when its DataFrame dies (only if the entry
+    is still that DataFrame's: its id may have been reused since). It holds ``cache`` itself,
+    not the module global, which is gone at interpreter exit."""
+    def forget(ref: weakref.ref[pd.DataFrame]) -> None:
+        entry = cache.get(key)
+        if entry is not None and entry[0] is ref:
+            del cache[key]
+    return forget
