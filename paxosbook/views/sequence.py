@@ -51,7 +51,7 @@ def sequence_spec(trace: TraceLike, *, time: float | None = None, title: str = "
                   cluster: Cluster | None = None) -> Spec:
     """``sequence_diagram`` as plain plotly JSON (``{"data": [...], "layout": {...}}``)."""
     d = derived(trace, cluster)
-    df, roles, end, msgs = d.df, d.roles, d.end, d.msgs
+    roles, end, msgs = d.roles, d.end, d.msgs
     ypos = {n: i for i, n in enumerate(roles)}
     gl = len(msgs) > GL_THRESHOLD
     y0 = msgs["src"].map(ypos).to_numpy(dtype=float)
@@ -67,7 +67,7 @@ def sequence_spec(trace: TraceLike, *, time: float | None = None, title: str = "
     data.append(_dropped(msgs, fate == "drop", y0, y1, hover, gl))
     data.append(_in_flight(msgs, fate == "", y0, y1, hover, end, gl))
     data.append(_duplicates(msgs, y0, y1, end, gl))
-    data.extend(_lifeline_events(df, ypos))
+    data.extend(_lifeline_events(d, ypos))
     return {"data": data, "layout": _layout(d, time, title)}
 
 
@@ -238,34 +238,31 @@ _EVENT_MARKS: tuple[tuple[str, str, str, int, str], ...] = (
 )
 
 
-def _lifeline_events(df: pd.DataFrame, ypos: dict[str, int]) -> list[Spec]:
-    out = []
-    event = df["event"]
-    for kind, name, symbol, size, color in _EVENT_MARKS:
-        rows = df.loc[event == kind]
-        node = rows["node"].to_numpy(dtype=object)
-        out.append(style.scatter(
-            x=rows["time"].to_numpy(), y=rows["node"].map(ypos).to_numpy(dtype=float),
-            mode="markers", name=name, hovertext=_event_hover(kind, rows, node),
-            hoverinfo="text", marker={"symbol": symbol, "size": size, "color": color,
-                                      "line": {"width": 1, "color": "white"}}))
-    return out
+def _lifeline_events(d: Derived, ypos: dict[str, int]) -> list[Spec]:
+    rows: dict[str, list[Any]] = {kind: [] for kind, *_ in _EVENT_MARKS}
+    for e in d.events:
+        if e.event in rows:
+            rows[e.event].append(e)
+    return [style.scatter(
+        x=[e.time for e in rows[kind]], y=[float(ypos.get(e.node, np.nan)) for e in rows[kind]],
+        mode="markers", name=name, hovertext=[_event_hover(kind, e) for e in rows[kind]],
+        hoverinfo="text", marker={"symbol": symbol, "size": size, "color": color,
+                                  "line": {"width": 1, "color": "white"}})
+        for kind, name, symbol, size, color in _EVENT_MARKS]
 
 
-def _event_hover(kind: str, rows: pd.DataFrame, node: np.ndarray) -> np.ndarray:
-    t = " at " + _fmt(rows["time"].to_numpy())
-    ballot = rows["ballot"].to_numpy(dtype=object)
-    value = rows["value"].to_numpy(dtype=object)
-    ref = rows["ref_ballot"].to_numpy(dtype=object)
+def _event_hover(kind: str, e: Any) -> str:
+    """The hover text of lifeline event ``e`` (a trace row) of ``kind``."""
+    t = f" at {e.time:.2f}"
     if kind == "start":
-        return node + " starts, proposing " + value + t
+        return f"{e.node} starts, proposing {e.value}{t}"
     if kind == "timer":
-        return node + "'s " + rows["detail"].to_numpy(dtype=object) + " timer fires" + t
+        return f"{e.node}'s {e.detail} timer fires{t}"
     if kind == "learn":
-        return node + " learns " + value + " (ballot " + ballot + ")" + t
-    accepted = np.where(ref != "", "(" + ref + ", " + value + ")", "nothing")
+        return f"{e.node} learns {e.value} (ballot {e.ballot}){t}"
+    accepted = f"({e.ref_ballot}, {e.value})" if e.ref_ballot else "nothing"
     verb = "promises " if kind == "promise" else "accepts; promised "
-    return node + " " + verb + ballot + ", accepted " + accepted + t
+    return f"{e.node} {verb}{e.ballot}, accepted {accepted}{t}"
 
 
 # -- layout -------------------------------------------------------------------------------------
