@@ -29,7 +29,7 @@ def ballot_timeline(trace: TraceLike, *, cluster: Cluster | None = None) -> go.F
 def ballot_spec(trace: TraceLike, *, cluster: Cluster | None = None) -> Spec:
     """``ballot_timeline`` as plain plotly JSON."""
     d = derived(trace, cluster)
-    df, roles, end = d.df, d.roles, d.end
+    roles, end = d.roles, d.end
     proposers = [n for n, r in roles.items() if "proposer" in r]
     sends = [e for e in d.events if e.event == "send" and e.msg in ("Prepare", "Accept")]
     firsts: dict[tuple[str, str, str], Any] = {}  # the first send of each (node, msg, ballot)
@@ -62,7 +62,7 @@ def ballot_spec(trace: TraceLike, *, cluster: Cluster | None = None) -> Spec:
     data.append(_nacks(d.events, len(proposers)))
     shapes, annotations = [], []
     decided, window = d.decided, d.window
-    xrange = window.focus if window is not None else whole_range(df)
+    xrange = window.focus if window is not None else whole_range(d.end)
     for k, c in enumerate(decided):
         shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": c.time, "x1": c.time,
                        "y0": 0, "y1": 1, "line": {"color": style.CHOSEN_COLOR, "dash": "dash"}})

@@ -118,6 +118,10 @@ def _infer_roles(df: pd.DataFrame, found: dict[str, set[str]]) -> None:
         found[n].update(_PREFIX_ROLES.get(n[:1], ()) if re.fullmatch(r"[a-z]\d+", n) else ())
 
 
+Events = list[Any]
+"""A trace's rows as tuples with the column names (``Derived.events``)."""
+
+
 # -- messages -----------------------------------------------------------------------------------
 def messages(df: pd.DataFrame) -> pd.DataFrame:
     """One row per message (a duplicate copy is a message of its own).
@@ -126,23 +130,35 @@ def messages(df: pd.DataFrame) -> pd.DataFrame:
     id for a duplicate, else -1), end (delivery or drop time; NaN while in flight), fate
     (deliver, drop or "" while in flight), detail (the drop reason).
     """
-    event = df["event"]
-    starts = df.loc[event.isin(("send", "duplicate"))]
-    out = pd.DataFrame({
-        "msg_id": starts["msg_id"].to_numpy(), "sent": starts["time"].to_numpy(),
-        "src": starts["node"].to_numpy(), "dst": starts["peer"].to_numpy(),
-        "msg": starts["msg"].to_numpy(), "ballot": starts["ballot"].to_numpy(),
-        "value": starts["value"].to_numpy(), "ref_ballot": starts["ref_ballot"].to_numpy(),
-        "copy_of": np.where((starts["event"] == "duplicate").to_numpy(),
-                            starts["cause"].to_numpy(), -1)})
-    ends = df.loc[event.isin(("deliver", "drop")), ["msg_id", "time", "event", "detail"]]
-    ends = ends.drop_duplicates("msg_id").set_index("msg_id")
-    pos = ends.index.get_indexer(pd.Index(out["msg_id"]))
-    have = pos >= 0
-    out["end"] = np.where(have, ends["time"].to_numpy()[pos], np.nan)
-    out["fate"] = np.where(have, ends["event"].astype(str).to_numpy()[pos], "")
-    out["detail"] = np.where(have, ends["detail"].to_numpy()[pos], "")
-    return out
+    return messages_of(list(df.itertuples(index=False)))
+
+
+def messages_of(events: Events) -> pd.DataFrame:
+    """``messages`` of a trace's rows as tuples (one pass in plain Python)."""
+    ends: dict[int, Any] = {}  # each message's first delivery or drop
+    starts = []
+    for e in events:
+        if e.event in ("send", "duplicate"):
+            starts.append(e)
+        elif e.event in ("deliver", "drop"):
+            ends.setdefault(e.msg_id, e)
+    fin = [ends.get(e.msg_id) for e in starts]
+
+    def text(values: list[Any]) -> np.ndarray:
+        return np.array(values, dtype=object)
+
+    return pd.DataFrame({
+        "msg_id": np.array([e.msg_id for e in starts], dtype=np.int64),
+        "sent": np.array([e.time for e in starts], dtype=float),
+        "src": text([e.node for e in starts]), "dst": text([e.peer for e in starts]),
+        "msg": text([e.msg for e in starts]), "ballot": text([e.ballot for e in starts]),
+        "value": text([e.value for e in starts]),
+        "ref_ballot": text([e.ref_ballot for e in starts]),
+        "copy_of": np.array([e.cause if e.event == "duplicate" else -1 for e in starts],
+                            dtype=np.int64),
+        "end": np.array([np.nan if f is None else f.time for f in fin], dtype=float),
+        "fate": text(["" if f is None else str(f.event) for f in fin]),
+        "detail": text(["" if f is None else f.detail for f in fin])})
 
 
 # -- fault intervals ----------------------------------------------------------------------------
@@ -156,12 +172,12 @@ class Interval:
     closed: bool  # False: still crashed / partitioned when the trace ends
 
 
-def crash_intervals(df: pd.DataFrame, end: float | None = None) -> list[Interval]:
-    end = end_time(df) if end is None else end
-    rows = df.loc[df["event"].isin(("crash", "recover")), ["time", "event", "node"]]
+def crash_intervals(events: Events, end: float) -> list[Interval]:
+    """Each node's crashes, from the crash to the restart (or ``end``), in trace order."""
     down: dict[str, float] = {}
     out = []
-    for time, event, node in rows.itertuples(index=False):
+    for time, event, node in ((e.time, e.event, e.node) for e in events
+                              if e.event in ("crash", "recover")):
         if event == "crash":
             down.setdefault(node, time)
         elif node in down:
@@ -170,13 +186,12 @@ def crash_intervals(df: pd.DataFrame, end: float | None = None) -> list[Interval
     return out
 
 
-def partition_intervals(df: pd.DataFrame, end: float | None = None) -> list[Interval]:
-    end = end_time(df) if end is None else end
-    rows = df.loc[df["event"].isin(("partition_start", "partition_end")),
-                  ["time", "event", "detail"]]
+def partition_intervals(events: Events, end: float) -> list[Interval]:
+    """Each partition, from its start to its end (or ``end``), by start time."""
     open_: dict[str, list[float]] = {}
     out = []
-    for time, event, groups in rows.itertuples(index=False):
+    for time, event, groups in ((e.time, e.event, e.detail) for e in events
+                                if e.event in ("partition_start", "partition_end")):
         if event == "partition_start":
             open_.setdefault(groups, []).append(time)
         elif open_.get(groups):
@@ -198,17 +213,17 @@ class Chosen:
     value: str
 
 
-def chosen(df: pd.DataFrame, roles: dict[str, tuple[str, ...]],
+def chosen(events: Events, roles: dict[str, tuple[str, ...]],
            quorums: QuorumSystem | None = None) -> list[Chosen]:
     """Every (ballot, value) that a phase-2 quorum of acceptors accepted, with the moment the
     last needed acceptance happened (majorities of the acceptors unless ``quorums`` given)."""
     if quorums is None:
         acceptors = tuple(n for n, r in roles.items() if "acceptor" in r)
         quorums = QuorumSystem.majority(acceptors)
-    rows = df.loc[df["event"] == "accept", ["time", "node", "ref_ballot", "value"]]
     votes: dict[tuple[str, str], set[str]] = {}
     out: list[Chosen] = []
-    for time, node, ballot, value in rows.itertuples(index=False):
+    for time, node, ballot, value in ((e.time, e.node, e.ref_ballot, e.value) for e in events
+                                      if e.event == "accept"):
         who = votes.setdefault((ballot, value), set())
         if node in who:
             continue
@@ -233,14 +248,15 @@ class Window:
     whole: tuple[float, float]
 
 
-def whole_range(df: pd.DataFrame) -> tuple[float, float]:
-    return 0.0, max(end_time(df), 1.0) * 1.02
+def whole_range(end: float) -> tuple[float, float]:
+    """The x range of a whole run that ends at ``end``."""
+    return 0.0, max(end, 1.0) * 1.02
 
 
-def focus_window(df: pd.DataFrame, roles: dict[str, tuple[str, ...]],
+def focus_window(events: Events, roles: dict[str, tuple[str, ...]],
                  quorums: QuorumSystem | None = None, *,
                  decided: list[Chosen] | None = None) -> Window | None:
-    """Where the story of ``df`` is: from the first start to the decision (the last moment a
+    """Where the story of ``events`` is: from the first start to the decision (the last moment a
     (ballot, value) was chosen, and a learner learning), or to when every learner has
     learned, if that follows soon; plus a margin. A late proposer that adopts the chosen
     value, or a second value chosen by a broken protocol, is part of the story.
@@ -251,31 +267,34 @@ def focus_window(df: pd.DataFrame, roles: dict[str, tuple[str, ...]],
     ``decided``: ``chosen(df, roles, quorums)``, if the caller has it.
     """
     if decided is None:
-        decided = chosen(df, roles, quorums)
+        decided = chosen(events, roles, quorums)
     if not decided:
         return None
-    starts = df.loc[df["event"] == "start", "time"]
-    learns = df.loc[df["event"] == "learn", "time"]
-    first = float(starts.min()) if len(starts) else 0.0
-    stop = max(max(c.time for c in decided), float(learns.min()) if len(learns) else 0.0)
-    learned = _everyone_learned(df, roles)
+    starts = [e.time for e in events if e.event == "start"]
+    learns = [e.time for e in events if e.event == "learn"]
+    first = float(min(starts)) if starts else 0.0
+    stop = max(max(c.time for c in decided), float(min(learns)) if learns else 0.0)
+    learned = _everyone_learned(events, roles)
     if learned is not None and learned - stop <= LEARNED_SOON * max(stop - first, 1e-9):
         stop = max(stop, learned)
     span = max(stop - first, 1e-9)
-    whole = whole_range(df)
+    whole = whole_range(float(events[-1].time))
     focus = (max(0.0, first - WINDOW_MARGIN * span), stop + WINDOW_MARGIN * span)
     if focus[1] >= 0.8 * whole[1]:
         return None
     return Window(focus, whole)
 
 
-def _everyone_learned(df: pd.DataFrame, roles: dict[str, tuple[str, ...]]) -> float | None:
+def _everyone_learned(events: Events, roles: dict[str, tuple[str, ...]]) -> float | None:
     """The moment the last learner learned a value for the first time (None: one never did)."""
     learners = [n for n, r in roles.items() if "learner" in r]
-    firsts = df.loc[df["event"] == "learn"].drop_duplicates("node").set_index("node")["time"]
-    if not learners or any(n not in firsts.index for n in learners):
+    firsts: dict[str, float] = {}
+    for e in events:
+        if e.event == "learn":
+            firsts.setdefault(e.node, e.time)
+    if not learners or any(n not in firsts for n in learners):
         return None
-    return float(firsts.loc[learners].max())
+    return float(max(firsts[n] for n in learners))
 
 
 # -- shared per trace -----------------------------------------------------------------------------
@@ -307,23 +326,23 @@ class Derived:
 
     @cached_property
     def msgs(self) -> pd.DataFrame:
-        return messages(self.df)
+        return messages_of(self.events)
 
     @cached_property
     def decided(self) -> list[Chosen]:
-        return chosen(self.df, self.roles, self.quorums)
+        return chosen(self.events, self.roles, self.quorums)
 
     @cached_property
     def window(self) -> Window | None:
-        return focus_window(self.df, self.roles, self.quorums, decided=self.decided)
+        return focus_window(self.events, self.roles, self.quorums, decided=self.decided)
 
     @cached_property
     def crashes(self) -> list[Interval]:
-        return crash_intervals(self.df, self.end)
+        return crash_intervals(self.events, self.end)
 
     @cached_property
     def partitions(self) -> list[Interval]:
-        return partition_intervals(self.df, self.end)
+        return partition_intervals(self.events, self.end)
 
     @cached_property
     def events(self) -> list[Any]:

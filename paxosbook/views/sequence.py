@@ -282,7 +282,7 @@ def _layout(d: Derived, time: float | None, title: str) -> dict[str, Any]:
     annotations: list[dict[str, Any]] = []
     _role_bands(roles, shapes, annotations)
     decided, window = d.decided, d.window
-    xrange = window.focus if window is not None else whole_range(d.df)
+    xrange = window.focus if window is not None else whole_range(d.end)
     for k, c in enumerate(decided):
         shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": c.time, "x1": c.time,
                        "y0": 0, "y1": 1, "line": {"color": style.CHOSEN_COLOR, "dash": "dash",
