@@ -138,10 +138,10 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     monkeypatch.setattr(trace_module.Run, "rows", counting("rows", trace_module.Run.rows))
     digest = trace_module.Run.__dict__["_digest"].func
     monkeypatch.setattr(trace_module.Run, "_digest", property(counting("digest", digest)))
-    pair = counting("messages", frames.messages)
+    pair = counting("messages", frames.messages_of)
     for module in (frames, sequence, network, state, ballots, narrate_module):
-        if hasattr(module, "messages"):
-            monkeypatch.setattr(module, "messages", pair)
+        if hasattr(module, "messages_of"):
+            monkeypatch.setattr(module, "messages_of", pair)
     return counts
 
 

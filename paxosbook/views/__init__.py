@@ -6,7 +6,8 @@ roles and quorums when giving a bare DataFrame (a ``Run`` brings its own).
 
 * ``sequence_diagram(trace, time=None, title="")``: the message sequence diagram.
 * ``network_graph(trace, time=None)``: nodes, links and each node's state at ``time``.
-* ``state_table(trace, time=None)`` / ``styled_state_table``: that state as a table.
+* ``state_table(trace, time=None)`` / ``styled_state_table`` / ``state_html``: that state as a
+  table.
 * ``ballot_timeline(trace)``: ballots against time per proposer (dueling proposers).
 * ``narrate(trace, start, stop)``: the events as sentences; ``safety_verdict(run)``.
 * ``replica_log(runs)``, ``slot_sequence(run, slot)``: the replicated log's replicas x slots
@@ -19,7 +20,7 @@ from .log import replica_log, slot_sequence
 from .narrate import describe, narrate
 from .network import network_graph, node_positions
 from .sequence import GL_THRESHOLD, sequence_diagram
-from .state import STATE_COLUMNS, state_table, style_state, styled_state_table
+from .state import STATE_COLUMNS, state_html, state_table, style_state, styled_state_table
 from .style import register_template
 from .verdict import safety_verdict
 
@@ -27,5 +28,5 @@ register_template()
 
 __all__ = ["GL_THRESHOLD", "STATE_COLUMNS", "TraceLike", "ballot_timeline", "describe",
            "messages", "narrate", "network_graph", "node_positions", "replica_log", "roles_of",
-           "safety_verdict", "sequence_diagram", "slot_sequence", "state_table", "style_state",
-           "styled_state_table"]
+           "safety_verdict", "sequence_diagram", "slot_sequence", "state_html", "state_table",
+           "style_state", "styled_state_table"]

@@ -9,12 +9,14 @@ time axis opens on the decision, with "decision" and "whole run" buttons under i
 
 from __future__ import annotations
 
-import pandas as pd
+import re
+from typing import Any
+
 import plotly.graph_objects as go
 
 from ..core import Cluster
 from . import style
-from .frames import TraceLike, chosen, end_time, focus_window, resolve, roles_of, whole_range
+from .frames import TraceLike, derived, whole_range
 from .style import Spec
 
 
@@ -26,53 +28,51 @@ def ballot_timeline(trace: TraceLike, *, cluster: Cluster | None = None) -> go.F
 
 def ballot_spec(trace: TraceLike, *, cluster: Cluster | None = None) -> Spec:
     """``ballot_timeline`` as plain plotly JSON."""
-    df, cluster = resolve(trace, cluster)
-    roles = roles_of(df, cluster)
+    d = derived(trace, cluster)
+    roles, end = d.roles, d.end
     proposers = [n for n, r in roles.items() if "proposer" in r]
-    end = end_time(df)
-    sends = df.loc[(df["event"] == "send") & df["msg"].isin(("Prepare", "Accept")),
-                   ["time", "node", "msg", "ballot", "round", "value"]]
-    firsts = sends.drop_duplicates(["node", "msg", "ballot"]).copy()
-    firsts["y"] = _height(firsts["round"], firsts["ballot"], len(proposers))
+    sends = [e for e in d.events if e.event == "send" and e.msg in ("Prepare", "Accept")]
+    firsts: dict[tuple[str, str, str], Any] = {}  # the first send of each (node, msg, ballot)
+    for e in sends:
+        firsts.setdefault((e.node, e.msg, e.ballot), e)
+    y = {key: _height(e.round, e.ballot, len(proposers)) for key, e in firsts.items()}
     data: list[Spec] = []
     for i, p in enumerate(proposers):
-        mine = firsts.loc[(firsts["node"] == p) & (firsts["msg"] == "Prepare")]
-        xs = [*mine["time"].tolist(), end] if len(mine) else []
-        ys = [*mine["y"].tolist(), float(mine["y"].iloc[-1])] if len(mine) else []
+        mine = [e for e in firsts.values() if e.node == p and e.msg == "Prepare"]
+        ys = [y[e.node, e.msg, e.ballot] for e in mine]
+        xs = [*(e.time for e in mine), end] if mine else []
+        ys = [*ys, ys[-1]] if mine else []
         color = style.LINE_PALETTE[i % len(style.LINE_PALETTE)]
         data.append(style.scatter(
             x=xs, y=ys, mode="lines+markers", line={"shape": "hv", "width": 2, "color": color},
             marker={"size": [7] * (len(xs) - 1) + [0] if xs else 7},
             name=p, hoverinfo="text",
-            hovertext=[f"{p} starts ballot {b} at {t:.2f}"
-                       for t, b in zip(mine["time"], mine["ballot"], strict=True)] + [""]
+            hovertext=[f"{p} starts ballot {e.ballot} at {e.time:.2f}" for e in mine] + [""]
             if xs else []))
-    accepts = firsts.loc[firsts["msg"] == "Accept"]
+    accepts = [(key, e) for key, e in firsts.items() if e.msg == "Accept"]
     data.append(style.scatter(
-        x=accepts["time"].tolist(), y=accepts["y"].tolist(), mode="markers",
+        x=[e.time for _, e in accepts], y=[y[key] for key, _ in accepts], mode="markers",
         name="phase 2 (Accept sent)",
-        marker={"symbol": "diamond", "size": 11, "color": [style.value_color(v) for v in
-                                                           accepts["value"]],
+        marker={"symbol": "diamond", "size": 11,
+                "color": [style.value_color(e.value) for _, e in accepts],
                 "line": {"width": 1, "color": "#424242"}},
-        hoverinfo="text", hovertext=[f"{n} asks acceptors to accept ({b}, {v}) at {t:.2f}"
-                                     for t, n, b, v in zip(accepts["time"], accepts["node"],
-                                                           accepts["ballot"], accepts["value"],
-                                                           strict=True)]))
-    data.append(_nacks(df, len(proposers)))
+        hoverinfo="text",
+        hovertext=[f"{e.node} asks acceptors to accept ({e.ballot}, {e.value}) at {e.time:.2f}"
+                   for _, e in accepts]))
+    data.append(_nacks(d.events, len(proposers)))
     shapes, annotations = [], []
-    decided = chosen(df, roles, cluster.quorums if cluster is not None else None)
-    window = focus_window(df, roles, cluster.quorums if cluster is not None else None)
-    xrange = window.focus if window is not None else whole_range(df)
+    decided, window = d.decided, d.window
+    xrange = window.focus if window is not None else whole_range(d.end)
     for k, c in enumerate(decided):
         shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": c.time, "x1": c.time,
                        "y0": 0, "y1": 1, "line": {"color": style.CHOSEN_COLOR, "dash": "dash"}})
         annotations.append(style.chosen_label(c, xrange, k % 2))
-    top = int(sends["round"].max()) if len(sends) else 1
+    top = max((int(e.round) for e in sends), default=1)
     yrange = [0, top + 0.9]
     buttons: list[Spec] = []
     if window is not None:
-        seen = sends.loc[sends["time"] <= window.focus[1], "round"]
-        yfocus = [0, (int(seen.max()) if len(seen) else 1) + 0.9]
+        seen = max((int(e.round) for e in sends if e.time <= window.focus[1]), default=1)
+        yfocus = [0, seen + 0.9]
         buttons = style.range_buttons(window.focus, window.whole, yfocus, yrange)
         yrange = yfocus
     extra = style.CHOSEN_ROW if len(decided) > 1 else 0
@@ -90,22 +90,20 @@ def ballot_spec(trace: TraceLike, *, cluster: Cluster | None = None) -> Spec:
         "shapes": shapes, "annotations": annotations}}
 
 
-def _height(rounds: pd.Series, ballots: pd.Series, proposers: int) -> pd.Series:
+def _height(round_: int, ballot: str, proposers: int) -> float:
     """Ballot r.p is drawn at r plus a fraction growing with p: ballots stay in their order
     and two proposers' lines at the same round do not hide each other."""
-    pid = pd.to_numeric(ballots.str.extract(r"\.(\d+)$")[0], errors="coerce").fillna(1)
-    return rounds + 0.7 * (pid - 1) / max(proposers, 2)
+    m = re.search(r"\.(\d+)$", ballot)
+    pid = int(m.group(1)) if m else 1
+    return float(round_ + 0.7 * (pid - 1) / max(proposers, 2))
 
 
-def _nacks(df: pd.DataFrame, proposers: int) -> Spec:
-    rows = df.loc[(df["event"] == "deliver") & (df["msg"] == "Nack"),
-                  ["time", "node", "peer", "ballot", "round", "ref_ballot"]]
+def _nacks(events: list[Any], proposers: int) -> Spec:
+    rows = [e for e in events if e.event == "deliver" and e.msg == "Nack"]
     return style.scatter(
-        x=rows["time"].tolist(),
-        y=_height(rows["round"], rows["ballot"], proposers).tolist(), mode="markers",
-        name="Nack received",
+        x=[e.time for e in rows], y=[_height(e.round, e.ballot, proposers) for e in rows],
+        mode="markers", name="Nack received",
         marker={"symbol": "x", "size": 8, "color": style.MESSAGE_COLORS["Nack"]},
         hoverinfo="text",
-        hovertext=[f"{n} tells {p}: ballot {b} rejected, promised {r} ({t:.2f})"
-                   for t, n, p, b, r in zip(rows["time"], rows["node"], rows["peer"],
-                                            rows["ballot"], rows["ref_ballot"], strict=True)])
+        hovertext=[f"{e.node} tells {e.peer}: ballot {e.ballot} rejected, promised "
+                   f"{e.ref_ballot} ({e.time:.2f})" for e in rows])

@@ -5,12 +5,22 @@ the ``Cluster`` it ran on. Without a cluster the roles of the nodes are read off
 itself (who starts, who promises, who learns, plus the naming convention p/a/l/n) and quorums
 are taken to be majorities of the acceptors seen. Everything here is vectorised pandas work
 on the whole trace; nothing here runs a simulation.
+
+A slider change shows one run in four views; ``derived(df, cluster)`` gives the tables they
+all need (roles, messages, what was chosen, the focus window, fault intervals, the events as
+plain tuples) computed once per trace DataFrame and cluster, and kept as long as that
+DataFrame lives (a ``Run`` keeps its ``trace``, so: once per run). Views stay pure functions
+of the trace; a DataFrame changed in place after a view used it is not supported (``Run.trace``
+is never changed).
 """
 
 from __future__ import annotations
 
+import bisect
 import re
+import weakref
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -52,9 +62,14 @@ def at_time(df: pd.DataFrame, time: float | None) -> pd.DataFrame:
     """The events that happened at or before ``time`` (all of them for ``None``)."""
     if time is None:
         return df
+    check_time(time)
+    return df.iloc[: int(np.searchsorted(df["time"].to_numpy(), time, side="right"))]
+
+
+def check_time(time: object) -> None:
+    """``UsageError`` unless ``time`` is a number (simulated time)."""
     if isinstance(time, bool) or not isinstance(time, (int, float, np.number)) or time != time:
         raise UsageError("time", "a number (simulated time) or None", time)
-    return df.iloc[: int(np.searchsorted(df["time"].to_numpy(), time, side="right"))]
 
 
 # -- roles --------------------------------------------------------------------------------------
@@ -103,6 +118,10 @@ def _infer_roles(df: pd.DataFrame, found: dict[str, set[str]]) -> None:
         found[n].update(_PREFIX_ROLES.get(n[:1], ()) if re.fullmatch(r"[a-z]\d+", n) else ())
 
 
+Events = list[Any]
+"""A trace's rows as tuples with the column names (``Derived.events``)."""
+
+
 # -- messages -----------------------------------------------------------------------------------
 def messages(df: pd.DataFrame) -> pd.DataFrame:
     """One row per message (a duplicate copy is a message of its own).
@@ -111,23 +130,35 @@ def messages(df: pd.DataFrame) -> pd.DataFrame:
     id for a duplicate, else -1), end (delivery or drop time; NaN while in flight), fate
     (deliver, drop or "" while in flight), detail (the drop reason).
     """
-    event = df["event"]
-    starts = df.loc[event.isin(("send", "duplicate"))]
-    out = pd.DataFrame({
-        "msg_id": starts["msg_id"].to_numpy(), "sent": starts["time"].to_numpy(),
-        "src": starts["node"].to_numpy(), "dst": starts["peer"].to_numpy(),
-        "msg": starts["msg"].to_numpy(), "ballot": starts["ballot"].to_numpy(),
-        "value": starts["value"].to_numpy(), "ref_ballot": starts["ref_ballot"].to_numpy(),
-        "copy_of": np.where((starts["event"] == "duplicate").to_numpy(),
-                            starts["cause"].to_numpy(), -1)})
-    ends = df.loc[event.isin(("deliver", "drop")), ["msg_id", "time", "event", "detail"]]
-    ends = ends.drop_duplicates("msg_id").set_index("msg_id")
-    pos = ends.index.get_indexer(pd.Index(out["msg_id"]))
-    have = pos >= 0
-    out["end"] = np.where(have, ends["time"].to_numpy()[pos], np.nan)
-    out["fate"] = np.where(have, ends["event"].astype(str).to_numpy()[pos], "")
-    out["detail"] = np.where(have, ends["detail"].to_numpy()[pos], "")
-    return out
+    return messages_of(list(df.itertuples(index=False)))
+
+
+def messages_of(events: Events) -> pd.DataFrame:
+    """``messages`` of a trace's rows as tuples (one pass in plain Python)."""
+    ends: dict[int, Any] = {}  # each message's first delivery or drop
+    starts = []
+    for e in events:
+        if e.event in ("send", "duplicate"):
+            starts.append(e)
+        elif e.event in ("deliver", "drop"):
+            ends.setdefault(e.msg_id, e)
+    fin = [ends.get(e.msg_id) for e in starts]
+
+    def text(values: list[Any]) -> np.ndarray:
+        return np.array(values, dtype=object)
+
+    return pd.DataFrame({
+        "msg_id": np.array([e.msg_id for e in starts], dtype=np.int64),
+        "sent": np.array([e.time for e in starts], dtype=float),
+        "src": text([e.node for e in starts]), "dst": text([e.peer for e in starts]),
+        "msg": text([e.msg for e in starts]), "ballot": text([e.ballot for e in starts]),
+        "value": text([e.value for e in starts]),
+        "ref_ballot": text([e.ref_ballot for e in starts]),
+        "copy_of": np.array([e.cause if e.event == "duplicate" else -1 for e in starts],
+                            dtype=np.int64),
+        "end": np.array([np.nan if f is None else f.time for f in fin], dtype=float),
+        "fate": text(["" if f is None else str(f.event) for f in fin]),
+        "detail": text(["" if f is None else f.detail for f in fin])})
 
 
 # -- fault intervals ----------------------------------------------------------------------------
@@ -141,12 +172,12 @@ class Interval:
     closed: bool  # False: still crashed / partitioned when the trace ends
 
 
-def crash_intervals(df: pd.DataFrame, end: float | None = None) -> list[Interval]:
-    end = end_time(df) if end is None else end
-    rows = df.loc[df["event"].isin(("crash", "recover")), ["time", "event", "node"]]
+def crash_intervals(events: Events, end: float) -> list[Interval]:
+    """Each node's crashes, from the crash to the restart (or ``end``), in trace order."""
     down: dict[str, float] = {}
     out = []
-    for time, event, node in rows.itertuples(index=False):
+    for time, event, node in ((e.time, e.event, e.node) for e in events
+                              if e.event in ("crash", "recover")):
         if event == "crash":
             down.setdefault(node, time)
         elif node in down:
@@ -155,13 +186,12 @@ def crash_intervals(df: pd.DataFrame, end: float | None = None) -> list[Interval
     return out
 
 
-def partition_intervals(df: pd.DataFrame, end: float | None = None) -> list[Interval]:
-    end = end_time(df) if end is None else end
-    rows = df.loc[df["event"].isin(("partition_start", "partition_end")),
-                  ["time", "event", "detail"]]
+def partition_intervals(events: Events, end: float) -> list[Interval]:
+    """Each partition, from its start to its end (or ``end``), by start time."""
     open_: dict[str, list[float]] = {}
     out = []
-    for time, event, groups in rows.itertuples(index=False):
+    for time, event, groups in ((e.time, e.event, e.detail) for e in events
+                                if e.event in ("partition_start", "partition_end")):
         if event == "partition_start":
             open_.setdefault(groups, []).append(time)
         elif open_.get(groups):
@@ -183,17 +213,17 @@ class Chosen:
     value: str
 
 
-def chosen(df: pd.DataFrame, roles: dict[str, tuple[str, ...]],
+def chosen(events: Events, roles: dict[str, tuple[str, ...]],
            quorums: QuorumSystem | None = None) -> list[Chosen]:
     """Every (ballot, value) that a phase-2 quorum of acceptors accepted, with the moment the
     last needed acceptance happened (majorities of the acceptors unless ``quorums`` given)."""
     if quorums is None:
         acceptors = tuple(n for n, r in roles.items() if "acceptor" in r)
         quorums = QuorumSystem.majority(acceptors)
-    rows = df.loc[df["event"] == "accept", ["time", "node", "ref_ballot", "value"]]
     votes: dict[tuple[str, str], set[str]] = {}
     out: list[Chosen] = []
-    for time, node, ballot, value in rows.itertuples(index=False):
+    for time, node, ballot, value in ((e.time, e.node, e.ref_ballot, e.value) for e in events
+                                      if e.event == "accept"):
         who = votes.setdefault((ballot, value), set())
         if node in who:
             continue
@@ -218,13 +248,15 @@ class Window:
     whole: tuple[float, float]
 
 
-def whole_range(df: pd.DataFrame) -> tuple[float, float]:
-    return 0.0, max(end_time(df), 1.0) * 1.02
+def whole_range(end: float) -> tuple[float, float]:
+    """The x range of a whole run that ends at ``end``."""
+    return 0.0, max(end, 1.0) * 1.02
 
 
-def focus_window(df: pd.DataFrame, roles: dict[str, tuple[str, ...]],
-                 quorums: QuorumSystem | None = None) -> Window | None:
-    """Where the story of ``df`` is: from the first start to the decision (the last moment a
+def focus_window(events: Events, roles: dict[str, tuple[str, ...]],
+                 quorums: QuorumSystem | None = None, *,
+                 decided: list[Chosen] | None = None) -> Window | None:
+    """Where the story of ``events`` is: from the first start to the decision (the last moment a
     (ballot, value) was chosen, and a learner learning), or to when every learner has
     learned, if that follows soon; plus a margin. A late proposer that adopts the chosen
     value, or a second value chosen by a broken protocol, is part of the story.
@@ -232,29 +264,125 @@ def focus_window(df: pd.DataFrame, roles: dict[str, tuple[str, ...]],
     ``None`` when that is (nearly) the whole run already, or when nothing was ever chosen:
     then the whole run is the story. A run that decides at t=4.8 and retries until t=956
     because one learner missed the decision opens on [0, ~5.5], not on [0, 975].
+    ``decided``: ``chosen(df, roles, quorums)``, if the caller has it.
     """
-    decided = chosen(df, roles, quorums)
+    if decided is None:
+        decided = chosen(events, roles, quorums)
     if not decided:
         return None
-    starts = df.loc[df["event"] == "start", "time"]
-    learns = df.loc[df["event"] == "learn", "time"]
-    first = float(starts.min()) if len(starts) else 0.0
-    stop = max(max(c.time for c in decided), float(learns.min()) if len(learns) else 0.0)
-    learned = _everyone_learned(df, roles)
+    starts = [e.time for e in events if e.event == "start"]
+    learns = [e.time for e in events if e.event == "learn"]
+    first = float(min(starts)) if starts else 0.0
+    stop = max(max(c.time for c in decided), float(min(learns)) if learns else 0.0)
+    learned = _everyone_learned(events, roles)
     if learned is not None and learned - stop <= LEARNED_SOON * max(stop - first, 1e-9):
         stop = max(stop, learned)
     span = max(stop - first, 1e-9)
-    whole = whole_range(df)
+    whole = whole_range(float(events[-1].time))
     focus = (max(0.0, first - WINDOW_MARGIN * span), stop + WINDOW_MARGIN * span)
     if focus[1] >= 0.8 * whole[1]:
         return None
     return Window(focus, whole)
 
 
-def _everyone_learned(df: pd.DataFrame, roles: dict[str, tuple[str, ...]]) -> float | None:
+def _everyone_learned(events: Events, roles: dict[str, tuple[str, ...]]) -> float | None:
     """The moment the last learner learned a value for the first time (None: one never did)."""
     learners = [n for n, r in roles.items() if "learner" in r]
-    firsts = df.loc[df["event"] == "learn"].drop_duplicates("node").set_index("node")["time"]
-    if not learners or any(n not in firsts.index for n in learners):
+    firsts: dict[str, float] = {}
+    for e in events:
+        if e.event == "learn":
+            firsts.setdefault(e.node, e.time)
+    if not learners or any(n not in firsts for n in learners):
         return None
-    return float(firsts.loc[learners].max())
+    return float(max(firsts[n] for n in learners))
+
+
+# -- shared per trace -----------------------------------------------------------------------------
+class Derived:
+    """What every view needs of one trace DataFrame ``df`` and ``cluster``, each computed on
+    first use: ``roles``, ``end``, ``msgs`` (``messages``), ``decided`` (``chosen``),
+    ``window`` (``focus_window``), ``crashes`` and ``partitions`` (intervals), ``events``
+    (the rows as plain tuples in trace order, fields named as the columns) and ``times``."""
+
+    def __init__(self, df: pd.DataFrame, cluster: Cluster | None) -> None:
+        self._df = weakref.ref(df)  # the cache must not keep the trace alive
+        self.cluster = cluster
+        self.quorums = cluster.quorums if cluster is not None else None
+
+    @property
+    def df(self) -> pd.DataFrame:
+        df = self._df()
+        if df is None:
+            raise RuntimeError("Derived used after its trace DataFrame was freed")
+        return df
+
+    @cached_property
+    def roles(self) -> dict[str, tuple[str, ...]]:
+        return roles_of(self.df, self.cluster)
+
+    @cached_property
+    def end(self) -> float:
+        return end_time(self.df)
+
+    @cached_property
+    def msgs(self) -> pd.DataFrame:
+        return messages_of(self.events)
+
+    @cached_property
+    def decided(self) -> list[Chosen]:
+        return chosen(self.events, self.roles, self.quorums)
+
+    @cached_property
+    def window(self) -> Window | None:
+        return focus_window(self.events, self.roles, self.quorums, decided=self.decided)
+
+    @cached_property
+    def crashes(self) -> list[Interval]:
+        return crash_intervals(self.events, self.end)
+
+    @cached_property
+    def partitions(self) -> list[Interval]:
+        return partition_intervals(self.events, self.end)
+
+    @cached_property
+    def events(self) -> list[Any]:
+        return list(self.df.itertuples(index=False))
+
+    @cached_property
+    def times(self) -> list[float]:
+        return self.df["time"].tolist()
+
+    def past(self, time: float | None) -> list[Any]:
+        """``events`` at or before ``time`` (all for ``None``), like ``at_time``."""
+        if time is None:
+            return self.events
+        check_time(time)
+        return self.events[:bisect.bisect_right(self.times, time)]
+
+
+_DERIVED: dict[tuple[int, Cluster | None], tuple[weakref.ref[pd.DataFrame], Derived]] = {}
+
+
+def derived(trace: TraceLike, cluster: Cluster | None = None) -> Derived:
+    """The shared ``Derived`` tables of ``trace`` (a ``Run`` or its ``.trace``) and
+    ``cluster`` (default: the run's), built on first use and reused while the DataFrame
+    lives; a bad argument raises ``UsageError`` (see ``resolve``)."""
+    df, cluster = resolve(trace, cluster)
+    key = (id(df), cluster)
+    hit = _DERIVED.get(key)
+    if hit is not None and hit[0]() is df:
+        return hit[1]
+    out = Derived(df, cluster)
+    _DERIVED[key] = (weakref.ref(df, _forgetter(_DERIVED, key)), out)
+    return out
+
+
+def _forgetter(cache: dict[Any, Any], key: Any) -> Any:
+    """A weakref callback dropping ``cache[key]`` when its DataFrame dies (only if the entry
+    is still that DataFrame's: its id may have been reused since). It holds ``cache`` itself,
+    not the module global, which is gone at interpreter exit."""
+    def forget(ref: weakref.ref[pd.DataFrame]) -> None:
+        entry = cache.get(key)
+        if entry is not None and entry[0] is ref:
+            del cache[key]
+    return forget

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import bisect
 from typing import Any
 
 import pandas as pd
 
-from .frames import TraceLike, resolve
+from .frames import TraceLike, derived
 from .tables import TextTable
 
 _DROP_REASONS = {"loss": "lost by the network", "crashed": "the receiver is down",
@@ -69,10 +70,9 @@ def narrate(trace: TraceLike, start: float | None = None,
             stop: float | None = None) -> pd.DataFrame:
     """The events with ``start <= time <= stop`` as sentences (columns ``time``, ``what``),
     indexed by their row in the trace; a notebook shows the sentences whole, left-aligned."""
-    df, _ = resolve(trace)
-    if start is not None:
-        df = df.loc[df["time"] >= start]
-    if stop is not None:
-        df = df.loc[df["time"] <= stop]
-    what = [describe(r) for r in df.itertuples(index=False)]
-    return TextTable({"time": df["time"].to_numpy(), "what": what}, index=df.index)
+    d = derived(trace)
+    lo = 0 if start is None else bisect.bisect_left(d.times, start)
+    hi = len(d.times) if stop is None else bisect.bisect_right(d.times, stop)
+    rows = d.events[lo:hi]
+    return TextTable({"time": [r.time for r in rows], "what": [describe(r) for r in rows]},
+                     index=d.df.index[lo:hi])

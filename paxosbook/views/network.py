@@ -24,7 +24,7 @@ import plotly.graph_objects as go
 
 from ..core import Cluster
 from . import style
-from .frames import TraceLike, at_time, end_time, groups_of, partition_intervals, resolve, roles_of
+from .frames import Interval, TraceLike, derived, groups_of
 from .state import NOTHING, state_table
 from .style import Spec
 
@@ -46,16 +46,16 @@ def network_spec(trace: TraceLike, time: float | None = None, *,
                  cluster: Cluster | None = None, state: pd.DataFrame | None = None) -> Spec:
     """``network_graph`` as plain plotly JSON (``state``: the ``state_table`` at ``time``,
     if the caller has it already)."""
-    df, cluster = resolve(trace, cluster)
-    roles = roles_of(df, cluster)
-    t = end_time(df) if time is None else float(time)
-    past = at_time(df, time)
+    d = derived(trace, cluster)
+    roles = d.roles
+    past = d.past(time)
+    t = d.end if time is None else float(time)
     pos = node_positions(tuple((n, r) for n, r in roles.items()))
     if state is None:
-        state = state_table(df, time, cluster=cluster)
+        state = state_table(d.df, time, cluster=d.cluster)
     counts = _message_counts(past)
     relevant = set(_expected_pairs(roles)) | set(counts)
-    cut = _cut_pairs(df, t) & relevant  # acceptors never talk to each other: no line
+    cut = _cut_pairs(d.partitions, t) & relevant  # acceptors never talk to each other: no line
     pairs = sorted(relevant)
     data = _edge_traces(pairs, counts, cut, pos)
     data.extend(_node_traces(roles, state, pos))
@@ -115,12 +115,12 @@ def node_positions(roles: tuple[tuple[str, tuple[str, ...]], ...]) -> dict[str, 
     return out
 
 
-def _message_counts(past: pd.DataFrame) -> dict[tuple[str, str], int]:
-    sends = past.loc[past["event"].isin(("send", "duplicate")), ["node", "peer"]]
-    sends = sends.loc[sends["node"] != sends["peer"]]
-    a, b = sends["node"].to_numpy(dtype=object), sends["peer"].to_numpy(dtype=object)
-    pairs = [(x, y) if x < y else (y, x) for x, y in zip(a.tolist(), b.tolist(), strict=True)]
-    return dict(Counter(pairs))
+def _message_counts(past: list[Any]) -> dict[tuple[str, str], int]:
+    """Messages (and duplicate copies) sent between each pair of nodes, in ``past`` (trace
+    rows as tuples)."""
+    return dict(Counter((e.node, e.peer) if e.node < e.peer else (e.peer, e.node)
+                        for e in past
+                        if e.event in ("send", "duplicate") and e.node != e.peer))
 
 
 def _expected_pairs(roles: dict[str, tuple[str, ...]]) -> list[tuple[str, str]]:
@@ -132,9 +132,9 @@ def _expected_pairs(roles: dict[str, tuple[str, ...]]) -> list[tuple[str, str]]:
     return list(out)  # type: ignore[arg-type]
 
 
-def _cut_pairs(df: pd.DataFrame, t: float) -> set[tuple[str, str]]:
+def _cut_pairs(partitions: list[Interval], t: float) -> set[tuple[str, str]]:
     cut: set[tuple[str, str]] = set()
-    for iv in partition_intervals(df):
+    for iv in partitions:
         if iv.start <= t and (t < iv.stop or not iv.closed):
             groups = groups_of(iv.who)
             for i, g in enumerate(groups):

@@ -30,19 +30,7 @@ import plotly.graph_objects as go
 
 from ..core import Cluster
 from . import style
-from .frames import (
-    Interval,
-    TraceLike,
-    chosen,
-    crash_intervals,
-    end_time,
-    focus_window,
-    messages,
-    partition_intervals,
-    resolve,
-    roles_of,
-    whole_range,
-)
+from .frames import Derived, Interval, TraceLike, derived, whole_range
 from .style import Spec
 
 GL_THRESHOLD = 1500
@@ -62,18 +50,16 @@ def sequence_diagram(trace: TraceLike, *, time: float | None = None, title: str 
 def sequence_spec(trace: TraceLike, *, time: float | None = None, title: str = "",
                   cluster: Cluster | None = None) -> Spec:
     """``sequence_diagram`` as plain plotly JSON (``{"data": [...], "layout": {...}}``)."""
-    df, cluster = resolve(trace, cluster)
-    roles = roles_of(df, cluster)
+    d = derived(trace, cluster)
+    roles, end, msgs = d.roles, d.end, d.msgs
     ypos = {n: i for i, n in enumerate(roles)}
-    end = end_time(df)
-    msgs = messages(df)
     gl = len(msgs) > GL_THRESHOLD
     y0 = msgs["src"].map(ypos).to_numpy(dtype=float)
     y1 = msgs["dst"].map(ypos).to_numpy(dtype=float)
     hover = _message_hover(msgs)
     fate = msgs["fate"].to_numpy()
-    data: list[Spec] = [_lifelines(ypos, end), *_crash_traces(df, ypos, end),
-                       _partition_trace(df, end)]
+    data: list[Spec] = [_lifelines(ypos, end), *_crash_traces(d.crashes, ypos),
+                       _partition_trace(d)]
     kinds = msgs["msg"].map(style.message_family).to_numpy()
     for kind in MESSAGE_TYPES:
         sel = (fate == "deliver") & (kinds == kind)
@@ -81,8 +67,8 @@ def sequence_spec(trace: TraceLike, *, time: float | None = None, title: str = "
     data.append(_dropped(msgs, fate == "drop", y0, y1, hover, gl))
     data.append(_in_flight(msgs, fate == "", y0, y1, hover, end, gl))
     data.append(_duplicates(msgs, y0, y1, end, gl))
-    data.extend(_lifeline_events(df, ypos))
-    return {"data": data, "layout": _layout(df, roles, end, time, title, msgs, cluster)}
+    data.extend(_lifeline_events(d, ypos))
+    return {"data": data, "layout": _layout(d, time, title)}
 
 
 # -- helpers building arrays ---------------------------------------------------------------------
@@ -147,13 +133,13 @@ def _lifelines(ypos: dict[str, int], end: float) -> Spec:
                       hoverinfo="skip", showlegend=False, name="lifelines")
 
 
-def _crash_traces(df: pd.DataFrame, ypos: dict[str, int], end: float) -> list[Spec]:
+def _crash_traces(crashes: list[Interval], ypos: dict[str, int]) -> list[Spec]:
     xs: list[Any] = []
     ys: list[Any] = []
     mx: list[float] = []
     my: list[float] = []
     mt: list[str] = []
-    for iv in crash_intervals(df, end):
+    for iv in crashes:
         y = ypos.get(iv.who)
         if y is None:
             continue
@@ -173,12 +159,12 @@ def _crash_traces(df: pd.DataFrame, ypos: dict[str, int], end: float) -> list[Sp
     return [fill, marks]
 
 
-def _partition_trace(df: pd.DataFrame, end: float) -> Spec:
+def _partition_trace(d: Derived) -> Spec:
     """Each partition as a bar in the strip above the lifelines, from its start to its end."""
     xs: list[Any] = []
     ys: list[Any] = []
     half = 0.4 * PARTITION_ROW
-    for iv, row in _partition_rows(df, end):
+    for iv, row in _partition_rows(d):
         y = _strip_y(row)
         xs += [iv.start, iv.stop, iv.stop, iv.start, iv.start, None]
         ys += [y - half, y - half, y + half, y + half, y - half, None]
@@ -252,63 +238,57 @@ _EVENT_MARKS: tuple[tuple[str, str, str, int, str], ...] = (
 )
 
 
-def _lifeline_events(df: pd.DataFrame, ypos: dict[str, int]) -> list[Spec]:
-    out = []
-    event = df["event"]
-    for kind, name, symbol, size, color in _EVENT_MARKS:
-        rows = df.loc[event == kind]
-        node = rows["node"].to_numpy(dtype=object)
-        out.append(style.scatter(
-            x=rows["time"].to_numpy(), y=rows["node"].map(ypos).to_numpy(dtype=float),
-            mode="markers", name=name, hovertext=_event_hover(kind, rows, node),
-            hoverinfo="text", marker={"symbol": symbol, "size": size, "color": color,
-                                      "line": {"width": 1, "color": "white"}}))
-    return out
+def _lifeline_events(d: Derived, ypos: dict[str, int]) -> list[Spec]:
+    rows: dict[str, list[Any]] = {kind: [] for kind, *_ in _EVENT_MARKS}
+    for e in d.events:
+        if e.event in rows:
+            rows[e.event].append(e)
+    return [style.scatter(
+        x=[e.time for e in rows[kind]], y=[float(ypos.get(e.node, np.nan)) for e in rows[kind]],
+        mode="markers", name=name, hovertext=[_event_hover(kind, e) for e in rows[kind]],
+        hoverinfo="text", marker={"symbol": symbol, "size": size, "color": color,
+                                  "line": {"width": 1, "color": "white"}})
+        for kind, name, symbol, size, color in _EVENT_MARKS]
 
 
-def _event_hover(kind: str, rows: pd.DataFrame, node: np.ndarray) -> np.ndarray:
-    t = " at " + _fmt(rows["time"].to_numpy())
-    ballot = rows["ballot"].to_numpy(dtype=object)
-    value = rows["value"].to_numpy(dtype=object)
-    ref = rows["ref_ballot"].to_numpy(dtype=object)
+def _event_hover(kind: str, e: Any) -> str:
+    """The hover text of lifeline event ``e`` (a trace row) of ``kind``."""
+    t = f" at {e.time:.2f}"
     if kind == "start":
-        return node + " starts, proposing " + value + t
+        return f"{e.node} starts, proposing {e.value}{t}"
     if kind == "timer":
-        return node + "'s " + rows["detail"].to_numpy(dtype=object) + " timer fires" + t
+        return f"{e.node}'s {e.detail} timer fires{t}"
     if kind == "learn":
-        return node + " learns " + value + " (ballot " + ballot + ")" + t
-    accepted = np.where(ref != "", "(" + ref + ", " + value + ")", "nothing")
+        return f"{e.node} learns {e.value} (ballot {e.ballot}){t}"
+    accepted = f"({e.ref_ballot}, {e.value})" if e.ref_ballot else "nothing"
     verb = "promises " if kind == "promise" else "accepts; promised "
-    return node + " " + verb + ballot + ", accepted " + accepted + t
+    return f"{e.node} {verb}{e.ballot}, accepted {accepted}{t}"
 
 
 # -- layout -------------------------------------------------------------------------------------
 PARTITION_ROW = 0.6  # lanes: the height of one row of the partition strip above the lifelines
 
 
-def _partition_rows(df: pd.DataFrame, end: float) -> list[tuple[Interval, int]]:
+def _partition_rows(d: Derived) -> list[tuple[Interval, int]]:
     """The partitions drawn (at most 20), each with its row in the strip (row 0 nearest the
     lifelines; one row per partition up to three, then they share)."""
-    return [(iv, i % 3) for i, iv in enumerate(partition_intervals(df, end)[:20])]
+    return [(iv, i % 3) for i, iv in enumerate(d.partitions[:20])]
 
 
-def _layout(df: pd.DataFrame, roles: dict[str, tuple[str, ...]], end: float,
-            time: float | None, title: str, msgs: pd.DataFrame,
-            cluster: Cluster | None) -> dict[str, Any]:
+def _layout(d: Derived, time: float | None, title: str) -> dict[str, Any]:
+    roles = d.roles
     n = len(roles)
-    quorums = cluster.quorums if cluster is not None else None
     shapes: list[dict[str, Any]] = []
     annotations: list[dict[str, Any]] = []
     _role_bands(roles, shapes, annotations)
-    decided = chosen(df, roles, quorums)
-    window = focus_window(df, roles, quorums)
-    xrange = window.focus if window is not None else whole_range(df)
+    decided, window = d.decided, d.window
+    xrange = window.focus if window is not None else whole_range(d.end)
     for k, c in enumerate(decided):
         shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": c.time, "x1": c.time,
                        "y0": 0, "y1": 1, "line": {"color": style.CHOSEN_COLOR, "dash": "dash",
                                                   "width": 2}})
         annotations.append(style.chosen_label(c, xrange, k % 2))
-    parts = _partition_rows(df, end)
+    parts = _partition_rows(d)
     rows = 1 + max((r for _, r in parts), default=-1)
     for iv, row in parts:
         shapes.extend(_partition_edges(iv))
@@ -323,7 +303,7 @@ def _layout(df: pd.DataFrame, roles: dict[str, tuple[str, ...]], end: float,
     top = 50 + (style.CHOSEN_ROW if len(decided) > 1 else 0)
     plot = round(34 * (max(n, 3) + PARTITION_ROW * rows))  # px: 34 per lifeline
     return {
-        "title": {"text": title or _counts(msgs), "x": 0.01, "y": 1, "yref": "container",
+        "title": {"text": title or _counts(d.msgs), "x": 0.01, "y": 1, "yref": "container",
                   "yanchor": "top", "pad": {"t": 10}, "font": {"size": 14}},
         "template": style.TEMPLATE, "autosize": True, "height": top + plot + 120,
         "margin": {"l": 50, "r": 50, "t": top, "b": 120}, "hovermode": "closest",  # r: room

@@ -8,15 +8,18 @@ Accept for that ballot.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import html
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from ..core import Cluster
 from . import style
-from .frames import TraceLike, at_time, end_time, resolve, roles_of
+from .frames import TraceLike, derived
 
 if TYPE_CHECKING:
+    from collections.abc import Hashable
+
     from pandas.io.formats.style import Styler
 
 STATE_COLUMNS = ("role", "status", "promised", "accepted", "learned", "ballot", "proposing")
@@ -30,13 +33,13 @@ def state_table(trace: TraceLike, time: float | None = None, *,
     Columns: role, status (up/crashed), promised and accepted (acceptors: ballot and
     ``(ballot, value)``), learned (learners), ballot and proposing (proposers: current ballot
     and the value it asked acceptors to accept). Cells of roles a node lacks are empty;
-    ``—`` means "nothing yet".
+    ``—`` means "nothing yet". (One pass over the events in plain Python: a slider change
+    builds this table for every view of the instant.)
     """
-    df, cluster = resolve(trace, cluster)
-    roles = roles_of(df, cluster)
-    past = at_time(df, time)
-    rows: dict[str, dict[str, str]] = {}
-    for node, r in roles.items():
+    d = derived(trace, cluster)
+    past = d.past(time)
+    rows: Rows = {}
+    for node, r in d.roles.items():
         row = dict.fromkeys(STATE_COLUMNS, "")
         row.update(role="+".join(r), status="up")
         if "acceptor" in r:
@@ -46,57 +49,40 @@ def state_table(trace: TraceLike, time: float | None = None, *,
         if "proposer" in r:
             row.update(ballot=NOTHING, proposing=NOTHING)
         rows[node] = row
-    last_crash = _status(past, rows)
-    _acceptors(past, rows)
-    _learners(past, rows, last_crash)
-    _proposers(past, rows)
+    accept: dict[str, tuple[str, str]] = {}  # a proposer's latest Accept: (ballot, value)
+    for e in past:
+        if e.node in rows:
+            _apply(e, rows[e.node], accept)
+    for node, (ballot, value) in accept.items():
+        if rows[node]["ballot"] == ballot:
+            rows[node]["proposing"] = value
     table = pd.DataFrame.from_dict(rows, orient="index", columns=list(STATE_COLUMNS))
     table.index.name = "node"
-    table.attrs["time"] = end_time(df) if time is None else float(time)
+    table.attrs["time"] = d.end if time is None else float(time)
     return table
 
 
 Rows = dict[str, dict[str, str]]
 
 
-def _status(past: pd.DataFrame, rows: Rows) -> dict[str, int]:
-    events = past.loc[past["event"].isin(("crash", "recover")), ["event", "node"]]
-    last_crash: dict[str, int] = {}
-    for i, event, node in events.itertuples():
-        if node in rows:
-            rows[node]["status"] = "crashed" if event == "crash" else "up"
-        if event == "crash":
-            last_crash[node] = int(i)
-    return last_crash
-
-
-def _acceptors(past: pd.DataFrame, rows: Rows) -> None:
-    events = past.loc[past["event"].isin(("promise", "accept")),
-                      ["node", "ballot", "ref_ballot", "value"]].drop_duplicates("node",
-                                                                                 keep="last")
-    for node, ballot, ref, value in events.itertuples(index=False):
-        if node in rows:
-            rows[node]["promised"] = ballot
-            rows[node]["accepted"] = f"({ref}, {value})" if ref else NOTHING
-
-
-def _learners(past: pd.DataFrame, rows: Rows, last_crash: dict[str, int]) -> None:
-    for i, node, value in past.loc[past["event"] == "learn", ["node", "value"]].itertuples():
-        if node in rows and int(i) > last_crash.get(node, -1):
-            rows[node]["learned"] = value
-
-
-def _proposers(past: pd.DataFrame, rows: Rows) -> None:
-    sends = past.loc[(past["event"] == "send") & past["msg"].isin(("Prepare", "Accept")),
-                     ["node", "msg", "ballot", "value"]]
-    current = sends.loc[sends["msg"] == "Prepare"].drop_duplicates("node", keep="last")
-    for node, _, ballot, _ in current.itertuples(index=False):
-        if node in rows:
-            rows[node]["ballot"] = ballot
-    accepts = sends.loc[sends["msg"] == "Accept"].drop_duplicates("node", keep="last")
-    for node, _, ballot, value in accepts.itertuples(index=False):
-        if node in rows and rows[node]["ballot"] == ballot:
-            rows[node]["proposing"] = value
+def _apply(e: Any, row: dict[str, str], accept: dict[str, tuple[str, str]]) -> None:
+    """Event ``e`` (a trace row) applied to its node's ``row``: a crash loses what a learner
+    learned (it keeps nothing on disk); an acceptor's last promise/accept is its state."""
+    event = e.event
+    if event == "crash":
+        row["status"] = "crashed"
+        row["learned"] = NOTHING if "learner" in row["role"].split("+") else ""
+    elif event == "recover":
+        row["status"] = "up"
+    elif event in ("promise", "accept"):
+        row["promised"] = e.ballot
+        row["accepted"] = f"({e.ref_ballot}, {e.value})" if e.ref_ballot else NOTHING
+    elif event == "learn":
+        row["learned"] = e.value
+    elif event == "send" and e.msg == "Prepare":
+        row["ballot"] = e.ballot
+    elif event == "send" and e.msg == "Accept":
+        accept[e.node] = (e.ballot, e.value)
 
 
 def styled_state_table(trace: TraceLike, time: float | None = None, *,
@@ -106,25 +92,70 @@ def styled_state_table(trace: TraceLike, time: float | None = None, *,
     return style_state(table)
 
 
+CELL_CSS = "padding: 2px 6px; font-size: 12px"
+"""Every cell of the state table (header and data)."""
+
+
+def cell_styles(table: pd.DataFrame) -> dict[tuple[str, str], str]:
+    """The CSS of each styled cell ``(node, column)`` of a ``state_table`` result: values in
+    their colours, a crashed node's row greyed out and its status in red."""
+    out: dict[tuple[str, str], str] = {}
+    for node, row in zip(table.index, table.to_dict("records"), strict=True):
+        for col in ("accepted", "learned", "proposing"):
+            text = row[col]
+            value = text.rsplit(", ", 1)[-1].rstrip(")") if col == "accepted" else text
+            if text and text != NOTHING:
+                out[node, col] = f"background-color: {style.value_color(value)}"
+        if row["status"] == "crashed":
+            for col in table.columns:
+                out[node, col] = out.get((node, col), "") + "; color: #9E9E9E; font-style: italic"
+            out[node, "status"] = f"color: {style.VIOLATION_COLOR}; font-weight: bold"
+    return out
+
+
+def _caption(table: pd.DataFrame) -> str:
+    t = table.attrs.get("time")
+    return f"state at t={t:.2f}" if t is not None else "state"
+
+
+def _shown_columns(table: pd.DataFrame) -> list[str]:
+    """The columns shown: without ``role`` when each node has one role (names say it)."""
+    one_role = all("+" not in r for r in table["role"])
+    return [str(c) for c in table.columns if not (one_role and c == "role")]
+
+
 def style_state(table: pd.DataFrame) -> Styler:
     """Style a ``state_table`` result (kept separate so a caller can reuse one table)."""
-    def css(frame: pd.DataFrame) -> pd.DataFrame:
-        out = pd.DataFrame("", index=frame.index, columns=frame.columns)
-        for col in ("accepted", "learned", "proposing"):
-            for node, text in frame[col].items():
-                value = text.rsplit(", ", 1)[-1].rstrip(")") if col == "accepted" else text
-                if text and text != NOTHING:
-                    out.loc[node, col] = f"background-color: {style.value_color(value)}"
-        crashed = frame["status"] == "crashed"
-        out.loc[crashed] = out.loc[crashed] + "; color: #9E9E9E; font-style: italic"
-        out.loc[crashed, "status"] = f"color: {style.VIOLATION_COLOR}; font-weight: bold"
-        return out
+    styles = cell_styles(table)
 
-    t = table.attrs.get("time")
-    caption = f"state at t={t:.2f}" if t is not None else "state"
-    styler = table.style.apply(css, axis=None).set_caption(caption)
-    if table["role"].map(lambda r: "+" not in r).all():  # one role each: names say it
-        styler = styler.hide(subset=["role"], axis="columns")
-    return (styler
-            .set_table_styles([{"selector": "td, th",
-                                "props": "padding: 2px 6px; font-size: 12px;"}]))
+    def css(frame: pd.DataFrame) -> pd.DataFrame:
+        return pd.DataFrame([[styles.get((n, c), "") for c in frame.columns]
+                             for n in frame.index], index=frame.index, columns=frame.columns)
+
+    styler = table.style.apply(css, axis=None).set_caption(_caption(table))
+    hidden: list[Hashable] = [c for c in table.columns if c not in _shown_columns(table)]
+    if hidden:
+        styler = styler.hide(subset=hidden, axis="columns")
+    return styler.set_table_styles([{"selector": "td, th", "props": CELL_CSS + ";"}])
+
+
+def state_html(table: pd.DataFrame) -> str:
+    """``style_state(table).to_html()``'s table (caption, header, one row per node, the same
+    cells in the same styles) written directly: what a widget shows on every change, without
+    the cost of pandas' Styler."""
+    esc = html.escape
+    cols = _shown_columns(table)
+    styles = cell_styles(table)
+    head = "".join(f'<th style="{CELL_CSS}">{esc(str(c))}</th>'
+                   for c in (table.index.name or "", *cols))
+    body = []
+    for node, row in zip(table.index, table.to_dict("records"), strict=True):
+        cells = "".join(f'<td style="{_css(CELL_CSS, styles.get((node, c), ""))}">'
+                        f"{esc(str(row[c]))}</td>" for c in cols)
+        body.append(f'<tr><th style="{CELL_CSS}">{esc(str(node))}</th>{cells}</tr>')
+    return (f'<table class="paxosbook-state"><caption>{esc(_caption(table))}</caption>'
+            f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
+
+
+def _css(*parts: str) -> str:
+    return "; ".join(p.strip("; ") for p in parts if p.strip("; "))

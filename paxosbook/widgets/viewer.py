@@ -15,7 +15,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ..trace import Run
-from ..views import narrate, state_table, style_state
+from ..views import narrate, state_html, state_table
 from ..views.ballots import ballot_spec
 from ..views.network import network_spec
 from ..views.sequence import sequence_spec
@@ -125,8 +125,7 @@ class RunViewer(AutosizeOnDisplay, w.VBox):
         trace = run.trace
         self.times = np.unique(trace["time"].to_numpy()) if len(trace) else np.zeros(1)
         last = len(self.times) - 1
-        show_spec(self.sequence, sequence_spec(trace, time=float(self.times[last]),
-                                               cluster=run.config.cluster()))
+        show_spec(self.sequence, sequence_spec(run, time=float(self.times[last])))
         self._moving = True  # the cursor's own observer must not redraw half-way
         try:
             self.cursor.max = last
@@ -139,7 +138,7 @@ class RunViewer(AutosizeOnDisplay, w.VBox):
     def _show_details(self, run: Run) -> None:
         self._show_instant()
         if self.ballots is not None:
-            show_spec(self.ballots, ballot_spec(run.trace, cluster=run.config.cluster()))
+            show_spec(self.ballots, ballot_spec(run))
 
     def step(self, delta: int) -> None:
         self.cursor.value = int(min(max(self.cursor.value + delta, 0), self.cursor.max))
@@ -166,16 +165,15 @@ class RunViewer(AutosizeOnDisplay, w.VBox):
     def _show_instant(self) -> None:
         assert self.run is not None
         t = self.time
-        cluster = self.run.config.cluster()
-        trace = self.run.trace
-        state = state_table(trace, t, cluster=cluster)
-        spec = network_spec(trace, t, cluster=cluster, state=state)
+        run = self.run
+        state = state_table(run, t)
+        spec = network_spec(run, t, state=state)
         spec["layout"].update(width=GRAPH_WIDTH, autosize=False)
         show_spec(self.graph, spec)
-        self.table.value = style_state(state).to_html()
+        self.table.value = state_html(state)
         self.back.disabled = self.cursor.value <= 0
         self.forward.disabled = self.cursor.value >= self.cursor.max
-        lines = narrate(trace, t, t)["what"].tolist()
+        lines = narrate(run, t, t)["what"].tolist()
         more = len(lines) - MAX_STEP_LINES
         shown = [html.escape(x) for x in lines[:MAX_STEP_LINES]]
         if more > 0:
