@@ -32,7 +32,6 @@ from typing import Any
 
 import anywidget
 import ipywidgets as w
-import pandas as pd
 import plotly.graph_objects as go
 import traitlets
 
@@ -40,7 +39,7 @@ from ..config import Config
 from ..core import PaxosbookError, Timer, UsageError
 from ..events import DUPLICATE, SEND
 from ..stepper import Action, Stepper, message_text
-from ..views import state_table, style, style_state
+from ..views import state_html, state_table, style
 from ..views.network import network_spec
 from ..views.sequence import sequence_spec
 from ..views.style import Spec
@@ -371,14 +370,14 @@ class StepperWidget(AutosizeOnDisplay, w.VBox):
         run = s.run
         trace = run.trace
         t = float(trace["time"].iloc[-1]) if len(trace) else 0.0
-        spec = sequence_spec(sequence_trace(trace), cluster=s.cluster)
+        spec = sequence_spec(run, cluster=s.cluster)
         add_candidates(spec, s)
         show_spec(self.sequence, spec)
         state = state_table(trace, t, cluster=s.cluster)
         graph = network_spec(trace, t, cluster=s.cluster, state=state)
         graph["layout"].update(width=GRAPH_WIDTH, autosize=False)
         show_spec(self.graph, graph)
-        self.table.value = style_state(state).to_html()
+        self.table.value = state_html(state)
 
     def _show_branches(self) -> None:
         options = []
@@ -411,15 +410,6 @@ def _replayed(stepper: Stepper, path: str) -> Stepper:
         stepper.goto(start)
         raise
     return stepper
-
-
-def sequence_trace(trace: pd.DataFrame) -> pd.DataFrame:
-    """What the sequence diagram is drawn from: the trace, without its sends while no message
-    has been delivered or dropped (``views.frames.messages`` fails on a trace whose messages
-    are all in flight; the faint candidate arrows show them then)."""
-    if trace["event"].isin(("deliver", "drop")).any():
-        return trace
-    return trace[~trace["event"].isin(("send", "duplicate"))]
 
 
 def add_candidates(spec: Spec, stepper: Stepper) -> None:
