@@ -43,16 +43,20 @@ def test_explorer_reacts_to_the_drop_slider(browser: Session) -> None:
     assert shot.stat().st_size > 0
 
 
-# JavaScript run on one explorer element: have its own figures drawn something?
+# JavaScript run on one explorer element: have its own figures drawn something? A figure in a
+# closed "more" section (a folded explorer) is not even made until the reader opens it: it is
+# reported as 'folded', and only there (an explorer that shows its graph must have drawn it).
 _DRAWN = """(explorer) => {
   const gd = (cls) => explorer.querySelector('.js-plotly-plot.' + cls);
   const seq = gd('paxosbook-sequence'), graph = gd('paxosbook-graph');
+  const closed = explorer.querySelector('.jupyter-widget-Collapse-contents.lm-mod-hidden');
   const lines = (g) => g && g._fullLayout && g.data && g.data.length > 0
       && Array.from(g.querySelectorAll('.scatterlayer path.js-line'))
               .some(p => (p.getAttribute('d') || '').length > 2);
   const points = (g) => g && g._fullLayout
       && g.querySelectorAll('.scatterlayer .points path.point').length > 0;
-  return {sequence: !!lines(seq), graph: !!points(graph)};
+  const folded = closed && (!graph || closed.contains(graph));  // drawn when opened
+  return {sequence: !!lines(seq), graph: folded ? 'folded' : !!points(graph)};
 }"""
 
 
@@ -65,7 +69,7 @@ def _every_explorer_drew_its_figures(page: Any, lab: Lab, timeout: float) -> Non
         element = explorers.nth(i).element_handle()
         try:
             page.wait_for_function(f"(e) => {{ const d = ({_DRAWN})(e); "
-                                   "return d.sequence && d.graph; }", arg=element,
+                                   "return d.sequence && !!d.graph; }", arg=element,
                                    timeout=timeout * 1000)
         except Exception:  # Playwright's TimeoutError: say which explorer and what it lacks
             what = element.evaluate(_DRAWN)
