@@ -26,9 +26,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser import ARTIFACTS, ROOT, WINDOW, Session, unavailable
+from browser import ARTIFACTS, ROOT, WINDOW, Session
 
-from paxosbook.testing.lab import PANEL, Unavailable, chromium_page, wait_for_figures
+from paxosbook.testing.lab import PANEL, wait_for_figures
 
 NOTEBOOKS = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
 SIZES = (WINDOW, (1024, 768))
@@ -93,16 +93,14 @@ def _screenshot(page: Any, path: Path, width: int, height: int) -> None:
         page.set_viewport_size({"width": width, "height": height})
 
 
-def test_the_measurement_sees_an_overlap_and_a_clipped_box() -> None:
+def test_the_measurement_sees_an_overlap_and_a_clipped_box(browser: Session) -> None:
     """The JavaScript above must be able to fail: a page with two labels drawn over each other,
     a table wider than its output box and a figure with nothing drawn is reported (a fixture
-    page in a page of its own, no JupyterLab)."""
-    try:
-        with chromium_page() as page:
-            page.set_content(_PLANTED)
-            found = page.evaluate(_MEASURE, TOLERANCE)
-    except Unavailable as exc:
-        unavailable(str(exc))
+    page in the session's page, no JupyterLab: the next browser test opens its notebook
+    again)."""
+    browser.shown = None
+    browser.page.set_content(_PLANTED)
+    found = browser.page.evaluate(_MEASURE, TOLERANCE)
     texts = {(o["a"]["text"], o["b"]["text"]) for o in found["overlaps"]}
     assert ("chosen add", "a title") in texts or ("a title", "chosen add") in texts
     assert [(c["what"], c["table"]) for c in found["clipped"]] == [("output", False)]

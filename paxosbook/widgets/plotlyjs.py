@@ -17,9 +17,11 @@ an autosized figure to its box on JupyterLab's Lumino resize messages and on the
 ``resize`` event, but it installs that listener on a Lumino message that an anywidget view
 never receives: a figure drawn 968 px wide stayed 968 px in a 592 px box when the window
 shrank. Patched in the carrier (when the bundle exports ``FigureView``), each view watches its
-element with a ``ResizeObserver`` (a resized window, a side panel opened, a box that wraps) and
-asks plotly to re-fit (``autosizeFigure``: figures of a fixed width stay as they are), at most
-once per animation frame; its element may shrink below the figure drawn (``min-width: 0``).
+element with a ``ResizeObserver`` (a side panel opened, a box that wraps) and the window's
+``resize`` event (which also reaches figures JupyterLab does not lay out while they are off
+screen, where an observer hears nothing) and asks plotly to re-fit (``autosizeFigure``:
+figures of a fixed width stay as they are), at most once per animation frame; its element may
+shrink below the figure drawn (``min-width: 0``).
 """
 
 from __future__ import annotations
@@ -75,15 +77,18 @@ _FOLLOW = """((View) => {
       const now = el.clientWidth;
       if (now > 0 && now !== width) { width = now; this.autosizeFigure(); }
     };
-    el.style.minWidth = '0';
-    this.__paxosbookObserver = new ResizeObserver(() => {
+    const later = this.__paxosbookLater = () => {
       if (!queued) { queued = true; requestAnimationFrame(refit); }
-    });
+    };
+    el.style.minWidth = '0';
+    this.__paxosbookObserver = new ResizeObserver(later);
     this.__paxosbookObserver.observe(el);
+    window.addEventListener('resize', later);
     return out;
   };
   proto.remove = function (...args) {
     if (this.__paxosbookObserver) this.__paxosbookObserver.disconnect();
+    window.removeEventListener('resize', this.__paxosbookLater);
     return remove.apply(this, args);
   };
 })"""
