@@ -37,7 +37,6 @@ ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 THROTTLE_ENV = "PAXOSBOOK_BROWSER_THROTTLE"
 WINDOW = (1400, 900)  # the reader's window, with the file browser open
-EXPLORERS = "02_failures.ipynb"  # test_browser's notebook: the layout test measures it first
 RUN_TIMEOUT = 900.0  # seconds (times the throttle) for one notebook's Run All, loaded machine
 
 

@@ -18,11 +18,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from browser import ARTIFACTS, EXPLORERS, Session
+from browser import ARTIFACTS, Session
 
 from paxosbook.testing.lab import Lab, stderr_outputs
 
-NOTEBOOK = EXPLORERS
+NOTEBOOK = "02_failures.ipynb"
 DRAWN_TIMEOUT = 120.0  # seconds: after the kernel is idle, an explorer's figures are drawn
 CHANGE_TIMEOUT = 120.0  # seconds: slider moved -> new run drawn
 

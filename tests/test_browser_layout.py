@@ -26,13 +26,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser import ARTIFACTS, EXPLORERS, ROOT, WINDOW, Session
+from browser import ARTIFACTS, ROOT, WINDOW, Session
 
 from paxosbook.testing.lab import PANEL, wait_for_figures
 
-# test_browser's notebook first: the run it left open is measured instead of running it again
-NOTEBOOKS = sorted((p.name for p in (ROOT / "notebooks").glob("*.ipynb")),
-                   key=lambda name: (name != EXPLORERS, name))
+NOTEBOOKS = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
 SIZES = (WINDOW, (1024, 768))
 SETTLE_TIMEOUT = 120.0  # seconds (times the throttle) for the figures to draw and stop resizing
 TOLERANCE = 2.0  # px: boxes that touch by less than this do not overlap
