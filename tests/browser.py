@@ -6,8 +6,7 @@ the benchmarks use too; this adds what only tests need. ``browser_session`` (the
 ``notebooks/``, kernels with ``PAXOSBOOK_TEST=1``: fewer seeds) and ONE page for every browser
 test, CPU-throttled by ``PAXOSBOOK_BROWSER_THROTTLE`` (4: the page runs as on a CPU four times
 slower; default 1). ``Session.run(name)`` opens a notebook and runs it, unless it is the one
-open and run already (test_browser runs 02 and the layout test measures that run instead of
-running 02 again); the kernel of the notebook run before is shut down first. In CI (``CI``
+open and run already; the kernel of the notebook run before is shut down first. In CI (``CI``
 set) a missing Chromium or Playwright fails the test; elsewhere it is skipped with the reason.
 """
 
