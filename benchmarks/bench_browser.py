@@ -29,7 +29,6 @@ from paxosbook.testing.lab import (
     Unavailable,
     chromium_page,
     jupyterlab,
-    kernels_idle,
     open_notebook,
     run_all_cells,
     wait_until_idle,
@@ -119,7 +118,7 @@ def press_and_time(page: Any, lab: Any, handle: Any, reproduce: Any,
             out.append(page.evaluate(_FIRST_AFTER, [kind, key]) - key)
         except PlaywrightTimeout:
             out.append(None)
-    while not kernels_idle(lab):  # the next press starts on an idle kernel
+    while not lab.kernels_idle():  # the next press starts on an idle kernel
         time.sleep(0.05)
     return out[0], out[1]
 
@@ -130,7 +129,7 @@ def measure(throttle: float, presses: int, timeout: float) -> None:
         open_notebook(page, lab, NOTEBOOK)
         t0 = time.perf_counter()
         run_all_cells(page)
-        wait_until_idle(page, lab, timeout=600)
+        wait_until_idle(page, lab, timeout=600, throttle=throttle)
         run_all = time.perf_counter() - t0
         handle, gd, summary, reproduce = first_explorer(page)
         page.wait_for_function(_DRAWN, arg=gd, timeout=120_000)

@@ -8,9 +8,22 @@ which is where new counterexamples come from (Hypothesis prints how to reproduce
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from typing import Any
 
+import pytest
 from hypothesis import settings
 
 settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
 if os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no"):
     settings.load_profile("ci")
+
+
+@pytest.fixture(scope="session")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """One JupyterLab and one Chromium page for every browser test (``tests/browser.py``);
+    started only when a browser test asks for it."""
+    from browser import browser_session
+
+    with browser_session(tmp_path_factory.mktemp("browser")) as session:
+        yield session

@@ -61,3 +61,50 @@ def test_a_module_made_before_the_carrier_gets_the_carriers_export(tmp_path: Pat
                           timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "shared 42"
+
+
+VIEW_BUNDLE = """class V {
+  constructor(el) { this.el = el; this.fits = 0; this.removed = false; }
+  perform_render() { return 'drawn'; }
+  autosizeFigure() { this.fits += 1; }
+  remove() { this.removed = true; }
+}
+const F = () => V;
+export{V as FigureView,F as default}
+"""
+
+
+def test_every_figure_view_refits_when_its_box_changes_width(tmp_path: Path) -> None:
+    """The carrier patches the bundle's FigureView (node, with a ResizeObserver stand-in): a
+    rendered view re-fits its figure when its element's width changes (seen by its observer
+    or on the window's resize event), not when only its
+    height does or the same width is reported again, and stops watching once removed. Without
+    the patch a figure drawn for a wide window stayed that wide in a narrower one."""
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    modules = shared_modules(VIEW_BUNDLE)
+    assert modules is not None
+    (tmp_path / "carrier.mjs").write_text(modules[0])
+    (tmp_path / "main.mjs").write_text(
+        "const observers = [];\n"
+        "globalThis.ResizeObserver = class { constructor(cb) { this.cb = cb; this.on = true;\n"
+        "  observers.push(this); } observe() {} disconnect() { this.on = false; } };\n"
+        "globalThis.requestAnimationFrame = (f) => f();\n"
+        "const listeners = new Set();\n"
+        "globalThis.window = {addEventListener: (n, f) => listeners.add(f),\n"
+        "  removeEventListener: (n, f) => listeners.delete(f)};\n"
+        "const View = (await import('./carrier.mjs')).default();\n"
+        "const el = {clientWidth: 968, style: {}};\n"
+        "const view = new View(el);\n"
+        "if (view.perform_render() !== 'drawn') process.exit(3);\n"
+        "const fire = (w) => { el.clientWidth = w; observers[0].cb([]); };\n"
+        "fire(968); fire(968); fire(592); fire(592);\n"
+        "el.clientWidth = 700; for (const f of listeners) f();\n"  # the window resized
+        "view.remove();\n"
+        "console.log(view.fits, el.style.minWidth, observers[0].on, listeners.size,\n"
+        "            view.removed);\n")
+    done = subprocess.run([node, str(tmp_path / "main.mjs")], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["3", "0", "false", "0", "true"]

@@ -182,12 +182,16 @@ def table_html(frame: pd.DataFrame) -> str:
             return f"<td style='color:{colour};font-weight:bold'>{'yes' if value else 'no'}</td>"
         return f"<td>{html.escape(str(value))}</td>"
 
-    head = "".join(f"<th style='text-align:left'>{html.escape(c)}</th>" for c in frame.columns)
+    head = "".join(f"<th style='text-align:left'>{html.escape(c).replace('/', '/<wbr>')}</th>"
+                   for c in frame.columns)  # "messages/command" may break after its slash
     body = "".join("<tr>" + "".join(cell(c, v) for c, v in zip(frame.columns, row, strict=True))
                    + "</tr>" for row in frame.itertuples(index=False))
-    return (f"<table class='paxosbook-compare-table' style='border-collapse:collapse;"
-            "white-space:normal'>"  # headers and notes wrap on a narrow page
-            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+    # headers and notes wrap on a narrow page; narrower still, the table scrolls in its own
+    # box (as JupyterLab shows a wide DataFrame) rather than being cut at the output's edge
+    return ("<div style='overflow-x:auto;max-width:100%'>"
+            "<table class='paxosbook-compare-table' style='border-collapse:collapse;"
+            "white-space:normal'>"
+            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>")
 
 
 __all__ = ["CONTROLS", "Compare", "error_html", "table_html"]

@@ -11,6 +11,17 @@ carries a three-line module that awaits that promise. The browser evaluates the 
 per page, whatever the order in which models are created. If the bundle's last line is not the
 ``export{... as default}`` this relies on (another plotly build), widgets carry the bundle as
 plotly ships it.
+
+The carrier also makes every figure follow its box (``_FOLLOW``). plotly's FigureView re-fits
+an autosized figure to its box on JupyterLab's Lumino resize messages and on the window's
+``resize`` event, but it installs that listener on a Lumino message that an anywidget view
+never receives: a figure drawn 968 px wide stayed 968 px in a 592 px box when the window
+shrank. Patched in the carrier (when the bundle exports ``FigureView``), each view watches its
+element with a ``ResizeObserver`` (a side panel opened, a box that wraps) and the window's
+``resize`` event (which also reaches figures JupyterLab does not lay out while they are off
+screen, where an observer hears nothing) and asks plotly to re-fit (``autosizeFigure``:
+figures of a fixed width stay as they are), at most once per animation frame; its element may
+shrink below the figure drawn (``min-width: 0``).
 """
 
 from __future__ import annotations
@@ -50,6 +61,37 @@ _SHARED = """const __paxosbookPlotly = (globalThis.__paxosbookPlotlyWidget ??= (
 })());
 """
 _DEFAULT_EXPORT = re.compile(r"export\s*\{[^}]*?([\w$]+)\s+as\s+default\b[^}]*\}\s*;?")
+_FIGURE_VIEW = re.compile(r"([\w$]+)\s+as\s+FigureView\b")
+_FOLLOW = """((View) => {
+  const proto = View && View.prototype;
+  if (!proto || typeof ResizeObserver === 'undefined'
+      || ![proto.perform_render, proto.autosizeFigure, proto.remove].every(
+          (f) => typeof f === 'function')) return;
+  const render = proto.perform_render, remove = proto.remove;
+  proto.perform_render = function (...args) {
+    const out = render.apply(this, args);
+    const el = this.el;
+    let width = null, queued = false;
+    const refit = () => {
+      queued = false;
+      const now = el.clientWidth;
+      if (now > 0 && now !== width) { width = now; this.autosizeFigure(); }
+    };
+    const later = this.__paxosbookLater = () => {
+      if (!queued) { queued = true; requestAnimationFrame(refit); }
+    };
+    el.style.minWidth = '0';
+    this.__paxosbookObserver = new ResizeObserver(later);
+    this.__paxosbookObserver.observe(el);
+    window.addEventListener('resize', later);
+    return out;
+  };
+  proto.remove = function (...args) {
+    if (this.__paxosbookObserver) this.__paxosbookObserver.disconnect();
+    window.removeEventListener('resize', this.__paxosbookLater);
+    return remove.apply(this, args);
+  };
+})"""
 _COMMENTS = re.compile(r"/\*.*?\*/|//[^\n]*", re.DOTALL)
 
 _carrier: go.FigureWidget | None = None
@@ -67,7 +109,9 @@ def shared_modules(bundle: str) -> tuple[str, str] | None:
         continue
     if found is None or _COMMENTS.sub("", bundle[found.end():]).strip():
         return None  # no default export, or code after it: not the layout this relies on
-    carrier = f"{bundle}\n{_SHARED}__paxosbookPlotly.resolve({found.group(1)});\n"
+    view = _FIGURE_VIEW.search(found.group(0))
+    follow = f"{_FOLLOW}({view.group(1)});\n" if view else ""
+    carrier = f"{bundle}\n{_SHARED}{follow}__paxosbookPlotly.resolve({found.group(1)});\n"
     return carrier, f"{_SHARED}export default await __paxosbookPlotly.ready;\n"
 
 
