@@ -4,24 +4,20 @@ In the first panel (puzzle 1, at the computed answer after *Run All*) it clicks 
 button and sees the sequence diagram gain a delivered message, presses ``n`` (deliver next,
 the anywidget's key listener) for one more, and clicks undo for one fewer. In the third panel
 (the planted bug, at two values chosen) it undoes the step that broke agreement and sees the
-badge turn green, then redoes it and sees it turn red again. JupyterLab and Chromium come from
-``paxosbook.testing.lab`` (skipped where that module is missing); in CI (``CI`` set) a missing
-browser or Playwright fails the test, elsewhere it is skipped. A screenshot is saved under
-``tests/artifacts/`` (git-ignored).
+badge turn green, then redoes it and sees it turn red again. JupyterLab and Chromium are the
+session's (``tests/browser.py``: one server, one page; in CI a missing browser or Playwright
+fails the test, elsewhere it is skipped). A screenshot is saved under ``tests/artifacts/``
+(git-ignored).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
-from pathlib import Path
 from typing import Any
 
-import pytest
+from browser import ARTIFACTS, Session
 
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 NOTEBOOK = "06_you_are_the_network.ipynb"
 CHANGE_TIMEOUT = 60_000  # ms: a click -> the panel redrawn
 
@@ -48,24 +44,13 @@ def wait_delivered(page: Any, i: int, n: int) -> None:
         arg=i, timeout=CHANGE_TIMEOUT)
 
 
-def test_the_reader_plays_the_network(tmp_path: Path) -> None:
-    pytest.importorskip("jupyterlab")
-    harness = pytest.importorskip("paxosbook.testing.lab")
-    ARTIFACTS.mkdir(exist_ok=True)
+def test_the_reader_plays_the_network(browser: Session) -> None:
     shot = ARTIFACTS / "browser_06_stepper.png"
     try:
-        with harness.jupyterlab(tmp_path) as lab, harness.chromium_page() as page:
-            try:
-                harness.open_notebook(page, lab, NOTEBOOK)
-                harness.run_all_cells(page)
-                harness.wait_until_idle(page, lab)
-                _play(page)
-            finally:
-                page.screenshot(path=str(shot), full_page=False)
-    except harness.Unavailable as exc:
-        if IN_CI:
-            pytest.fail(f"CI: {exc}")
-        pytest.skip(str(exc))
+        browser.run(NOTEBOOK)
+        _play(browser.page)
+    finally:
+        browser.page.screenshot(path=str(shot), full_page=False)
     assert shot.stat().st_size > 0
 
 
