@@ -8,6 +8,7 @@ one explorer change builds the trace once and never hashes it.
 from __future__ import annotations
 
 import copy
+import itertools
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -207,10 +208,13 @@ def test_in_place_updates_end_where_a_fresh_validated_figure_starts(view: str) -
     one message sent holds only the properties that changed."""
     widget = go.FigureWidget()
     show_spec(widget, SPECS_OF[view](RUNS[0]))
-    for before, run in zip(RUNS, RUNS[1:]):
-        updates: list[tuple[Any, Any, Any]] = []
-        widget._send_update_msg = (  # type: ignore[method-assign]
-            lambda r, l, trace_indexes=None, **_: updates.append((r, l, trace_indexes)))
+    updates: list[tuple[Any, Any, Any]] = []
+
+    def update(restyle: Any, relayout: Any, trace_indexes: Any = None, **_: Any) -> None:
+        updates.append((restyle, relayout, trace_indexes))
+    widget._send_update_msg = update  # type: ignore[method-assign]
+    for before, run in itertools.pairwise(RUNS):
+        updates.clear()
         show_spec(widget, SPECS_OF[view](run))
         fresh = go.FigureWidget()
         show_spec(fresh, SPECS_OF[view](run))  # the validating path (first display)

@@ -11,15 +11,16 @@ property and each layout property is compared with what the widget holds and onl
 differ are stored, without plotly.py's per-property validation (most of a slider change's
 cost), and sent in one ``Plotly.update`` message, none at all when nothing differs; otherwise
 (first display, a different number of proposers, a switch to WebGL) the traces are replaced,
-validated, inside one ``batch_update()``. Properties the new figure does not set are cleared, so nothing
-of the old figure lingers. Finally the widget's synced state is made the figure it now shows
-(``keep_state``), so that a view created later draws it rather than empty axes.
+validated, inside one ``batch_update()``. Properties the new figure does not set are
+cleared, so nothing of the old figure lingers. Finally the widget's synced state is made the
+figure it now shows (``keep_state``), so that a view created later draws it rather than empty axes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import copy
+import json
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -74,10 +75,10 @@ def _update_in_place(widget: go.FigureWidget, data: list[dict[str, Any]],
     """Give ``widget``'s traces (same number and types) and layout exactly ``data`` and
     ``layout`` without plotly.py's per-property validation: the specs are plotly JSON built
     by our views (their first display, and any change of template, went through the
-    validating path), and validation was more than half of a slider change. The changed top-level properties are stored as they
-    are and sent in one ``Plotly.update`` message, in the form plotly's own ``batch_update``
-    sends (one value per updated trace, ``Undefined`` where a trace keeps its value);
-    nothing is sent when nothing differs."""
+    validating path), and validation was more than half of a slider change. The changed
+    top-level properties are stored as they are and sent in one ``Plotly.update`` message, in
+    the form plotly's own ``batch_update`` sends (one value per updated trace, ``Undefined``
+    where a trace keeps its value); nothing is sent when nothing differs."""
     changes = [_take_changed(trace, new) for trace, new in zip(widget.data, data, strict=True)]
     relayout = _take_changed(widget.layout, layout)
     indexes = [i for i, change in enumerate(changes) if change]
@@ -120,9 +121,21 @@ def keep_state(widget: go.FigureWidget, *, data: bool = True) -> None:
     ``data=False``: only the layout changed. (An unchanged state sends nothing: traitlets
     compares the values.)
     """
-    widget._widget_layout = copy.deepcopy(widget.layout._props)
+    widget._widget_layout = _copy(widget.layout._props)
     if data:
-        widget._widget_data = copy.deepcopy(widget._data)
+        widget._widget_data = _copy(widget._data)
+
+
+def _copy(value: Any) -> Any:
+    """A deep copy of a figure's plain JSON state, through the C JSON codec (several times
+    faster than ``copy.deepcopy``); ``deepcopy`` for anything JSON would not give back
+    exactly (a tuple, a value JSON cannot encode)."""
+    try:
+        text = json.dumps(value, allow_nan=True)
+    except (TypeError, ValueError):
+        return copy.deepcopy(value)
+    out = json.loads(text)
+    return out if out == value else copy.deepcopy(value)
 
 
 def _assign_changed(obj: Any, props: dict[str, Any]) -> None:
