@@ -8,12 +8,14 @@ one explorer change builds the trace once and never hashes it.
 from __future__ import annotations
 
 import copy
+import itertools
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
 import pytest
+from plotly.basedatatypes import Undefined
 from plotly.basewidget import BaseFigureWidget
 
 import paxosbook as pb
@@ -24,6 +26,7 @@ from paxosbook.views.ballots import ballot_spec
 from paxosbook.views.network import network_spec
 from paxosbook.views.sequence import sequence_spec
 from paxosbook.widgets import Explorer, show_spec
+from paxosbook.widgets.figures import plain
 
 RUN = pb.simulate(pb.Config(acceptors=3, proposers=2, drop=0.2, duplicate=0.1,
                             crashes=(pb.Crash("a1", 2.0, 6.0),)), seed=3)
@@ -186,3 +189,61 @@ def test_a_view_created_after_updates_draws_the_current_figure() -> None:
         assert state["_widget_layout"] == widget.layout._props
     cursor = ex.sequence.get_state()["_widget_layout"]["shapes"][-1]
     assert cursor["x0"] == ex.viewer.time == 0.0
+
+
+# -- the in-place path stores and sends what the validating path would --------------------------
+RUNS = [pb.simulate(pb.Config(acceptors=3, proposers=2, drop=d), seed=s)
+        for d, s in ((0.0, 1), (0.2, 3), (0.3, 5), (0.1, 2))]
+SPECS_OF: dict[str, Callable[[pb.Run], dict[str, Any]]] = {
+    "sequence": lambda run: sequence_spec(run, time=2.0),
+    "network": lambda run: network_spec(run, 2.0),
+    "ballots": ballot_spec,
+}
+
+
+@pytest.mark.parametrize("view", SPECS_OF)
+def test_in_place_updates_end_where_a_fresh_validated_figure_starts(view: str) -> None:
+    """Each run shown in place (unvalidated) leaves the widget holding, and its synced state
+    carrying, the figure plotly's validating path builds from scratch for that run; and the
+    one message sent holds only the properties that changed."""
+    widget = go.FigureWidget()
+    show_spec(widget, SPECS_OF[view](RUNS[0]))
+    updates: list[tuple[Any, Any, Any]] = []
+
+    def update(restyle: Any, relayout: Any, trace_indexes: Any = None, **_: Any) -> None:
+        updates.append((restyle, relayout, trace_indexes))
+    widget._send_update_msg = update  # type: ignore[method-assign]
+    for before, run in itertools.pairwise(RUNS):
+        updates.clear()
+        show_spec(widget, SPECS_OF[view](run))
+        fresh = go.FigureWidget()
+        show_spec(fresh, SPECS_OF[view](run))  # the validating path (first display)
+        for held, ref in zip(widget.data, fresh.data, strict=True):
+            assert {k: v for k, v in held.to_plotly_json().items() if k != "uid"} == {
+                k: v for k, v in ref.to_plotly_json().items() if k != "uid"}
+        assert widget.layout.to_plotly_json() == fresh.layout.to_plotly_json()
+        assert len(widget.layout.shapes) == len(fresh.layout.shapes)  # no stale object views
+        assert len(widget.layout.annotations) == len(fresh.layout.annotations)
+        assert widget.get_state()["_widget_layout"] == widget.layout._props
+        assert widget.get_state()["_widget_data"] == widget._data
+        assert len(updates) <= 1
+        old, new = SPECS_OF[view](before), SPECS_OF[view](run)
+        for restyle, relayout, indexes in updates:
+            was, now = plain(old["layout"]), plain(new["layout"])
+            assert relayout == {k: now.get(k) for k in was.keys() | now.keys()
+                                if was.get(k) != now.get(k)}
+            for key, values in restyle.items():
+                for i, value in zip(indexes, values, strict=True):
+                    assert value is Undefined or value == plain(new["data"][i]).get(key)
+                    if value is not Undefined:
+                        assert plain(old["data"][i]).get(key) != value, (key, i)
+
+
+def test_a_change_of_trace_count_takes_the_validating_path() -> None:
+    widget = go.FigureWidget()
+    show_spec(widget, {"data": [{"type": "scatter", "x": [1]}], "layout": {}})
+    show_spec(widget, {"data": [{"type": "scatter", "x": [1]}, {"type": "bar", "x": [2]}],
+                       "layout": {}})
+    assert [t.type for t in widget.data] == ["scatter", "bar"]
+    with pytest.raises(ValueError):  # validated: a misspelt property is refused
+        show_spec(widget, {"data": [{"type": "scatter", "xx": [1]}], "layout": {}})

@@ -6,25 +6,28 @@ into floats, NaN into None): a numpy array held in a FigureWidget goes to the br
 typed array, plotly.js echoes its defaults back as a ``{"dtype", "bdata"}`` dict, and plotly's
 ``_remove_overlapping_props`` then tests the array's truth value and raises ``ValueError`` in
 the kernel (and the figure is re-sent and redrawn although nothing changed). Then, when the
-widget already holds traces of the same number and types, each trace property and each layout
-property is compared with what the widget holds and assigned only when it differs, inside one
-``batch_update()`` (one ``Plotly.update`` message, none at all when nothing differs);
-otherwise (first display, a different number of proposers, a switch to WebGL) the traces are
-replaced inside the same batch. Properties the new figure does not set are cleared, so nothing
-of the old figure lingers. Finally the widget's synced state is made the figure it now shows
-(``keep_state``), so that a view created later draws it rather than empty axes.
+widget already holds traces of the same number and types (and the same template), each trace
+property and each layout property is compared with what the widget holds and only those that
+differ are stored, without plotly.py's per-property validation (most of a slider change's
+cost), and sent in one ``Plotly.update`` message, none at all when nothing differs; otherwise
+(first display, a different number of proposers, a switch to WebGL) the traces are replaced,
+validated, inside one ``batch_update()``. Properties the new figure does not set are
+cleared, so nothing of the old figure lingers. Finally the widget's synced state is made the
+figure it now shows (``keep_state``), so that a view created later draws it rather than empty axes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import copy
+import json
 import math
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
+from plotly.basedatatypes import Undefined
 
 from ..views.style import Spec
 
@@ -49,21 +52,60 @@ def plain(value: Any) -> Any:
 
 def show_spec(widget: go.FigureWidget, spec: Spec) -> None:
     """Make ``widget`` show the figure ``spec`` (``{"data": [...], "layout": {...}}``),
-    assigning only the properties that differ from what it shows (see the module doc)."""
+    sending only the properties that differ from what it shows (see the module doc)."""
     data: list[dict[str, Any]] = plain(spec["data"])
     layout: dict[str, Any] = plain(spec["layout"])
-    same = len(widget.data) == len(data) and all(
-        old.type == new.get("type", "scatter") for old, new in zip(widget.data, data,
-                                                                   strict=True))
+    template = layout.get("template")
+    same = template == getattr(widget, "_shown_template", None) and len(widget.data) == len(
+        data) and all(old.type == new.get("type", "scatter")
+                      for old, new in zip(widget.data, data, strict=True))
+    if same:
+        _update_in_place(widget, data, layout)
+        return
+    widget._shown_template = template
     with widget.batch_update():
-        if same:
-            for old, new in zip(widget.data, data, strict=True):
-                _assign_changed(old, new)
-        else:
-            widget.data = ()
-            widget.add_traces(data)
+        widget.data = ()
+        widget.add_traces(data)
         _assign_changed(widget.layout, layout)
     keep_state(widget)
+
+
+def _update_in_place(widget: go.FigureWidget, data: list[dict[str, Any]],
+                     layout: dict[str, Any]) -> None:
+    """Give ``widget``'s traces (same number and types) and layout exactly ``data`` and
+    ``layout`` without plotly.py's per-property validation: the specs are plotly JSON built
+    by our views (their first display, and any change of template, went through the
+    validating path), and validation was more than half of a slider change. The changed
+    top-level properties are stored as they are and sent in one ``Plotly.update`` message, in
+    the form plotly's own ``batch_update`` sends (one value per updated trace, ``Undefined``
+    where a trace keeps its value); nothing is sent when nothing differs."""
+    changes = [_take_changed(trace, new) for trace, new in zip(widget.data, data, strict=True)]
+    relayout = _take_changed(widget.layout, layout)
+    indexes = [i for i, change in enumerate(changes) if change]
+    if not indexes and not relayout:
+        return
+    keys = sorted({key for i in indexes for key in changes[i]})
+    restyle = {key: [changes[i].get(key, Undefined) for i in indexes] for key in keys}
+    widget._send_update_msg(restyle, relayout, trace_indexes=indexes)
+    keep_state(widget, data=bool(indexes))
+
+
+def _take_changed(obj: Any, props: dict[str, Any]) -> dict[str, Any]:
+    """Store in plotly object ``obj`` exactly the top-level ``props`` (plus its own type, uid
+    and template), as plotly stores a raw value, and return the keys that changed, with their
+    new values (None for a cleared one)."""
+    held: dict[str, Any] = obj._props
+    changed = dict.fromkeys(held.keys() - props.keys() - _SKIP - {"template"})
+    changed.update((k, v) for k, v in props.items()
+                   if k not in _SKIP and k != "template" and _differs(held.get(k), v))
+    for key, value in changed.items():
+        if value is None:
+            held.pop(key, None)
+        else:
+            held[key] = value
+        obj._compound_props.pop(key, None)  # plotly rebuilds these views of it on access
+        obj._compound_array_props.pop(key, None)
+    return changed
 
 
 def keep_state(widget: go.FigureWidget, *, data: bool = True) -> None:
@@ -79,9 +121,21 @@ def keep_state(widget: go.FigureWidget, *, data: bool = True) -> None:
     ``data=False``: only the layout changed. (An unchanged state sends nothing: traitlets
     compares the values.)
     """
-    widget._widget_layout = copy.deepcopy(widget.layout._props)
+    widget._widget_layout = _copy(widget.layout._props)
     if data:
-        widget._widget_data = copy.deepcopy(widget._data)
+        widget._widget_data = _copy(widget._data)
+
+
+def _copy(value: Any) -> Any:
+    """A deep copy of a figure's plain JSON state, through the C JSON codec (several times
+    faster than ``copy.deepcopy``); ``deepcopy`` for anything JSON would not give back
+    exactly (a tuple, a value JSON cannot encode)."""
+    try:
+        text = json.dumps(value, allow_nan=True)
+    except (TypeError, ValueError):
+        return copy.deepcopy(value)
+    out = json.loads(text)
+    return out if out == value else copy.deepcopy(value)
 
 
 def _assign_changed(obj: Any, props: dict[str, Any]) -> None:
@@ -93,6 +147,12 @@ def _assign_changed(obj: Any, props: dict[str, Any]) -> None:
     changed = {k: v for k, v in props.items() if k not in _SKIP and held.get(k) != v}
     if changed:
         obj.update(changed, overwrite=True)
+
+
+def _differs(held: Any, new: Any) -> bool:
+    """Whether ``new`` differs from the validated ``held`` (plotly stores an empty list of
+    shapes, annotations or menus as nothing)."""
+    return held != new and not (held is None and new == [])
 
 
 def update_figure(widget: go.FigureWidget, fig: go.Figure) -> None:
