@@ -27,3 +27,11 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
     with browser_session(tmp_path_factory.mktemp("browser")) as session:
         yield session
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests run last. Their session (one JupyterLab, one Playwright page) lives until
+    the test session ends, and Playwright's sync API keeps an asyncio loop running in this
+    thread meanwhile: a test after them would find a running loop (the stepper panel, for one,
+    then defers its drawing to the loop, as it does in a kernel)."""
+    items.sort(key=lambda item: "browser" in getattr(item, "fixturenames", ()))

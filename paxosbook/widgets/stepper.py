@@ -44,8 +44,11 @@ from ..views.network import network_spec
 from ..views.sequence import sequence_spec
 from ..views.style import Spec
 from .figures import AutosizeOnDisplay, show_spec
+from .layout import row
+from .plotlyjs import figure_widget
 
 GRAPH_WIDTH = 560  # px
+FULL_WIDTH = "calc(100% - 4px)"  # a labelled field's width: the line less its 2 px margins
 SEARCH_STATES = 50_000
 """The ``max_states`` of the "search from here" button (the API's ``search`` takes any)."""
 DRAW_DELAY = 0.05
@@ -97,11 +100,11 @@ class _Row:
     """One pending message: its text and deliver / drop / duplicate buttons."""
 
     def __init__(self, panel: StepperWidget) -> None:
-        self.text = w.HTML(layout=w.Layout(width="260px"))
+        self.text = w.HTML(layout=w.Layout(min_width="260px", max_width="100%"))
         self.buttons = {kind: w.Button(description=kind, layout=w.Layout(width="76px"),
                                        tooltip=f"{kind} this message")
                         for kind in ("deliver", "drop", "duplicate")}
-        self.box = w.HBox([self.text, *self.buttons.values()])
+        self.box = row([self.text, *self.buttons.values()])
         self.msg_id = -1
         tokens = {"deliver": "d", "drop": "x", "duplicate": "u"}
         for kind, button in self.buttons.items():
@@ -131,8 +134,8 @@ class _Node:
             button.on_click(lambda _, k=kind: panel.do(f"{k[0]}:{name}"))
         for value, button in self.timers.items():
             button.on_click(lambda _, v=value: panel.do(f"t:{name}:{v}"))
-        self.head = w.HBox([self.title, *self.life.values(), *self.timers.values()],
-                           layout=w.Layout(align_items="center"))
+        self.head = row([self.title, *self.life.values(), *self.timers.values()],
+                        align_items="center")
         self.box = w.VBox([self.head], layout=w.Layout(border="1px solid #e0e0e0",
                                                        padding="2px 6px", margin="2px 0"))
 
@@ -201,23 +204,25 @@ class StepperWidget(AutosizeOnDisplay, w.VBox):
         self.shortcuts = Keys()
         self.shortcuts.on_msg(self._on_key)
         self.share = w.Text(description="path", continuous_update=False,
-                            layout=w.Layout(width="100%"),
+                            layout=w.Layout(width=FULL_WIDTH),
                             placeholder="paste a path and press Enter to replay it")
         self.share.observe(self._on_share, names="value")
-        self.branches = w.Select(description="branches", rows=4, layout=w.Layout(width="100%"))
+        self.branches = w.Select(description="branches", rows=4,
+                                 layout=w.Layout(width=FULL_WIDTH))
         self.branches.observe(self._on_branch, names="value")
         self.nodes = {n: _Node(self, n) for n in self.stepper.cluster.nodes}
         self._rows: list[_Row] = []
-        self.sequence, self.graph = go.FigureWidget(), go.FigureWidget()
+        self.sequence, self.graph = figure_widget(), figure_widget()
         self.sequence.add_class("paxosbook-sequence")
         self.graph.add_class("paxosbook-graph")
         self.table = w.HTML(layout=w.Layout(overflow="auto"))
-        toolbar = w.HBox([self.undo_button, self.redo_button, self.next_button,
-                          self.search_button, self.shortcuts],
-                         layout=w.Layout(align_items="center"))
+        toolbar = row([self.undo_button, self.redo_button, self.next_button,
+                       self.search_button, self.shortcuts], align_items="center")
         controls = w.VBox([n.box for n in self.nodes.values()])
-        lower = w.HBox([w.Box([self.graph], layout=w.Layout(min_width=f"{GRAPH_WIDTH + 10}px")),
-                        w.Box([self.table], layout=w.Layout(flex="1 1 auto", min_width="0"))])
+        lower = row([w.Box([self.graph], layout=w.Layout(width=f"{GRAPH_WIDTH + 10}px",
+                                                         flex="0 0 auto")),
+                     w.Box([self.table], layout=w.Layout(flex="1 1 auto",
+                                                         min_width="min-content"))])
         super().__init__([self.status, toolbar, self.message, self.result, self.badges,
                           controls, self.sequence, lower, self.branches, self.share])
         self.add_class("paxosbook-stepper")
