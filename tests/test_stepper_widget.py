@@ -15,8 +15,8 @@ import pytest
 from paxosbook import Config
 from paxosbook.check import check_run
 from paxosbook.stepper import Stepper
+from paxosbook.views.sequence import PENDING_COLOR
 from paxosbook.widgets import StepperWidget
-from paxosbook.widgets.stepper import CANDIDATE_COLOR
 
 BUG = "ignore-promised-value"
 MUTANT = Config(acceptors=3, proposers=2, learners=1, max_attempts=1, backoff="none",
@@ -51,7 +51,7 @@ def test_deliver_button_steps_and_the_diagram_grows(panel: StepperWidget) -> Non
     assert [r.msg_id for r in panel._rows[:3]] == [0, 1, 2]
     # before any delivery the Prepares are drawn faintly, as candidates
     faint = panel.sequence.data[-1]
-    assert faint.name == "next candidates" and faint.line.color == CANDIDATE_COLOR
+    assert faint.name == "next candidates" and faint.line.color == PENDING_COLOR
     assert sum(x is not None for x in faint.x) == 2 * 3
     row_of(panel, 0).buttons["deliver"].click()
     assert panel.stepper.path == "s:p1 d0"

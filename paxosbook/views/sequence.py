@@ -22,7 +22,8 @@ figures in place.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -358,3 +359,36 @@ def _partition_label(iv: Interval, row: int) -> dict[str, Any]:
 def _strip_y(row: int) -> float:
     """The centre of row ``row`` of the partition strip, above the first lifeline."""
     return -0.5 - PARTITION_ROW * (row + 0.5)
+
+
+PENDING_COLOR = "rgba(120,120,120,0.35)"
+
+
+class Pending(NamedTuple):
+    """A message in flight that could be delivered next: sent at ``sent``, drawn to ``now``."""
+
+    sent: float
+    src: str
+    dst: str
+    label: str
+
+
+def add_pending(spec: Spec, pending: Sequence[Pending], now: float) -> None:
+    """Add to a sequence diagram ``spec`` one trace of faint arrows named "next candidates":
+    each pending message from its send to its receiver at time ``now`` (the x range reaches
+    ``now``)."""
+    ypos = {n: i for i, n in enumerate(spec["layout"]["yaxis"]["ticktext"])}
+    xs: list[float | None] = []
+    ys: list[float | None] = []
+    text: list[str | None] = []
+    for p in pending:
+        xs += [p.sent, now, None]
+        ys += [ypos.get(p.src, 0), ypos.get(p.dst, 0), None]
+        text += [p.label, p.label, None]
+    spec["data"].append(style.scatter(
+        x=xs, y=ys, text=text, mode="lines+markers", hoverinfo="text", name="next candidates",
+        line={"color": PENDING_COLOR, "width": 1, "dash": "dot"},
+        marker={"size": [0, 7, 0] * len(pending), "color": PENDING_COLOR,
+                "symbol": "arrow", "angleref": "previous"}))
+    xaxis = spec["layout"]["xaxis"]
+    xaxis["range"] = [xaxis["range"][0], max(xaxis["range"][1], now * 1.02)]

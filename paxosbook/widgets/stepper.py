@@ -41,7 +41,7 @@ from ..events import DUPLICATE, SEND
 from ..stepper import Action, Stepper, message_text
 from ..views import state_html, state_table, style
 from ..views.network import network_spec
-from ..views.sequence import sequence_spec
+from ..views.sequence import Pending, add_pending, sequence_spec
 from ..views.style import Spec
 from .figures import AutosizeOnDisplay, show_spec
 from .layout import row
@@ -54,7 +54,6 @@ SEARCH_STATES = 50_000
 DRAW_DELAY = 0.05
 """Seconds after a click (in a kernel) at which the figures are redrawn: the click's controls
 reach the page first, and clicks in quick succession (a held key) are drawn once."""
-CANDIDATE_COLOR = "rgba(120,120,120,0.35)"
 
 _KEYS_ESM = """
 function render({ model, el }) {
@@ -418,27 +417,14 @@ def _replayed(stepper: Stepper, path: str) -> Stepper:
 
 
 def add_candidates(spec: Spec, stepper: Stepper) -> None:
-    """Add to a sequence diagram ``spec`` of ``stepper.run`` one trace of faint arrows: the
-    deliveries enabled now, from their send to the receiver at the next step's time."""
-    names = spec["layout"]["yaxis"]["ticktext"]
-    ypos = {n: i for i, n in enumerate(names)}
+    """Add to a sequence diagram ``spec`` of ``stepper.run`` the deliveries enabled now, drawn
+    faintly from their send to the receiver at the next step's time."""
     sent = {r[5]: r[0] for r in stepper.run.records if r[1] in (SEND, DUPLICATE)}
-    now = stepper.world.time
-    xs: list[float | None] = []
-    ys: list[float | None] = []
-    text: list[str | None] = []
+    arrows = []
     for a in stepper.candidates:
         assert a.msg is not None
-        xs += [sent.get(a.msg_id, 0.0), now, None]
-        ys += [ypos.get(a.msg.src, 0), ypos.get(a.msg.dst, 0), None]
-        text += [a.label, a.label, None]
-    spec["data"].append(style.scatter(
-        x=xs, y=ys, text=text, mode="lines+markers", hoverinfo="text", name="next candidates",
-        line={"color": CANDIDATE_COLOR, "width": 1, "dash": "dot"},
-        marker={"size": [0, 7, 0] * len(stepper.candidates), "color": CANDIDATE_COLOR,
-                "symbol": "arrow", "angleref": "previous"}))
-    xaxis = spec["layout"]["xaxis"]
-    xaxis["range"] = [xaxis["range"][0], max(xaxis["range"][1], now * 1.02)]
+        arrows.append(Pending(sent.get(a.msg_id, 0.0), a.msg.src, a.msg.dst, a.label))
+    add_pending(spec, arrows, stepper.world.time)
 
 
 def badges_html(stepper: Stepper) -> str:
