@@ -5,10 +5,13 @@
 * ``check(model, ...)``: exhaust a model breadth-first (TLC's counts: distinct states, states
   generated, depth) and return the shortest counterexample as a trace; ``build_model`` makes the
   ``tla`` transcription of Lamport's spec or the ``actors`` model over the core's own roles.
+* ``validate(run)``: is a logged run a behaviour of Lamport's spec (trace validation,
+  ``check.refinement``)?
 """
 
 from ..properties import PROPERTIES, History, Property, Violation, check_history, check_run
 from .api import build_model, check
+from .refinement import Validation, validate
 
-__all__ = ["PROPERTIES", "History", "Property", "Violation", "build_model", "check",
-           "check_history", "check_run"]
+__all__ = ["PROPERTIES", "History", "Property", "Validation", "Violation", "build_model",
+           "check", "check_history", "check_run", "validate"]
