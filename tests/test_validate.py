@@ -353,3 +353,36 @@ def test_cli_bad_input_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str]
         path.write_text(content)
     code, out, err = cli(capsys, str(path))
     assert code == 2 and out == "" and needle in err and err.count("\n") == 1
+
+
+# -- sweeps -----------------------------------------------------------------------------------
+def test_sweep_adds_valid_and_rejected_at_the_same_for_every_executor(tmp_path: Path) -> None:
+    from paxosbook.experiments import sweep
+
+    base = Config(proposers=2, mutants=("reuse-ballot",))
+    kw: dict[str, Any] = {"base": base, "validate": True, "progress": False}
+    local = sweep({"drop": [0.0, 0.2]}, 4, executor="local", **kw)
+    pool = sweep({"drop": [0.0, 0.2]}, 4, executor="process", workers=2,
+                 out=tmp_path / "s.csv", **kw)
+    assert local.equals(pool)
+    assert str(local["valid"].dtype) == "bool" and str(local["rejected_at"].dtype) == "Int64"
+    for row in local.itertuples():
+        result = validate(simulate(base.replace(drop=row.drop), row.seed))
+        assert row.valid == result.ok
+        assert (pd.isna(row.rejected_at) if result.ok
+                else row.rejected_at == result.failure.index)  # type: ignore[union-attr]
+    assert not local["valid"].all() and local["valid"].any()
+    again = sweep({"drop": [0.0, 0.2]}, 4, executor="local", out=tmp_path / "s.csv",
+                  resume=True, **kw)
+    assert again.equals(local)
+    assert "valid" not in sweep({"drop": [0.0]}, 1, executor="local", progress=False)
+
+
+@pytest.mark.parametrize("kw, field", [({"validate": "yes"}, "validate"),
+                                        ({"validate": True, "metrics": {"valid": "decided"}},
+                                         "metrics")])
+def test_sweep_refuses_a_bad_validate(kw: dict[str, Any], field: str) -> None:
+    from paxosbook.experiments import sweep
+
+    with pytest.raises(UsageError, match=f"^{field}: "):
+        sweep({"drop": [0.0]}, 1, executor="local", progress=False, **kw)

@@ -29,8 +29,10 @@ from ..core.errors import MissingFileError
 from .grid import CONFIG_DTYPES
 from .runner import METRIC_DTYPES
 
-DTYPES: dict[str, str] = {**CONFIG_DTYPES, "seed": "int64", **METRIC_DTYPES}
-"""dtype of every column a sweep may produce (besides metric functions' own columns)."""
+DTYPES: dict[str, str] = {**CONFIG_DTYPES, "seed": "int64", **METRIC_DTYPES,
+                          "valid": "bool", "rejected_at": "Int64"}
+"""dtype of every column a sweep may produce (besides metric functions' own columns;
+``valid`` and ``rejected_at`` are ``sweep(validate=True)``'s)."""
 
 CSV_SUFFIXES = (".csv", ".csv.gz", ".csv.bz2", ".csv.xz", ".csv.zst", ".csv.zip")
 PARQUET_SUFFIXES = (".parquet", ".pq")

@@ -54,7 +54,8 @@ def sweep(grid: Grid, seeds: int | Iterable[int], metrics: Metrics = None, *,
           base: Config | Mapping[str, Any] | None = None, executor: str = "process",
           client: Any = None, workers: int | None = None, chunksize: int | None = None,
           progress: bool = True, keep_runs: bool = False,
-          out: str | os.PathLike[str] | None = None, resume: bool = False) -> pd.DataFrame:
+          out: str | os.PathLike[str] | None = None, resume: bool = False,
+          validate: bool = False) -> pd.DataFrame:
     """Run every config of ``grid`` with every seed; one row per (config, seed).
 
     ``grid`` maps scalar ``Config`` fields to lists of values (cartesian product; a list of
@@ -84,12 +85,16 @@ def sweep(grid: Grid, seeds: int | Iterable[int], metrics: Metrics = None, *,
     the seeds. A file without a record (saved by an older paxosbook) is matched by its grid
     columns and seeds alone, with a warning.
 
+    ``validate=True`` validates every run against Lamport's spec (``check.validate``) and adds
+    the columns ``valid`` (bool) and ``rejected_at`` (the index of the event refused, or
+    missing).
+
     At most ``MAX_RUNS`` (1,000,000) runs, grid points x seeds. Raises ``UsageError`` before
     any run for a bad grid, seed list, metric or option, a sweep over ``MAX_RUNS`` or an
     ``out`` that cannot be written.
     """
     plan = _Plan.make(grid, seeds, metrics, base, executor, client, workers, chunksize, out,
-                      resume, keep_runs)
+                      resume, keep_runs, validate)
     have = plan.resumed()
     done: list[Done] = []
     interrupted = False
@@ -133,13 +138,14 @@ class _Plan:
     def make(cls, grid: Grid, seeds: int | Iterable[int], metrics: Metrics,
              base: Config | Mapping[str, Any] | None, executor: str, client: Any,
              workers: int | None, chunksize: int | None, out: str | os.PathLike[str] | None,
-             resume: bool, keep_runs: bool) -> _Plan:
+             resume: bool, keep_runs: bool, validate: bool = False) -> _Plan:
         columns, points = expand(grid, base)
         seed_list = normal_seeds(seeds)
         check_size(points, seed_list)
         pairs = normal_metrics(metrics)
         if metrics is None:  # a grid field shadows the summary figure of the same name
             pairs = tuple(p for p in pairs if p[0] not in columns)
+        pairs += _validation_metrics(validate, pairs)
         clash = sorted(set(columns) & {c for c, _ in pairs})
         if clash:
             raise UsageError("metrics", "column names other than the grid's fields", clash)
@@ -244,6 +250,22 @@ class _Plan:
         frame.insert(0, "_order", order)
         frame = frame.sort_values(["_order", "seed"], kind="stable").drop(columns="_order")
         return coerce(frame.reset_index(drop=True))
+
+
+def _validation_metrics(validate: bool, pairs: tuple[tuple[str, MetricSource], ...]
+                        ) -> tuple[tuple[str, MetricSource], ...]:
+    """The ``valid`` and ``rejected_at`` columns, if ``validate``."""
+    if not isinstance(validate, bool):
+        raise UsageError("validate", "true or false", validate)
+    if not validate:
+        return ()
+    taken = sorted({c for c, _ in pairs} & {"valid", "rejected_at"})
+    if taken:
+        raise UsageError("metrics", "column names other than valid and rejected_at with "
+                         "validate=True", taken)
+    from ..check.refinement import is_valid, rejected_at
+
+    return (("valid", is_valid), ("rejected_at", rejected_at))
 
 
 def _check_picklable(metrics: tuple[tuple[str, MetricSource], ...]) -> None:

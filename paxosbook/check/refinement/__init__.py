@@ -224,3 +224,26 @@ def _deployment(run: Any) -> tuple[list[Record], tuple[str, ...], QuorumSystem]:
                          type(run).__name__)
     cluster = config.cluster()
     return list(run.records), tuple(cluster.acceptors), cluster.quorums
+
+
+# -- sweep columns ------------------------------------------------------------------------------
+_last: list[Any] = [None, None]  # the last run validated by the two functions below, its result
+
+
+def _validation_of(run: Any) -> Validation:
+    if _last[0] is not run:
+        _last[:] = [run, validate(run)]
+    result: Validation = _last[1]
+    return result
+
+
+def is_valid(run: Any) -> bool:
+    """``validate(run).ok`` (the sweep's ``valid`` column; the validation is kept for the
+    ``rejected_at`` of the same run)."""
+    return _validation_of(run).ok
+
+
+def rejected_at(run: Any) -> int | None:
+    """The index of the event ``validate`` rejected, or ``None`` (the sweep's column)."""
+    failure = _validation_of(run).failure
+    return None if failure is None else failure.index
