@@ -10,6 +10,8 @@ roles and quorums when giving a bare DataFrame (a ``Run`` brings its own).
   table.
 * ``ballot_timeline(trace)``: ballots against time per proposer (dueling proposers).
 * ``narrate(trace, start, stop)``: the events as sentences; ``safety_verdict(run)``.
+* ``rejection_diagram(run)``, ``mark_event(fig, run, index, text)``: the event trace
+  validation rejected, drawn on the sequence diagram with the conjunct it breaks.
 * ``replica_log(runs)``, ``slot_sequence(run, slot)``: the replicated log's replicas x slots
   grid and one slot's sequence diagram.
 """
@@ -19,6 +21,7 @@ from .frames import TraceLike, messages, roles_of
 from .log import replica_log, slot_sequence
 from .narrate import describe, narrate
 from .network import network_graph, node_positions
+from .refinement import mark_event, rejection_diagram
 from .sequence import GL_THRESHOLD, sequence_diagram
 from .state import STATE_COLUMNS, state_html, state_table, style_state, styled_state_table
 from .style import register_template
@@ -27,6 +30,7 @@ from .verdict import safety_verdict
 register_template()
 
 __all__ = ["GL_THRESHOLD", "STATE_COLUMNS", "TraceLike", "ballot_timeline", "describe",
-           "messages", "narrate", "network_graph", "node_positions", "replica_log", "roles_of",
+           "mark_event", "messages", "narrate", "network_graph", "node_positions",
+           "rejection_diagram", "replica_log", "roles_of",
            "safety_verdict", "sequence_diagram", "slot_sequence", "state_html", "state_table",
            "style_state", "styled_state_table"]

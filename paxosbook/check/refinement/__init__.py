@@ -68,12 +68,17 @@ class Failure:
     candidates: tuple[Candidate, ...]
 
     @property
-    def conjunct(self) -> str:
-        """The conjunct the most specific refusal names: the action most likely meant (a new
-        step rather than a copy of a message), of the first candidate."""
+    def refusal(self) -> Refusal:
+        """The most specific refusal: of the first candidate, the last way tried that is a
+        new step rather than a copy of a message (the action the event most likely meant)."""
         refusals = self.candidates[0].refusals if self.candidates else ()
         best = [r for r in refusals if not r.action.startswith("repeat")] or list(refusals)
-        return best[-1].conjunct if best else ASSUME
+        return best[-1] if best else Refusal("ASSUME", ASSUME, "")
+
+    @property
+    def conjunct(self) -> str:
+        """The conjunct ``refusal`` names, in the spec's words."""
+        return self.refusal.conjunct
 
     def as_dict(self) -> dict[str, Any]:
         return {"index": self.index, "event": self.event, "row": self.row, "slot": self.slot,
