@@ -180,32 +180,38 @@ def _advance(states: list[SpecState], ways: list[Any]
     """Every successor of every candidate (merged), each candidate's refusals, and whether
     some successor differs from its candidate (a step rather than stuttering)."""
     out: list[SpecState] = []
-    changed = False
     refusals: list[list[Refusal]] = []
+    changed = False
     for s in states:
+        stutter = False
         deltas: list[Delta] = []
         refused: list[Refusal] = []
         for way in ways:
             result = way(s)
-            for r in result if isinstance(result, list) else [result]:
-                if isinstance(r, Refusal):
+            for r in result if type(result) is list else (result,):
+                if type(r) is Refusal:
                     refused.append(r)
                 elif not s.changes(r):
-                    deltas.append(Delta("stutter"))
+                    stutter = True
                 elif r not in deltas:
                     deltas.append(r)
         refusals.append(refused)
-        if any(d.action == "stutter" for d in deltas):
-            deltas = [Delta("stutter"), *(d for d in deltas if d.action != "stutter")]
-        changed = changed or any(d.action != "stutter" for d in deltas)
-        for j, d in enumerate(deltas):
-            t = s if j == len(deltas) - 1 else s.copy()
-            t.apply(d)
-            out.append(t)
+        changed = changed or bool(deltas)
+        if stutter:  # the candidate itself goes on: copy it for the other successors
+            out += [_stepped(s.copy(), d) for d in deltas]
+            out.append(s)
+        elif deltas:
+            out += [_stepped(s.copy(), d) for d in deltas[:-1]]
+            out.append(_stepped(s, deltas[-1]))
     if len(out) > 1:
         merged = {s.key(): s for s in out}
         out = list(merged.values())
     return out, refusals, changed
+
+
+def _stepped(s: SpecState, delta: Delta) -> SpecState:
+    s.apply(delta)
+    return s
 
 
 def _row(rec: Record) -> dict[str, Any]:

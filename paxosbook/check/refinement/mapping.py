@@ -52,11 +52,15 @@ def ballots_in(records: Iterable[Record]) -> dict[Ballot, int]:
     """Every ballot of the run -> its spec number (by order; ``NO_BALLOT`` -> -1)."""
     seen: set[Ballot] = set()
     for rec in records:
-        _collect(rec[4], seen)
+        if rec[1] in _CARRIERS:  # a delivery, loss or copy carries its send's ballots
+            _collect(rec[4], seen)
     seen.discard(NO_BALLOT)
     numbers = {b: i for i, b in enumerate(sorted(seen))}
     numbers[NO_BALLOT] = -1
     return numbers
+
+
+_CARRIERS = frozenset((SEND, PROMISE, ACCEPT, LEARN))
 
 
 def _collect(x: Any, out: set[Ballot]) -> None:
