@@ -386,3 +386,28 @@ def test_sweep_refuses_a_bad_validate(kw: dict[str, Any], field: str) -> None:
 
     with pytest.raises(UsageError, match=f"^{field}: "):
         sweep({"drop": [0.0]}, 1, executor="local", progress=False, **kw)
+
+
+# -- the figure -------------------------------------------------------------------------------
+def test_the_rejected_event_is_circled_on_its_lifeline_with_the_conjunct_above_the_plot() -> None:
+    from paxosbook.views import rejection_diagram, sequence_diagram
+
+    run = simulate(SCENARIOS["ignore-promised-value"].simulation(hostile=True), 6)
+    result = validate(run)
+    assert result.failure is not None and result.failure.index == 72
+    plain = sequence_diagram(run)
+    fig = rejection_diagram(run, result)
+    mark = fig.data[-1]
+    assert mark.name == "event 72" and len(fig.data) == len(plain.data) + 1
+    time, node = run.records[72][0], run.records[72][2]
+    assert (mark.x[0], fig.layout.yaxis.ticktext[int(mark.y[0])]) == (time, node)
+    note = fig.layout.annotations[-1]
+    assert "Phase2a(2, 'add')" in note.text and "m.mbal &gt;= mm.mbal" in note.text
+    assert note.yref == "paper" and note.y == 1 and note.yanchor == "bottom"
+    chosen = [a for a in fig.layout.annotations if a.text.startswith("chosen ")]
+    assert len(chosen) == 2 and note.yshift > max(a.yshift or 0 for a in chosen)
+    assert fig.layout.margin.t > plain.layout.margin.t
+    lo, hi = fig.layout.xaxis.range
+    assert lo <= time <= hi
+    valid = simulate(Config(), 0)
+    assert len(rejection_diagram(valid).data) == len(sequence_diagram(valid).data)
