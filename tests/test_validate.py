@@ -7,6 +7,7 @@ the conjunct refused is the one the bug's docstring says it breaks) and hand-edi
 
 from __future__ import annotations
 
+import io
 import json
 import random
 from pathlib import Path
@@ -411,3 +412,32 @@ def test_the_rejected_event_is_circled_on_its_lifeline_with_the_conjunct_above_t
     assert lo <= time <= hi
     valid = simulate(Config(), 0)
     assert len(rejection_diagram(valid).data) == len(sequence_diagram(valid).data)
+
+
+def test_cli_sweep_validate_adds_the_columns(capsys: pytest.CaptureFixture[str],
+                                             tmp_path: Path) -> None:
+    """Quorums Q1=1, Q2=2 of 3 break the spec's ASSUME: every run refused before its first
+    event (rejected_at empty); Q1=2 is majorities: every run valid."""
+    argv = ["sweep", "--grid", "q1=1,2", "--set", "q2=2", "--set", "unsafe=true", "--set",
+            "proposers=2", "--seeds", "3", "--executor", "local", "--no-progress",
+            "--validate"]
+    assert main(argv) == 0
+    rows = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    assert list(rows["valid"]) == [False] * 3 + [True] * 3
+    assert rows["rejected_at"].isna().all()
+    assert main([*argv, "--out", str(tmp_path / "s.csv")]) == 0
+    assert "valid" in capsys.readouterr().out  # the overview's share of valid runs
+
+
+@pytest.mark.parametrize("argv, line", [
+    (["--model", "actors", "--max-ballot", "0", "--mutant", "reuse-ballot"],
+     PHASE2A_FREE),
+    (["--model", "tla", "--mutant", "non-intersecting-quorums"],
+     "rejected before the first event")])
+def test_cli_a_saved_counterexample_of_the_checker_is_rejected(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, argv: list[str], line: str) -> None:
+    path = tmp_path / "cex.json"
+    assert main(["check", *argv, "--trace", str(path)]) == 1  # a violation, saved
+    capsys.readouterr()
+    code, out, _ = cli(capsys, str(path))
+    assert code == 1 and line in out

@@ -55,6 +55,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--resume", action="store_true",
                    help="keep the rows already in --out and run only the missing ones (refused "
                         "unless everything but --seeds is as FILE.sweep.json says)")
+    p.add_argument("--validate", action="store_true",
+                   help="validate every run against Paxos.tla (columns valid, rejected_at)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(main=main)
 
@@ -145,7 +147,8 @@ def main(args: argparse.Namespace) -> int:
             results = sweep(grid, seeds if seeds is not None else 100, metrics, base=base,
                             executor=args.executor, workers=_count("--workers", args.workers),
                             chunksize=_count("--chunksize", args.chunksize),
-                            progress=not args.no_progress, out=args.out, resume=args.resume)
+                            progress=not args.no_progress, out=args.out, resume=args.resume,
+                            validate=args.validate)
     except (UsageError, FlagError) as exc:
         report(exc, flags, PROG)
     except FormatError as exc:
@@ -170,7 +173,8 @@ def overview(results: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
                               ("time", "time_to_decision", "mean"),
                               ("ballots", "ballots", "mean"),
                               ("messages", "messages_sent", "mean"),
-                              ("violated", "violated", "sum")):
+                              ("violated", "violated", "sum"),
+                              ("valid", "valid", "mean")):
         if column in results.columns:
             aggregations[name] = (column, how)
     table = results.groupby(columns, sort=False).agg(**aggregations).reset_index()

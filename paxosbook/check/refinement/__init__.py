@@ -19,8 +19,10 @@ A crash-restart is no step: the core keeps an acceptor's state on stable storage
 state goes on unchanged; the ``forget-promise-on-restart`` mutant's next promise or acceptance
 then contradicts it and is refused. A replicated log is validated slot by slot against the
 same spec (one instance per slot; a ``MultiPrepare`` is a Phase1a of every slot from its first
-slot on). A run whose quorums do not intersect breaks the spec's ``ASSUME`` and is refused
-before its first event.
+slot on). Quorums are the run's: Phase2a asks for a phase-1 quorum and learning for a phase-2
+one (Flexible Paxos; the generalisation ``tla.spec`` makes too), each a set that holds one of
+the run's quorums, as the core counts them. A run whose quorums do not intersect breaks the
+spec's ``ASSUME`` and is refused before its first event.
 """
 
 from __future__ import annotations
