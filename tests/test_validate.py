@@ -441,3 +441,12 @@ def test_cli_a_saved_counterexample_of_the_checker_is_rejected(
     capsys.readouterr()
     code, out, _ = cli(capsys, str(path))
     assert code == 1 and line in out
+
+
+def test_an_edited_prepare_of_the_minimum_ballot_is_not_a_spec_ballot() -> None:
+    doc = json.loads(simulate(Config(), 0).to_json())
+    i = next(i for i, r in enumerate(doc["events"]) if r[1] == "send" and r[4] == "Prepare")
+    doc["events"][i][5] = "0.0"
+    result = validate(Run.from_document(doc))
+    assert result.failure is not None and result.failure.index == i
+    assert result.failure.conjunct == "b \\in Ballot"

@@ -240,14 +240,17 @@ def _deployment(run: Any) -> tuple[list[Record], tuple[str, ...], QuorumSystem]:
 
 
 # -- sweep columns ------------------------------------------------------------------------------
-_last: list[Any] = [None, None]  # the last run validated by the two functions below, its result
+_last: list[tuple[Any, Validation] | None] = [None]
+"""The last run validated by the two functions below and its result, as one tuple (read and
+replaced whole, so that threads sharing the module never pair a run with another's result)."""
 
 
 def _validation_of(run: Any) -> Validation:
-    if _last[0] is not run:
-        _last[:] = [run, validate(run)]
-    result: Validation = _last[1]
-    return result
+    cached = _last[0]
+    if cached is None or cached[0] is not run:
+        cached = (run, validate(run))
+        _last[0] = cached
+    return cached[1]
 
 
 def is_valid(run: Any) -> bool:

@@ -137,9 +137,17 @@ def known(s: SpecState, action: str, a: str) -> Refusal | None:
     return _refuse(action, "a \\in Acceptor", f"{a!r} is not an acceptor of this run")
 
 
+def ballot(action: str, b: int) -> Refusal | None:
+    """A message's ballot must be in ``Ballot`` (``Nat``): a run's ``NO_BALLOT`` (-1) is not."""
+    if b >= 0:
+        return None
+    return _refuse(action, "b \\in Ballot", "the message carries the minimum ballot 0.0, "
+                   "which no proposer issues")
+
+
 def phase1a(s: SpecState, b: int) -> Outcome:
-    """Phase1a(b): Send([type |-> "1a", bal |-> b]); always enabled."""
-    return Delta(f"Phase1a({b})", None, ("1a", b))
+    """Phase1a(b): Send([type |-> "1a", bal |-> b]); enabled for every ballot."""
+    return ballot(f"Phase1a({b})", b) or Delta(f"Phase1a({b})", None, ("1a", b))
 
 
 def phase1b(s: SpecState, a: str, b: int, reported: tuple[int, Any] | None = None) -> Outcome:
@@ -166,6 +174,9 @@ def phase2a(s: SpecState, b: int, v: Any, quorum1: IsQuorum) -> Outcome:
     safe. Quorums are upward closed (a set holding a quorum is one, as the core counts them),
     so the best Q for a witness of vote ballot c is every promiser whose vote is at most c."""
     name = f"Phase2a({b}, {v!r})"
+    bad = ballot(name, b)
+    if bad:
+        return bad
     if b in s.m2a:
         return _refuse(name, '~ \\E m \\in msgs : m.type = "2a" /\\ m.bal = b',
                        f"msgs already holds the 2a message <<{b}, {s.m2a[b]!r}>>")
