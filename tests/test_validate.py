@@ -450,3 +450,9 @@ def test_an_edited_prepare_of_the_minimum_ballot_is_not_a_spec_ballot() -> None:
     result = validate(Run.from_document(doc))
     assert result.failure is not None and result.failure.index == i
     assert result.failure.conjunct == "b \\in Ballot"
+
+
+@pytest.mark.parametrize("given", [42, "run.json", None])
+def test_validate_names_what_it_takes(given: Any) -> None:
+    with pytest.raises(UsageError, match=r"^run: must be a Run"):
+        validate(given)
