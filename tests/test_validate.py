@@ -291,6 +291,22 @@ def test_log_runs_validate_slot_by_slot(strategy: str) -> None:
             assert sorted(result.slots) == list(range(len(config.values)))
 
 
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(["paxos", "multi-paxos"]), st.integers(3, 5),
+       st.floats(0, 0.3), st.floats(0, 0.3), st.integers(0, 3),
+       st.sampled_from([0.0, 0.5]), st.sampled_from(["none", "fixed", "exponential"]),
+       st.integers(0, 2**32))
+def test_every_faulty_log_run_validates_slot_by_slot(strategy: str, replicas: int, drop: float,
+                                                     duplicate: float, crashes: int,
+                                                     offset: float, backoff: str,
+                                                     seed: int) -> None:
+    config = LogConfig(replicas=replicas, drop=drop, duplicate=duplicate,
+                       random_crashes=crashes, start_offset=offset, backoff=backoff,
+                       max_time=300.0, max_messages=20_000)
+    result = validate(run_log(strategy, config, seed))
+    assert result.ok, (strategy, config, seed, str(result))
+
+
 def test_a_log_run_with_one_accept_changed_is_rejected_in_that_slot() -> None:
     run = run_log("multi-paxos", LogConfig(), 0)
     sends = [i for i, r in enumerate(run.records)
