@@ -182,6 +182,40 @@ def test_paths_of_the_checkers_correct_models_validate(model: str, params: dict[
         assert result.ok, (seed, str(result))
 
 
+def test_the_readers_own_schedules_in_the_stepper_validate() -> None:
+    """Random walks of the stepper (any delivery, loss, copy, timeout, crash or restart a
+    reader could choose) are behaviours of the spec."""
+    from paxosbook.stepper import Stepper
+
+    for seed in range(40):
+        rng = random.Random(seed)
+        stepper = Stepper(Config(proposers=3))
+        for _ in range(80):
+            stepper.step(rng.choice(stepper.actions))
+        result = validate(stepper.run)
+        assert result.ok, (seed, str(result))
+
+
+@pytest.mark.parametrize("mutant", ["ignore-promised-value", "accept-below-promise",
+                                    "reuse-ballot"])
+def test_the_steppers_search_for_a_bug_from_a_random_start_is_rejected(mutant: str) -> None:
+    """A few random deliveries, then the stepper's search loads the shortest way to a
+    violation: validation rejects it at or before the break."""
+    from paxosbook.stepper import Stepper
+
+    for seed in range(3):
+        rng = random.Random(seed)
+        stepper = Stepper(Config(proposers=2, mutants=(mutant,)))
+        for _ in range(6):
+            stepper.step(rng.choice([a for a in stepper.actions
+                                     if a.kind in ("start", "deliver")]))
+        assert stepper.search().found
+        run = stepper.run
+        result, broken = validate(run), safety_break(run)
+        assert broken is not None and result.failure is not None
+        assert result.failure.index is not None and result.failure.index <= broken, seed
+
+
 def test_a_counterexample_of_the_tla_model_with_disjoint_quorums_breaks_assume() -> None:
     cex = explore(build_model("tla", mutant="non-intersecting-quorums")).violations[0]
     result = validate(cex.run)
