@@ -71,6 +71,7 @@ def test_every_simulated_run_is_a_behaviour_of_the_spec(case: tuple[Config, int]
     result = validate(run)
     assert result.ok, (config, seed, str(result))
     assert result.events_checked == len(run.records)
+    assert result.widest == 1  # the core's logs determine every step (module docstring)
 
 
 def test_a_repeated_prepare_after_a_vote_is_answered_and_validated() -> None:
@@ -294,7 +295,7 @@ def test_the_search_keeps_every_candidate_and_drops_those_a_later_event_refutes(
     search = _Search(("a1", "a2", "a3"))
     either = [lambda s: spec.phase1a(s, 0), lambda s: spec.phase1a(s, 1)]
     assert search.explain([(-1, either)]) is None
-    assert len(search.states[-1]) == 2
+    assert len(search.states[-1]) == 2 and search.widest == 2
     assert search.explain([(-1, [lambda s: spec.phase1b(s, "a1", 1)])]) is None
     assert len(search.states[-1]) == 1  # only the state with the 1a message of ballot 1
     refused = search.explain([(-1, [lambda s: spec.phase1b(s, "a1", 0)])])
@@ -339,6 +340,7 @@ def test_every_faulty_log_run_validates_slot_by_slot(strategy: str, replicas: in
                        max_time=300.0, max_messages=20_000)
     result = validate(run_log(strategy, config, seed))
     assert result.ok, (strategy, config, seed, str(result))
+    assert result.widest == 1
 
 
 def test_a_log_run_with_one_accept_changed_is_rejected_in_that_slot() -> None:

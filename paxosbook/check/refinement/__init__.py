@@ -92,7 +92,8 @@ class Failure:
 class Validation:
     """The verdict: ``ok``, ``events_checked`` (events explained before the failure, or all),
     ``steps`` (spec steps that changed the state), the spec ballot of each run ballot, the
-    events that concerned each slot of a replicated log, and the ``failure``."""
+    events that concerned each slot of a replicated log, the ``failure``, and the most
+    candidate states the search held at once (``widest``)."""
 
     ok: bool
     events_checked: int
@@ -100,6 +101,7 @@ class Validation:
     ballots: dict[str, int] = field(default_factory=dict)
     slots: dict[int, int] = field(default_factory=dict)
     failure: Failure | None = None
+    widest: int = 1
 
     def __str__(self) -> str:
         if self.ok:
@@ -120,6 +122,7 @@ class Validation:
     def to_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "events_checked": self.events_checked, "steps": self.steps,
                 "ballots": self.ballots, "slots": {str(k): v for k, v in self.slots.items()},
+                "widest": self.widest,
                 "failure": None if self.failure is None else self.failure.as_dict()}
 
 
@@ -142,8 +145,10 @@ def validate(run: Any) -> Validation:
         if refused is not None:
             slot, candidates = refused
             return Validation(False, i, search.steps, ballots, search.counts,
-                              Failure(i, describe(rec), _row(rec), slot, candidates))
-    return Validation(True, len(records), search.steps, ballots, search.counts)
+                              Failure(i, describe(rec), _row(rec), slot, candidates),
+                              search.widest)
+    return Validation(True, len(records), search.steps, ballots, search.counts, None,
+                      search.widest)
 
 
 class _Search:
@@ -154,6 +159,7 @@ class _Search:
         self.states: dict[int, list[SpecState]] = {}
         self.counts: dict[int, int] = {}
         self.steps = 0
+        self.widest = 1
 
     def explain(self, obligations: list[Obligation]
                 ) -> tuple[int, tuple[Candidate, ...]] | None:
@@ -173,6 +179,7 @@ class _Search:
                 raise UsageError("candidates", f"at most {MAX_CANDIDATES} spec states "
                                  "consistent with the log at once (MAX_CANDIDATES)", len(nxt))
             self.steps += changed
+            self.widest = max(self.widest, len(nxt))
             self.states[slot] = nxt
         return None
 
