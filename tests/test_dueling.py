@@ -17,6 +17,7 @@ import paxosbook as pb
 from paxosbook.core import UsageError
 from paxosbook.experiments.duelchain import distribution
 from paxosbook.experiments.dueling import (
+    SHOWN,
     ballots_to_decision,
     compare,
     exact_ballots,
@@ -110,6 +111,9 @@ def test_the_figure_draws_bars_and_the_chain_per_panel(comparison) -> None:  # t
     assert titles == [f"{p} proposers, window {w}" for p in (2, 3, 4) for w in (2, 4)]
     assert all(t.error_y.array is not None for t in fig.data if t.type == "bar")
     assert fig.layout.legend.y < 0 and fig.layout.margin.b >= 100  # under the x axis title
+    probs = comparison.probabilities
+    shown = probs[(probs["exact"] >= SHOWN) | (probs["runs"] > 0)]
+    assert sum(len(t.x) for t in fig.data if t.type == "bar") == len(shown) < len(probs)
 
 
 def test_continuous_backoff_does_not_fit_the_chain() -> None:

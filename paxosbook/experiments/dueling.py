@@ -47,6 +47,8 @@ MAX_PROPOSERS = 4
 MAX_SLOTS = 10_000
 """Round trips the chain is run for at most (the undecided mass left is reported)."""
 METRIC = "ballots_to_decision"
+SHOWN = 1e-3
+"""The figure leaves out the n the runs never hit whose exact probability is below this."""
 
 
 class Comparison(NamedTuple):
@@ -170,7 +172,8 @@ def _per_n(exact: pd.DataFrame, sample: Any, level: float) -> pd.DataFrame:
 
 def figure(probabilities: pd.DataFrame, level: float = LEVEL) -> go.Figure:
     """One panel per (proposers, window): sampled P(n) as bars with Wilson error bars, the
-    chain's as markers on a line."""
+    chain's as markers on a line; each panel shows the n sampled or of probability at least
+    ``SHOWN``."""
     keys = _pairs(probabilities["proposers"], probabilities["window"])
     props = sorted({p for p, _ in keys})
     wins = sorted({w for _, w in keys})
@@ -180,7 +183,8 @@ def figure(probabilities: pd.DataFrame, level: float = LEVEL) -> go.Figure:
                                         for w in wins])
     sampled, exact = style.LINE_PALETTE[0], style.LINE_PALETTE[1]
     for p, w in keys:
-        part = probabilities[(probabilities["proposers"] == p) & (probabilities["window"] == w)]
+        part = probabilities[(probabilities["proposers"] == p) & (probabilities["window"] == w)
+                             & ((probabilities["exact"] >= SHOWN) | (probabilities["runs"] > 0))]
         row, col = props.index(p) + 1, wins.index(w) + 1
         first = row == 1 and col == 1
         err = {"type": "data", "array": part["hi"] - part["sampled"],
@@ -191,7 +195,10 @@ def figure(probabilities: pd.DataFrame, level: float = LEVEL) -> go.Figure:
         fig.add_trace(go.Scatter(x=part["ballots"], y=part["exact"], mode="lines+markers",
                                  line={"color": exact}, name="Markov chain (exact)",
                                  legendgroup="exact", showlegend=first), row=row, col=col)
-    fig.update_xaxes(title_text="ballots until a decision", dtick=1, row=len(props))
+        lo, hi = int(part["ballots"].min()), int(part["ballots"].max())
+        fig.update_xaxes(range=[lo - 0.6, hi + 0.6], dtick=max(1, math.ceil((hi - lo + 1) / 8)),
+                         row=row, col=col)
+    fig.update_xaxes(title_text="ballots until a decision", row=len(props))
     fig.update_yaxes(title_text="P(ballots = n)", col=1)
     height, top, bottom = 260 * len(props) + 140, 90, 120
     below = -75 / (height - top - bottom)  # the legend 75 px under the plots: clear of the
