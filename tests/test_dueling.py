@@ -81,7 +81,7 @@ def test_simultaneous_starts_decide_the_highest_ballot_at_once(proposers: int) -
 
 @pytest.fixture(scope="module")
 def comparison():  # type: ignore[no-untyped-def]
-    return compare(proposers=(2, 3, 4), windows=(2, 4), seeds=400, executor="local")
+    return compare(proposers=(2, 3, 4), windows=(2, 4), seeds=400)
 
 
 def test_the_exact_mean_lies_in_the_sampled_interval(comparison) -> None:  # type: ignore[no-untyped-def]
@@ -135,7 +135,7 @@ def test_the_discrete_backoff_is_seeded() -> None:
 
 def test_sampled_rows_are_the_same_on_a_process_pool() -> None:
     """The metric is picklable and a run depends on config and seed alone."""
-    local = sampled_ballots(3, [2, 4], 12, executor="local")
+    local = sampled_ballots(3, [2, 4], 12)
     pool = sampled_ballots(3, [2, 4], 12, executor="process", workers=2)
     assert local.equals(pool)
     assert set(local.columns) >= {"proposers", "backoff_window", "seed", "ballots_to_decision"}

@@ -113,7 +113,8 @@ def sampled_ballots(proposers: int | Sequence[int], windows: int | Sequence[int]
                     seeds: int | Iterable[int], *, offset: int = 1,
                     **options: Any) -> pd.DataFrame:
     """One row per (proposers, window, seed) of ``settings``, with ``ballots_to_decision``,
-    from ``sweep`` (``options`` go to it: ``executor``, ``workers``, ``progress``, ...)."""
+    from ``sweep`` (``options`` go to it: ``executor``, ``workers``, ``progress``, ...; the
+    executor is ``"local"`` unless given: a run takes milliseconds, less than a pool's start)."""
     props = [proposers] if isinstance(proposers, int) else list(proposers)
     wins = [windows] if isinstance(windows, int) else list(windows)
     if not props or not wins:
@@ -123,6 +124,7 @@ def sampled_ballots(proposers: int | Sequence[int], windows: int | Sequence[int]
             _check(p, w, offset)
     base = settings(props[0], wins[0], offset=offset)
     options.setdefault("progress", False)
+    options.setdefault("executor", "local")
     return sweep({"proposers": props, "backoff_window": wins}, seeds,
                  {METRIC: ballots_to_decision, "decided": "decided"}, base=base, **options)
 
