@@ -8,12 +8,14 @@ backoff rule breaks it.
 
 from __future__ import annotations
 
+import json
 import math
 from fractions import Fraction
 
 import pytest
 
 import paxosbook as pb
+from paxosbook.cli import main
 from paxosbook.core import UsageError
 from paxosbook.experiments.duelchain import distribution
 from paxosbook.experiments.dueling import (
@@ -164,3 +166,15 @@ def test_bad_input_names_the_field(call, field) -> None:  # type: ignore[no-unty
         call()
     assert err.value.field == field
     assert "\n" not in str(err.value)
+
+
+def test_the_cli_runs_the_discrete_backoff(capsys) -> None:  # type: ignore[no-untyped-def]
+    """``--backoff discrete:BASE:WINDOW`` is the config's discrete backoff: same run."""
+    argv = ["run", "--proposers", "3", "--delay", "const:0.5", "--backoff", "discrete:1:2",
+            "--start-offset", "1", "--seed", "5", "--json"]
+    assert main(argv) == 0
+    doc = json.loads(capsys.readouterr().out)
+    summary = pb.simulate(settings(3, 2), 5).summary()
+    assert (doc["ballots"], doc["time_to_decision"]) == (summary.ballots,
+                                                        summary.time_to_decision)
+    assert summary.ballots != pb.simulate(settings(3, 1), 5).summary().ballots  # window used

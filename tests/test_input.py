@@ -70,6 +70,8 @@ BAD_FLAGS = [
     (["--crash", "a1@5:2"], "--crash"), (["--partition", "a1|a2"], "--partition"),
     (["--partition", "a1|zz@1"], "--partition"), (["--timeout", "0"], "--timeout"),
     (["--backoff", "wild"], "--backoff"), (["--backoff", "fixed:x"], "--backoff"),
+    (["--backoff", "discrete:1:x"], "--backoff"), (["--backoff", "discrete:1:0"], "--backoff"),
+    (["--backoff", "exponential:1:4"], "--backoff"),
     (["--q1", "1", "--q2", "1"], "--quorums"), (["--quorums", "a1+,"], "--quorums"),
     (["--mutant", "gremlins"], "--mutant"), (["--seed", "-1"], "--seed"),
     (["--max-messages", "0"], "--max-messages"), (["--values", "x,y"], "--values"),
