@@ -38,6 +38,8 @@ __all__ = ["DEFAULT_VALUES", "DELAYS", "LIMITS", "Config", "Crash", "Network", "
            "as_crash", "as_partition", "check_list"]
 
 DEFAULT_VALUES = ("add", "jmp", "cmp", "sub", "mov")
+MAX_WINDOW = 1 << 16
+"""Largest first window of the discrete backoff, in slots."""
 LIMITS = {"acceptors": 99, "proposers": 26, "learners": 99, "random_crashes": MAX_RANDOM_CRASHES}
 
 
@@ -50,6 +52,8 @@ class Config(Derives):
     ``proposers`` of them also proposing. Quorums: majority, or sizes ``q1``/``q2`` (Flexible
     Paxos), or explicit ``quorums``; non-intersecting ones need ``unsafe=True``.
     Proposers: phase ``timeout``, ``backoff`` none/fixed/exponential from ``backoff_base``,
+    or discrete (a whole number of ``backoff_base`` slots from a window of ``backoff_window``
+    slots that doubles after each failed ballot),
     at most ``max_attempts`` ballots each (0: no bound), starting at ``start_times`` or
     ``i * start_offset``. ``mutants`` plants named bugs. The network fields (``drop``,
     ``duplicate``, ``delay``, ``delay_mean``, ``delay_jitter``, ``crashes``, ``partitions``,
@@ -75,6 +79,7 @@ class Config(Derives):
     timeout: float = 4.0
     backoff: str = "exponential"
     backoff_base: float = 1.0
+    backoff_window: int = 1
     max_attempts: int = 0
     start_offset: float = 0.0
     start_times: tuple[float, ...] = ()
@@ -140,7 +145,7 @@ class Config(Derives):
             colocated=self.colocated, quorums=self.quorum_system(names.acceptors),
             timeout=self.timeout, backoff=Backoff(self.backoff),
             backoff_base=self.backoff_base, max_attempts=self.max_attempts,
-            mutants=Mutant.parse(self.mutants))
+            mutants=Mutant.parse(self.mutants), backoff_window=self.backoff_window)
 
     def starts(self) -> tuple[float, ...]:
         if self.start_times:
@@ -212,6 +217,7 @@ def _validate(cfg: Config) -> None:
     check_number("timeout", cfg.timeout, 0.0, 1e6, open_lo=True)
     check_choice("backoff", cfg.backoff, tuple(b.value for b in Backoff))
     check_number("backoff_base", cfg.backoff_base, 0.0, 1e6, open_lo=True)
+    check_int("backoff_window", cfg.backoff_window, 1, MAX_WINDOW)
     check_int("max_attempts", cfg.max_attempts, 0, 10**6)
     check_number("start_offset", cfg.start_offset, 0.0, 1e6)
     if cfg.start_times:

@@ -274,8 +274,8 @@ class _BuggyCluster(Cluster):
 
 def buggy(bug: str, config: Config) -> Cluster:
     c = config.cluster()
-    return _BuggyCluster(c.proposers, c.acceptors, c.learners, c.quorums, c.timeout,
-                         c.backoff, c.backoff_base, c.max_attempts, c.mutants, bug)
+    return _BuggyCluster(**{f.name: getattr(c, f.name) for f in dataclasses.fields(Cluster)},
+                         bug=bug)
 
 
 def test_the_merge_idle_certificate_catches_a_proposer_that_acts_after_looking_idle() -> None:

@@ -88,18 +88,21 @@ def test_config_keeps_its_flat_fields_and_gives_its_network() -> None:
 
 def test_saved_config_fields_are_unchanged() -> None:
     """Saved runs store ``Config.as_dict()``: the same keys, in the same order, as before
-    ``Network`` existed (a regression pin)."""
+    ``Network`` existed, plus ``backoff_window`` (issue 13; a regression pin). A saved config
+    without it loads with its default."""
     cfg = Config(crashes=(Crash("a1", 1.0),), partitions=("a1|a2,a3@1:2",))
     d = cfg.as_dict()
     assert list(d) == [f.name for f in fields(Config)] == [
         "acceptors", "proposers", "learners", "colocated", "values", "q1", "q2", "quorums",
         "unsafe", "drop", "duplicate", "delay", "delay_mean", "delay_jitter", "timeout",
-        "backoff", "backoff_base", "max_attempts", "start_offset", "start_times", "crashes",
-        "partitions", "random_crashes", "crash_window", "downtime", "max_time", "max_messages",
-        "stop_when_decided", "mutants"]
+        "backoff", "backoff_base", "backoff_window", "max_attempts", "start_offset",
+        "start_times", "crashes", "partitions", "random_crashes", "crash_window", "downtime",
+        "max_time", "max_messages", "stop_when_decided", "mutants"]
     assert d["crashes"] == [{"node": "a1", "at": 1.0, "recover": None}]
     assert d["partitions"] == [{"groups": [["a1"], ["a2", "a3"]], "start": 1.0, "end": 2.0}]
     assert Config.from_dict(json.loads(json.dumps(d))) == cfg
+    del d["backoff_window"]
+    assert Config.from_dict(d) == cfg
 
 
 def test_log_config_has_a_network_and_no_basic_paxos_config() -> None:

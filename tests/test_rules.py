@@ -30,6 +30,7 @@ from paxosbook.core import (
     Timer,
     UsageError,
 )
+from paxosbook.core.proposer import MAX_DOUBLINGS
 
 A = ("a1", "a2", "a3")
 B1, B2, B3 = Ballot(1, 1), Ballot(1, 2), Ballot(2, 1)
@@ -241,6 +242,7 @@ def test_preparing_puts_a_fresh_state_in_phase_1_of_a_ballot():
 @pytest.mark.parametrize("backoff, expected", [
     (Backoff.NONE, "prepare"), (Backoff.FIXED, SetTimer(Timer.RETRY, 2.0)),
     (Backoff.EXPONENTIAL, SetTimer(Timer.RETRY, 0.0, 2.0)),
+    (Backoff.DISCRETE, SetTimer(Timer.RETRY, 0.0, 2.0, 1)),
 ])
 def test_nack_abandons_and_retries_above_the_promise(backoff, expected):
     p = Driven(proposer(backoff=backoff, backoff_base=2.0))
@@ -271,6 +273,20 @@ def test_exponential_backoff_doubles():
         spreads.append(eff[0].jitter)
         p.timeout(Timer.RETRY)
     assert spreads == [1.0, 2.0, 4.0, 8.0]
+
+
+def test_discrete_backoff_window_doubles_and_stops_growing():
+    """Slots of ``backoff_base``; the window starts at ``backoff_window`` and doubles after
+    each failed ballot, up to ``MAX_DOUBLINGS`` doublings."""
+    p = Driven(proposer(backoff=Backoff.DISCRETE, backoff_base=0.5, backoff_window=3))
+    p.start()
+    timers = []
+    for _ in range(MAX_DOUBLINGS + 3):
+        timers.append(p.timeout(Timer.PHASE)[0])
+        p.timeout(Timer.RETRY)
+    assert {(t.delay, t.jitter) for t in timers} == {(0.0, 0.5)}
+    assert [t.slots for t in timers] == [3 * 2 ** min(i, MAX_DOUBLINGS)
+                                         for i in range(MAX_DOUBLINGS + 3)]
 
 
 def test_timeout_retries_and_max_attempts_gives_up():

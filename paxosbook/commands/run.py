@@ -24,10 +24,14 @@ FLAGS = {"acceptors": "--acceptors", "proposers": "--proposers", "learners": "--
          "quorums": "--quorums", "drop": "--drop", "duplicate": "--duplicate",
          "delay": "--delay", "delay_mean": "--delay", "delay_jitter": "--delay",
          "timeout": "--timeout", "backoff": "--backoff", "backoff_base": "--backoff",
-         "max_attempts": "--max-attempts", "start_offset": "--start-offset",
+         "backoff_window": "--backoff", "max_attempts": "--max-attempts",
+         "start_offset": "--start-offset",
          "crashes": "--crash", "partitions": "--partition", "random_crashes": "--random-crashes",
          "max_time": "--max-time", "max_messages": "--max-messages", "mutants": "--mutant",
          "seed": "--seed", "unsafe": "--unsafe"}
+
+
+BACKOFF_FORMS = "none, fixed[:BASE], exponential[:BASE] or discrete[:BASE[:WINDOW]]"
 
 
 def add_parser(sub: Any) -> None:
@@ -43,8 +47,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--q2", type=int, default=0, help="phase-2 quorum size (Flexible Paxos)")
     p.add_argument("--quorums", help="explicit quorums, e.g. a1+a2,a1+a3,a2+a3")
     p.add_argument("--unsafe", action="store_true", help="allow non-intersecting quorums")
-    p.add_argument("--backoff", default="exponential",
-                   help="none, fixed[:BASE] or exponential[:BASE]")
+    p.add_argument("--backoff", default="exponential", help=BACKOFF_FORMS)
     p.add_argument("--max-attempts", type=int, default=0)
     p.add_argument("--random-crashes", type=int, default=0)
     p.add_argument("--mutant", action="append", default=[],
@@ -55,7 +58,8 @@ def add_parser(sub: Any) -> None:
 
 
 def config_from(args: argparse.Namespace) -> Config:
-    backoff, _, base = args.backoff.partition(":")
+    backoff, _, rest = args.backoff.partition(":")
+    base, _, window = rest.partition(":")
     fields: dict[str, Any] = dict(
         acceptors=args.acceptors, proposers=args.proposers, learners=args.learners,
         colocated=args.colocated, q1=args.q1, q2=args.q2, unsafe=args.unsafe, drop=args.drop,
@@ -65,12 +69,15 @@ def config_from(args: argparse.Namespace) -> Config:
         partitions=tuple(Partition.parse(p) for p in args.partition),
         random_crashes=args.random_crashes, max_time=args.max_time,
         max_messages=args.max_messages, mutants=tuple(args.mutant), **parse_delay(args.delay))
-    if base:
-        try:
+    try:
+        if base:
             fields["backoff_base"] = float(base)
-        except ValueError:
-            raise FlagError("--backoff", "none, fixed[:BASE] or exponential[:BASE]",
-                            args.backoff) from None
+        if window:
+            if backoff != "discrete":
+                raise ValueError("only the discrete backoff has a window")
+            fields["backoff_window"] = int(window)
+    except ValueError:
+        raise FlagError("--backoff", BACKOFF_FORMS, args.backoff) from None
     if args.values:
         fields["values"] = tuple(args.values.split(","))
     if args.quorums:

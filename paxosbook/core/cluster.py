@@ -157,6 +157,7 @@ class Cluster:
     backoff_base: float = 1.0
     max_attempts: int = 0
     mutants: frozenset[Mutant] = frozenset()
+    backoff_window: int = 1
 
     @classmethod
     def build(cls, *, acceptors: int, values: tuple[Value, ...], learners: int,
@@ -194,7 +195,8 @@ class Cluster:
                 proposer = Proposer(
                     name, spec.pid, spec.value, self.acceptors, self.quorums,
                     timeout=self.timeout, backoff=self.backoff, backoff_base=self.backoff_base,
-                    max_attempts=self.max_attempts, mutants=self.mutants)
+                    max_attempts=self.max_attempts, mutants=self.mutants,
+                    backoff_window=self.backoff_window)
         if name in self.acceptors:
             acceptor = Acceptor(name, self.learners, self.mutants)
         if name in self.learners:

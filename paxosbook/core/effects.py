@@ -45,7 +45,9 @@ class Send(NamedTuple):
 
 
 class SetTimer(NamedTuple):
-    """Fire ``timer`` after ``delay`` plus a uniform random amount in ``[0, jitter]``.
+    """Fire ``timer`` after ``delay`` plus a uniform random amount in ``[0, jitter]``, or,
+    when ``slots`` is positive, plus ``jitter`` times a whole number drawn uniformly from
+    ``0 .. slots-1``.
 
     The random part is drawn by the interpreter, so the role stays deterministic.
     """
@@ -53,6 +55,7 @@ class SetTimer(NamedTuple):
     timer: Timer
     delay: float
     jitter: float = 0.0
+    slots: int = 0
 
 
 class CancelTimer(NamedTuple):

@@ -14,8 +14,10 @@ Rules, from "Paxos Made Simple" section 2.2-2.3:
   proposal among them, or its own value if they report none (``choose_value``).
 * On a phase-2 quorum of ``Accepted`` for its ballot it knows its proposal was chosen and stops.
 * A ballot is abandoned on a ``Nack`` or when the phase timer fires; the next attempt follows
-  the backoff policy: at once (``none``), after a fixed wait, or after a random wait that doubles
-  with each attempt (``exponential``; the interpreter draws the random part).
+  the backoff policy: at once (``none``), after a fixed wait, after a random wait that doubles
+  with each attempt (``exponential``), or after a random whole number of slots from a window
+  that doubles with each attempt (``discrete``, Ethernet's binary exponential backoff); the
+  interpreter draws the random part.
 """
 
 from __future__ import annotations
@@ -36,21 +38,28 @@ class Backoff(Enum):
     NONE = "none"
     FIXED = "fixed"
     EXPONENTIAL = "exponential"
+    DISCRETE = "discrete"
 
 
 MAX_DOUBLINGS = 8
-"""Exponential backoff stops growing after this many doublings."""
+"""Exponential and discrete backoff stop growing after this many doublings."""
 
 
-def backoff_timer(backoff: Backoff, base: float, attempts: int) -> SetTimer | None:
+def backoff_timer(backoff: Backoff, base: float, attempts: int,
+                  window: int = 1) -> SetTimer | None:
     """The wait before the next ballot after ``attempts`` tries: ``None`` to retry at once,
-    a fixed wait, or a random wait in ``[0, base * 2**(attempts-1)]`` (capped) whose random
-    part the interpreter draws."""
+    a fixed wait ``base``, a random wait in ``[0, base * 2**(attempts-1)]`` (exponential), or
+    ``base`` times a whole number drawn uniformly from ``0 .. W-1`` with the window
+    ``W = window * 2**(attempts-1)`` (discrete); both capped at ``MAX_DOUBLINGS`` doublings.
+    The interpreter draws the random part."""
     if backoff is Backoff.NONE:
         return None
     if backoff is Backoff.FIXED:
         return SetTimer(Timer.RETRY, base)
-    return SetTimer(Timer.RETRY, 0.0, base * 2 ** min(attempts - 1, MAX_DOUBLINGS))
+    doublings = 2 ** min(attempts - 1, MAX_DOUBLINGS)
+    if backoff is Backoff.DISCRETE:
+        return SetTimer(Timer.RETRY, 0.0, base, window * doublings)
+    return SetTimer(Timer.RETRY, 0.0, base * doublings)
 
 
 def next_round(highest: int) -> int:
@@ -106,7 +115,8 @@ Step = tuple[ProposerState, list[Effect]]
 class Proposer:
     """The configuration of one proposer: everything that never changes while it runs.
 
-    ``max_attempts`` bounds the ballots it may try (0: no bound). ``mutants`` plants bugs."""
+    ``max_attempts`` bounds the ballots it may try (0: no bound). ``mutants`` plants bugs.
+    ``backoff_window`` is the discrete backoff's first window (in slots of ``backoff_base``)."""
 
     name: str
     pid: int
@@ -118,6 +128,7 @@ class Proposer:
     backoff_base: float = 1.0
     max_attempts: int = 0
     mutants: frozenset[Mutant] = field(default=frozenset())
+    backoff_window: int = 1
 
     def __post_init__(self) -> None:
         if self.pid < 1:
@@ -234,7 +245,7 @@ class Proposer:
         once or after the backoff."""
         if self.max_attempts and s.attempts >= self.max_attempts:
             return s._replace(phase=Phase.GAVE_UP), []
-        wait = backoff_timer(self.backoff, self.backoff_base, s.attempts)
+        wait = backoff_timer(self.backoff, self.backoff_base, s.attempts, self.backoff_window)
         if wait is None:
             return self.new_ballot(s)
         return s._replace(phase=Phase.BACKING_OFF), [wait]

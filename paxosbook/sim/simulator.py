@@ -3,7 +3,7 @@
 Theory of operation. One heap of ``(time, sequence, kind, a, b)`` entries; the sequence number
 increases with every push, so events at equal times run in the order they were scheduled and a
 run depends on nothing but its config and seed. Every random choice (loss, duplication, delay,
-backoff jitter, random crashes) is drawn from the one ``random.Random(seed)`` the simulator
+backoff jitter or slots, random crashes) is drawn from the one ``random.Random(seed)`` the simulator
 owns, in a fixed order. It runs a ``System`` of nodes (a ``Config``'s cluster, or another
 system, see ``paxosbook.sim.system``) under a ``Network``. Each node is a configuration whose
 pure handlers take the node's state and an input and return the next state and effects; the
@@ -304,8 +304,10 @@ class Simulator:
                         heappush(heap, (now + delay_of(), seq, _DELIVER, msg, copy))
             elif kind is SetTimer:
                 seq += 1
-                timer, delay, jitter = eff
-                if jitter:
+                timer, delay, jitter, slots = eff
+                if slots:
+                    delay += jitter * self.rng.randrange(slots)
+                elif jitter:
                     delay += self.rng.uniform(0.0, jitter)
                 self.timers[node][timer] = seq
                 heappush(heap, (now + delay, seq, _TIMER, (node, timer, seq), None))

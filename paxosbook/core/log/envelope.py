@@ -138,7 +138,7 @@ def in_slot(slot: int, effects: Iterable[Effect]) -> list[Effect]:
             msg: Any = eff[0]
             append(Send(Slotted(msg[0], msg[1], slot, msg)))  # type: ignore[arg-type]
         elif kind is SetTimer:
-            append(SetTimer(SlotTimer(eff[0], slot), eff[1], eff[2]))  # type: ignore[arg-type,misc]
+            append(SetTimer(SlotTimer(eff[0], slot), eff[1], eff[2], eff[3]))  # type: ignore[arg-type,misc]
         elif kind is CancelTimer:
             append(CancelTimer(SlotTimer(eff[0], slot)))  # type: ignore[arg-type]
         elif kind is Persist:
