@@ -1,4 +1,4 @@
-"""``python -m paxosbook SUBCOMMAND``: run, show, sweep, log, check, lab, strip-outputs."""
+"""``python -m paxosbook SUBCOMMAND``: run, show, sweep, log, check, lincheck, lab, strip."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from .commands.args import Parser
 
-SUBCOMMANDS = ["run", "show", "sweep", "log", "check", "lab", "strip"]
+SUBCOMMANDS = ["run", "show", "sweep", "log", "check", "lincheck", "lab", "strip"]
 """Modules of ``paxosbook.commands``, in the order ``--help`` lists them."""
 
 
