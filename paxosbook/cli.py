@@ -1,4 +1,5 @@
-"""``python -m paxosbook SUBCOMMAND``: run, show, validate, sweep, log, check, lab, strip."""
+"""``python -m paxosbook SUBCOMMAND``: run, show, validate, sweep, log, check, lincheck, lab,
+strip-outputs."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from collections.abc import Sequence
 
 from .commands.args import Parser
 
-SUBCOMMANDS = ["run", "show", "validate", "sweep", "log", "check", "lab", "strip"]
+SUBCOMMANDS = ["run", "show", "validate", "sweep", "log", "check", "lincheck", "lab",
+               "strip"]
 """Modules of ``paxosbook.commands``, in the order ``--help`` lists them."""
 
 
