@@ -17,6 +17,8 @@ is never changed).
 from __future__ import annotations
 
 import bisect
+import collections
+import functools
 import re
 import weakref
 from dataclasses import dataclass
@@ -122,6 +124,26 @@ Events = list[Any]
 """A trace's rows as tuples with the column names (``Derived.events``)."""
 
 
+@functools.cache
+def _row_type(columns: tuple[str, ...]) -> Any:
+    return collections.namedtuple("Row", columns, rename=True)
+
+
+def records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """``df.to_dict("records")`` (one dict per row, plain Python values) column by column:
+    the same result, a fraction of pandas' per-call cost on the small tables views build."""
+    columns = list(df.columns)
+    return [dict(zip(columns, values, strict=True))
+            for values in zip(*(df[c].tolist() for c in columns), strict=True)]
+
+
+def rows_of(df: pd.DataFrame) -> Events:
+    """The rows of ``df`` as named tuples of plain Python values, like
+    ``df.itertuples(index=False)`` but column by column (a tenth of its cost)."""
+    make = _row_type(tuple(df.columns))._make
+    return list(map(make, zip(*(df[c].tolist() for c in df.columns), strict=True)))
+
+
 # -- messages -----------------------------------------------------------------------------------
 def messages(df: pd.DataFrame) -> pd.DataFrame:
     """One row per message (a duplicate copy is a message of its own).
@@ -130,7 +152,7 @@ def messages(df: pd.DataFrame) -> pd.DataFrame:
     id for a duplicate, else -1), end (delivery or drop time; NaN while in flight), fate
     (deliver, drop or "" while in flight), detail (the drop reason).
     """
-    return messages_of(list(df.itertuples(index=False)))
+    return messages_of(rows_of(df))
 
 
 def messages_of(events: Events) -> pd.DataFrame:
@@ -346,7 +368,7 @@ class Derived:
 
     @cached_property
     def events(self) -> list[Any]:
-        return list(self.df.itertuples(index=False))
+        return rows_of(self.df)
 
     @cached_property
     def times(self) -> list[float]:
