@@ -55,13 +55,13 @@ def sequence_spec(trace: TraceLike, *, time: float | None = None, title: str = "
     roles, end, msgs = d.roles, d.end, d.msgs
     ypos = {n: i for i, n in enumerate(roles)}
     gl = len(msgs) > GL_THRESHOLD
-    y0 = msgs["src"].map(ypos).to_numpy(dtype=float)
-    y1 = msgs["dst"].map(ypos).to_numpy(dtype=float)
+    y0 = _lane(msgs["src"], ypos)
+    y1 = _lane(msgs["dst"], ypos)
     hover = _message_hover(msgs)
     fate = msgs["fate"].to_numpy()
     data: list[Spec] = [_lifelines(ypos, end), *_crash_traces(d.crashes, ypos),
                        _partition_trace(d)]
-    kinds = msgs["msg"].map(style.message_family).to_numpy()
+    kinds = np.array([style.message_family(m) for m in msgs["msg"].tolist()], dtype=object)
     for kind in MESSAGE_TYPES:
         sel = (fate == "deliver") & (kinds == kind)
         data.append(_arrows(kind, msgs, sel, y0, y1, hover, gl))
@@ -73,6 +73,12 @@ def sequence_spec(trace: TraceLike, *, time: float | None = None, title: str = "
 
 
 # -- helpers building arrays ---------------------------------------------------------------------
+def _lane(nodes: pd.Series, ypos: dict[str, int]) -> np.ndarray:
+    """Each node's lifeline (NaN for a node without one), like ``nodes.map(ypos)`` without
+    pandas' per-call cost (most of a small diagram's)."""
+    return np.array([ypos.get(n, np.nan) for n in nodes.tolist()], dtype=float)
+
+
 def _seg(a: Any, b: Any) -> np.ndarray:
     """Interleave start and end coordinates into ``a0, b0, None, a1, b1, None, ...``."""
     a = np.asarray(a, dtype=float)
@@ -320,10 +326,10 @@ def _layout(d: Derived, time: float | None, title: str) -> dict[str, Any]:
 
 
 def _counts(msgs: pd.DataFrame) -> str:
-    fate = msgs["fate"]
-    return (f"{len(msgs)} messages: {int((fate == 'deliver').sum())} delivered, "
-            f"{int((fate == 'drop').sum())} dropped, "
-            f"{int((msgs['copy_of'] >= 0).sum())} duplicate copies")
+    fate = msgs["fate"].tolist()
+    return (f"{len(msgs)} messages: {fate.count('deliver')} delivered, "
+            f"{fate.count('drop')} dropped, "
+            f"{int((msgs['copy_of'].to_numpy() >= 0).sum())} duplicate copies")
 
 
 def _role_bands(roles: dict[str, tuple[str, ...]], shapes: list[dict[str, Any]],
