@@ -120,6 +120,8 @@ def _infer_roles(df: pd.DataFrame, found: dict[str, set[str]]) -> None:
         found[n].update(_PREFIX_ROLES.get(n[:1], ()) if re.fullmatch(r"[a-z]\d+", n) else ())
 
 
+Columns = dict[str, np.ndarray]
+"""A table as one numpy array per column (``Derived.msg_columns``)."""
 Events = list[Any]
 """A trace's rows as tuples with the column names (``Derived.events``)."""
 
@@ -322,7 +324,8 @@ def _everyone_learned(events: Events, roles: dict[str, tuple[str, ...]]) -> floa
 # -- shared per trace -----------------------------------------------------------------------------
 class Derived:
     """What every view needs of one trace DataFrame ``df`` and ``cluster``, each computed on
-    first use: ``roles``, ``end``, ``msgs`` (``messages``), ``decided`` (``chosen``),
+    first use: ``roles``, ``end``, ``msgs`` (``messages``; ``msg_columns`` as numpy arrays),
+    ``decided`` (``chosen``),
     ``window`` (``focus_window``), ``crashes`` and ``partitions`` (intervals), ``events``
     (the rows as plain tuples in trace order, fields named as the columns) and ``times``."""
 
@@ -349,6 +352,13 @@ class Derived:
     @cached_property
     def msgs(self) -> pd.DataFrame:
         return messages_of(self.events)
+
+    @cached_property
+    def msg_columns(self) -> Columns:
+        """``msgs`` as one numpy array per column (text columns of Python strings)."""
+        msgs = self.msgs
+        return {c: msgs[c].to_numpy() if pd.api.types.is_numeric_dtype(msgs[c])
+                else msgs[c].to_numpy(dtype=object) for c in msgs.columns}
 
     @cached_property
     def decided(self) -> list[Chosen]:
