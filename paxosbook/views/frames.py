@@ -159,6 +159,11 @@ def messages(df: pd.DataFrame) -> pd.DataFrame:
 
 def messages_of(events: Events) -> pd.DataFrame:
     """``messages`` of a trace's rows as tuples (one pass in plain Python)."""
+    return pd.DataFrame(message_columns(events))
+
+
+def message_columns(events: Events) -> Columns:
+    """``messages_of(events)`` as one numpy array per column, without the DataFrame."""
     ends: dict[int, Any] = {}  # each message's first delivery or drop
     starts = []
     for e in events:
@@ -171,7 +176,7 @@ def messages_of(events: Events) -> pd.DataFrame:
     def text(values: list[Any]) -> np.ndarray:
         return np.array(values, dtype=object)
 
-    return pd.DataFrame({
+    return {
         "msg_id": np.array([e.msg_id for e in starts], dtype=np.int64),
         "sent": np.array([e.time for e in starts], dtype=float),
         "src": text([e.node for e in starts]), "dst": text([e.peer for e in starts]),
@@ -182,7 +187,7 @@ def messages_of(events: Events) -> pd.DataFrame:
                             dtype=np.int64),
         "end": np.array([np.nan if f is None else f.time for f in fin], dtype=float),
         "fate": text(["" if f is None else str(f.event) for f in fin]),
-        "detail": text(["" if f is None else f.detail for f in fin])})
+        "detail": text(["" if f is None else f.detail for f in fin])}
 
 
 # -- fault intervals ----------------------------------------------------------------------------
@@ -351,14 +356,12 @@ class Derived:
 
     @cached_property
     def msgs(self) -> pd.DataFrame:
-        return messages_of(self.events)
+        return pd.DataFrame(self.msg_columns)
 
     @cached_property
     def msg_columns(self) -> Columns:
         """``msgs`` as one numpy array per column (text columns of Python strings)."""
-        msgs = self.msgs
-        return {c: msgs[c].to_numpy() if pd.api.types.is_numeric_dtype(msgs[c])
-                else msgs[c].to_numpy(dtype=object) for c in msgs.columns}
+        return message_columns(self.events)
 
     @cached_property
     def decided(self) -> list[Chosen]:
