@@ -160,10 +160,10 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     monkeypatch.setattr(trace_module.Run, "rows", counting("rows", trace_module.Run.rows))
     digest = trace_module.Run.__dict__["_digest"].func
     monkeypatch.setattr(trace_module.Run, "_digest", property(counting("digest", digest)))
-    pair = counting("messages", frames.messages_of)
+    pair = counting("messages", frames.message_columns)
     for module in (frames, sequence, network, state, ballots, narrate_module):
-        if hasattr(module, "messages_of"):
-            monkeypatch.setattr(module, "messages_of", pair)
+        if hasattr(module, "message_columns"):
+            monkeypatch.setattr(module, "message_columns", pair)
     return counts
 
 
