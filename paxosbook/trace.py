@@ -180,14 +180,7 @@ class Run:
     @cached_property
     def trace(self) -> pd.DataFrame:
         """The events as a tidy DataFrame (columns documented in this module)."""
-        import pandas as pd
-
-        df = pd.DataFrame(self.rows(), columns=list(COLUMNS))
-        df = df.astype({"time": "float64", "msg_id": "int64", "cause": "int64", "slot": "int64"})
-        rounds = df["ballot"].str.partition(".")[0] if len(df) else df["ballot"]  # no events
-        df.insert(6, "round", pd.to_numeric(rounds, errors="coerce").fillna(-1).astype("int64"))
-        df["event"] = pd.Categorical(df["event"], categories=list(EVENTS))
-        return df
+        return trace_frame(self.rows())
 
     @cached_property
     def violations(self) -> list[Violation]:
@@ -226,6 +219,37 @@ class Run:
         """The run a parsed document (``parse_document``, ``read_document``) holds;
         ``FormatError`` naming the field for a malformed one."""
         return cls(*_parse_doc(doc))
+
+
+_INTEGER_COLUMNS = frozenset(("msg_id", "cause", "slot"))
+
+
+def trace_frame(rows: list[Row]) -> pd.DataFrame:
+    """The ``Run.trace`` DataFrame of event ``rows``, built column by column (typed arrays
+    from the start: a quarter of the cost of a frame of rows converted afterwards)."""
+    import numpy as np
+    import pandas as pd
+
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(COLUMNS)
+    data: dict[str, Any] = {}
+    for name, values in zip(COLUMNS, columns, strict=True):
+        if name == "time":
+            data[name] = np.array(values, dtype=np.float64)
+        elif name in _INTEGER_COLUMNS:
+            data[name] = np.array(values, dtype=np.int64)
+        elif name == "event":
+            data[name] = pd.Categorical(values, categories=list(EVENTS))
+        else:
+            data[name] = pd.array(values, dtype="str") if rows else np.array((), dtype=object)
+        if name == "ballot":
+            data["round"] = np.array([_round_of(b) for b in values], dtype=np.int64)
+    return pd.DataFrame(data)
+
+
+def _round_of(ballot: str) -> int:
+    """The round of a ballot "round.proposer" (-1 for none)."""
+    head = ballot.partition(".")[0]
+    return int(head) if head.isascii() and head.isdigit() else -1
 
 
 def digest_of(rows: list[Row] | list[list[Any]]) -> str:

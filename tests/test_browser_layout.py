@@ -3,9 +3,10 @@
 Each notebook is run once (Run All, then wait until its kernel is idle) in a 1400x900 window
 with the file browser open, measured, then measured again after resizing the same page to
 1024x768 (no second run); the session's one JupyterLab and one page serve every notebook
-(``tests/browser.py``). 02 is run fresh here although test_browser ran it: measured as
-test_browser leaves it (first explorer's drop slider moved), that explorer's figures stayed
-968 px wide at 1024x768, an open bug. In every plotly
+(``tests/browser.py``). In 02 the first explorer's drop slider is first moved 20 steps by
+keyboard, as a reader would (to runs whose diagram is taller: a second value chosen), and the
+measurement must see that explorer's figures follow the window: after such a move they used
+to stay 968 px wide at 1024x768. In every plotly
 figure no two labels overlap (annotations, tick labels, axis and figure titles, the legend,
 buttons), and no output or widget box is clipped (its content wider than the box:
 ``scrollWidth > clientWidth``). JupyterLab's default windowing keeps every cell in the page
@@ -29,9 +30,10 @@ from typing import Any
 import pytest
 from browser import ARTIFACTS, ROOT, WINDOW, Session
 
-from paxosbook.testing.lab import PANEL, wait_for_figures
+from paxosbook.testing.lab import PANEL, wait_for_figures, wait_until_idle
 
 NOTEBOOKS = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
+SLIDERS = "02_failures.ipynb"  # its first explorer's drop slider is moved before measuring
 SIZES = (WINDOW, (1024, 768))
 SETTLE_TIMEOUT = 120.0  # seconds (times the throttle) for the figures to draw and stop resizing
 TOLERANCE = 2.0  # px: boxes that touch by less than this do not overlap
@@ -47,17 +49,49 @@ def test_notebook_is_readable_at_two_window_sizes(browser: Session, name: str) -
     seconds = browser.run(name)
     print(f"{name}: " + ("measured as test_browser left it" if seconds is None
                          else f"Run All took {seconds:.0f} s"))  # shown with pytest -s
+    if name == SLIDERS:
+        _move_the_drop_slider(browser)
     problems = [e[:300] for e in browser.errors()]
     for width, height in SIZES:
         page.set_viewport_size({"width": width, "height": height})
         wait_for_figures(page, SETTLE_TIMEOUT * browser.rate)
         found = page.evaluate(_MEASURE, TOLERANCE)
         problems += [f"at {width}x{height}: {p}" for p in _explain(found)]
+        if name == SLIDERS:
+            problems += [f"at {width}x{height}: {p}" for p in _too_wide(page)]
         for note in _notes(found):
             print(f"{name} at {width}x{height}: {note}")
         _screenshot(page, ARTIFACTS / f"layout_{Path(name).stem}_{width}x{height}.png",
                     width, height)
     assert not problems, f"{name}:\n" + "\n".join(problems)
+
+
+def _move_the_drop_slider(browser: Session) -> None:
+    """20 presses of ArrowRight on the first explorer's drop slider (as test_browser does),
+    then wait until the kernel is idle."""
+    explorer = browser.page.locator(".paxosbook-explorer").first
+    slider = explorer.locator(".widget-slider", has=browser.page.locator(
+        ".widget-label", has_text="drop")).first
+    handle = slider.locator(".noUi-handle").first
+    handle.scroll_into_view_if_needed()
+    handle.focus()
+    for _ in range(20):  # seed 3: 0.10 -> 0.30, past 0.24 where the diagram grows taller
+        handle.press("ArrowRight")
+    wait_until_idle(browser.page, browser.lab, SETTLE_TIMEOUT * browser.rate, browser.rate)
+
+
+_WIDTHS = """(panel) => [...document.querySelectorAll(panel + ' .paxosbook-explorer')].slice(0, 1)
+  .flatMap(e => [...e.querySelectorAll('.js-plotly-plot')])
+  .map(gd => [gd.getBoundingClientRect().width, gd.parentElement.clientWidth,
+              !!gd.closest('.paxosbook-graph')])"""
+
+
+def _too_wide(page: Any) -> list[str]:
+    """The first explorer's autosized figures drawn wider than their box (the network graph
+    has a fixed width: left out)."""
+    return [f"first explorer's figure {i} is {drawn:.0f} px wide in a {box} px box"
+            for i, (drawn, box, graph) in enumerate(page.evaluate(_WIDTHS, PANEL))
+            if not graph and drawn > box + 1]
 
 
 def _explain(found: dict[str, list[dict[str, Any]]]) -> list[str]:

@@ -117,6 +117,25 @@ def test_a_changed_figure_sends_one_update_with_only_what_differs() -> None:
     assert set(relayout) <= {"shapes", "annotations"}, relayout
 
 
+def test_a_new_height_keeps_an_autosized_figure_autosized() -> None:
+    """plotly.js takes a height edited alone as a fixed size (autosize off, width pinned to the
+    one drawn): an explorer's diagram whose height changed with the run stayed 968 px wide in a
+    592 px box. The edit must state autosize and width too (the browser side of this is in
+    test_browser_layout: slider moved, window shrunk)."""
+    widget = go.FigureWidget()
+    layout = {"autosize": True, "height": 476, "title": {"text": "a"}}
+    show_spec(widget, {"data": [{"type": "scatter", "x": [1]}], "layout": layout})
+    updates: list[Any] = []
+    widget._send_update_msg = lambda restyle, relayout, **_: updates.append(  # type: ignore
+        relayout)
+    show_spec(widget, {"data": [{"type": "scatter", "x": [1]}],
+                       "layout": {**layout, "title": {"text": "b"}}})
+    show_spec(widget, {"data": [{"type": "scatter", "x": [1]}],
+                       "layout": {**layout, "title": {"text": "b"}, "height": 491}})
+    assert updates == [{"title": {"text": "b"}},
+                       {"height": 491, "autosize": True, "width": None}]
+
+
 def test_props_a_new_figure_leaves_out_are_cleared() -> None:
     widget = go.FigureWidget()
     show_spec(widget, {"data": [{"type": "scatter", "x": [1], "name": "a"}],
@@ -141,10 +160,10 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     monkeypatch.setattr(trace_module.Run, "rows", counting("rows", trace_module.Run.rows))
     digest = trace_module.Run.__dict__["_digest"].func
     monkeypatch.setattr(trace_module.Run, "_digest", property(counting("digest", digest)))
-    pair = counting("messages", frames.messages_of)
+    pair = counting("messages", frames.message_columns)
     for module in (frames, sequence, network, state, ballots, narrate_module):
-        if hasattr(module, "messages_of"):
-            monkeypatch.setattr(module, "messages_of", pair)
+        if hasattr(module, "message_columns"):
+            monkeypatch.setattr(module, "message_columns", pair)
     return counts
 
 
@@ -230,8 +249,10 @@ def test_in_place_updates_end_where_a_fresh_validated_figure_starts(view: str) -
         old, new = SPECS_OF[view](before), SPECS_OF[view](run)
         for restyle, relayout, indexes in updates:
             was, now = plain(old["layout"]), plain(new["layout"])
-            assert relayout == {k: now.get(k) for k in was.keys() | now.keys()
-                                if was.get(k) != now.get(k)}
+            changed = {k for k in was.keys() | now.keys() if was.get(k) != now.get(k)}
+            if changed & {"height", "width"}:
+                changed |= {"autosize", "width"}  # see the test below
+            assert relayout == {k: now.get(k) for k in changed}
             for key, values in restyle.items():
                 for i, value in zip(indexes, values, strict=True):
                     assert value is Undefined or value == plain(new["data"][i]).get(key)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -108,3 +109,55 @@ def test_every_figure_view_refits_when_its_box_changes_width(tmp_path: Path) -> 
                           timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["3", "0", "false", "0", "true"]
+
+
+DELTA_BUNDLE = """class V {
+  constructor(model) { this.model = model; this.sent = 0; }
+  _sendTraceDeltas(id) { this.model.set('_js2py_traceDeltas', 'the whole figure'); }
+  _sendLayoutDelta(id) { this.model.set('_js2py_layoutDelta', 'the whole layout'); }
+  touch() { this.sent += 1; }
+}
+const F = () => V;
+export{V as FigureView,F as default}
+"""
+
+
+def test_figure_views_acknowledge_edits_with_empty_deltas(tmp_path: Path) -> None:
+    """The carrier replaces the view's echo of plotly.js's defaults (a diff of the whole
+    figure, sent to the kernel after every update) by an empty delta for the same edit
+    (node; a model stand-in records what the view sets)."""
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    modules = shared_modules(DELTA_BUNDLE)
+    assert modules is not None
+    (tmp_path / "carrier.mjs").write_text(modules[0])
+    (tmp_path / "main.mjs").write_text(
+        "const View = (await import('./carrier.mjs')).default();\n"
+        "const got = {};\n"
+        "const view = new View({set: (k, v) => { got[k] = v; }});\n"
+        "view._sendTraceDeltas(7); view._sendLayoutDelta(9);\n"
+        "console.log(JSON.stringify([got, view.sent]));\n")
+    done = subprocess.run([node, str(tmp_path / "main.mjs")], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == [
+        {"_js2py_traceDeltas": {"trace_deltas": [], "trace_edit_id": 7},
+         "_js2py_layoutDelta": {"layout_delta": {}, "layout_edit_id": 9}}, 2]
+
+
+def test_an_empty_delta_completes_the_edit_in_plotly_py() -> None:
+    """What the view now sends is what plotly.py's handlers take as "edit done": its
+    in-progress flags clear and ``on_edits_completed`` callbacks run."""
+    widget = figure_widget()
+    widget.add_scatter(x=[1, 2])
+    widget._send_update_msg({"x": [[3, 4]]}, {"title": "t"}, trace_indexes=[0])
+    done: list[int] = []
+    widget.on_edits_completed(lambda: done.append(1))
+    assert done == []
+    widget._js2py_traceDeltas = {"trace_deltas": [],
+                                 "trace_edit_id": widget._last_trace_edit_id}
+    widget._js2py_layoutDelta = {"layout_delta": {},
+                                 "layout_edit_id": widget._last_layout_edit_id}
+    assert done == [1]
+    assert not widget._trace_edit_in_process and not widget._layout_edit_in_process

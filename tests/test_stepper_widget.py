@@ -9,6 +9,7 @@ diagram's own message count.
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 
@@ -17,6 +18,7 @@ from paxosbook.check import check_run
 from paxosbook.stepper import Stepper
 from paxosbook.views.sequence import PENDING_COLOR
 from paxosbook.widgets import StepperWidget
+from paxosbook.widgets import stepper as stepper_widget
 
 BUG = "ignore-promised-value"
 MUTANT = Config(acceptors=3, proposers=2, learners=1, max_attempts=1, backoff="none",
@@ -214,3 +216,33 @@ def test_the_start_draws_an_empty_run() -> None:
     assert len(s.run.trace) == 0 and "round" in s.run.trace.columns
     panel = StepperWidget(s)
     assert panel.sequence.data[-1].name == "next candidates" and not panel.stepper.candidates
+
+
+def test_a_lone_click_is_drawn_at_once_and_a_quick_next_one_waits(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The redraw follows a click's reply with no fixed delay, unless the last redraw was less
+    than ``DRAW_DELAY`` ago (a held key): then it waits, so quick clicks are drawn once. (A
+    fake clock: the delays asked of the loop are checked, not the wall clock.)"""
+    now = [100.0]
+    monkeypatch.setattr(stepper_widget, "_clock", lambda: now[0])
+    panel = StepperWidget(acceptors=3, proposers=1, learners=1)  # drawn at once: no loop
+    delays: list[float] = []
+
+    async def clicks() -> None:
+        loop = asyncio.get_running_loop()
+        real = loop.call_later
+
+        def call_later(delay: float, fn: Any, *args: Any) -> Any:
+            if fn == panel.draw:
+                delays.append(delay)
+                delay = 0
+            return real(delay, fn, *args)
+        monkeypatch.setattr(loop, "call_later", call_later)
+        for step, token in ((2.0, "s:p1"), (0.5, "d0"), (2.0, "d1")):
+            now[0] += step * stepper_widget.DRAW_DELAY
+            panel.do(token)
+            await asyncio.sleep(0.01)
+
+    asyncio.run(clicks())
+    assert delays == [0.0, stepper_widget.DRAW_DELAY, 0.0]
+    assert panel.sequence.layout.title.text.startswith("5 messages: 2 delivered")  # all drawn

@@ -15,7 +15,7 @@ import paxosbook as pb
 from paxosbook.views import frames, state_html, state_table, style_state
 from paxosbook.widgets import Explorer
 
-SHARED = ("roles_of", "messages_of", "chosen", "focus_window", "crash_intervals",
+SHARED = ("roles_of", "message_columns", "chosen", "focus_window", "crash_intervals",
           "partition_intervals")
 """The per-trace tables every view needed, each of which used to be built by several views."""
 

@@ -24,7 +24,7 @@ import plotly.graph_objects as go
 
 from ..core import Cluster
 from . import style
-from .frames import Interval, TraceLike, derived, groups_of
+from .frames import Interval, TraceLike, derived, groups_of, records
 from .state import NOTHING, state_table
 from .style import Spec
 
@@ -190,7 +190,7 @@ def _node_traces(roles: dict[str, tuple[str, ...]], state: pd.DataFrame,
     names = list(roles)
     layered = all(len(r) == 1 for r in roles.values())
     colors, labels, hovers, symbols, where = [], [], [], [], []
-    rows = dict(zip(state.index, state.to_dict("records"), strict=True))
+    rows = dict(zip(state.index, records(state), strict=True))
     for n in names:
         s = rows[n]
         r = roles[n]
@@ -242,7 +242,7 @@ def _legend_entries(state: pd.DataFrame) -> list[Spec]:
                              legendgroup="nodes", marker={"symbol": "x-thin", "size": 12,
                                                           "line": {"width": 3,
                                                                    "color": "#212121"}}))
-    held = sorted({_held_value(row) for row in state.to_dict("records")} - {""})
+    held = sorted({_held_value(row) for row in records(state)} - {""})
     swatches = " ".join(f"<span style='color:{style.value_color(v)}'>■</span> {v}"
                         for v in held)
     out.append(style.scatter(x=[None], y=[None], mode="markers", legendgroup="values",

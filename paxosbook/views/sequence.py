@@ -26,12 +26,11 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
-import pandas as pd
 import plotly.graph_objects as go
 
 from ..core import Cluster
 from . import style
-from .frames import Derived, Interval, TraceLike, derived, whole_range
+from .frames import Columns, Derived, Interval, TraceLike, derived, whole_range
 from .style import Spec
 
 GL_THRESHOLD = 1500
@@ -52,16 +51,16 @@ def sequence_spec(trace: TraceLike, *, time: float | None = None, title: str = "
                   cluster: Cluster | None = None) -> Spec:
     """``sequence_diagram`` as plain plotly JSON (``{"data": [...], "layout": {...}}``)."""
     d = derived(trace, cluster)
-    roles, end, msgs = d.roles, d.end, d.msgs
+    roles, end, msgs = d.roles, d.end, d.msg_columns
     ypos = {n: i for i, n in enumerate(roles)}
-    gl = len(msgs) > GL_THRESHOLD
-    y0 = msgs["src"].map(ypos).to_numpy(dtype=float)
-    y1 = msgs["dst"].map(ypos).to_numpy(dtype=float)
+    gl = len(msgs["msg_id"]) > GL_THRESHOLD
+    y0 = _lane(msgs["src"], ypos)
+    y1 = _lane(msgs["dst"], ypos)
     hover = _message_hover(msgs)
-    fate = msgs["fate"].to_numpy()
+    fate = msgs["fate"]
     data: list[Spec] = [_lifelines(ypos, end), *_crash_traces(d.crashes, ypos),
                        _partition_trace(d)]
-    kinds = msgs["msg"].map(style.message_family).to_numpy()
+    kinds = np.array([style.message_family(m) for m in msgs["msg"].tolist()], dtype=object)
     for kind in MESSAGE_TYPES:
         sel = (fate == "deliver") & (kinds == kind)
         data.append(_arrows(kind, msgs, sel, y0, y1, hover, gl))
@@ -73,6 +72,12 @@ def sequence_spec(trace: TraceLike, *, time: float | None = None, title: str = "
 
 
 # -- helpers building arrays ---------------------------------------------------------------------
+def _lane(nodes: np.ndarray, ypos: dict[str, int]) -> np.ndarray:
+    """Each node's lifeline (NaN for a node without one), like ``nodes.map(ypos)`` without
+    pandas' per-call cost (most of a small diagram's)."""
+    return np.array([ypos.get(n, np.nan) for n in nodes.tolist()], dtype=float)
+
+
 def _seg(a: Any, b: Any) -> np.ndarray:
     """Interleave start and end coordinates into ``a0, b0, None, a1, b1, None, ...``."""
     a = np.asarray(a, dtype=float)
@@ -99,26 +104,26 @@ def _fmt(t: np.ndarray) -> np.ndarray:
     return np.char.mod("%.2f", np.asarray(t, dtype=float)).astype(object)
 
 
-def _message_hover(m: pd.DataFrame) -> np.ndarray:
-    kind = m["msg"].to_numpy(dtype=object)
-    value = m["value"].to_numpy(dtype=object)
-    ref = m["ref_ballot"].to_numpy(dtype=object)
+def _message_hover(m: Columns) -> np.ndarray:
+    kind = m["msg"]
+    value = m["value"]
+    ref = m["ref_ballot"]
     extra = np.where(np.isin(kind, ("Accept", "Accepted")), " value " + value, "")
     promise_info = np.where(ref != "", " accepted (" + ref + ", " + value + ")",
                             " accepted nothing")
     extra = np.where(kind == "Promise", promise_info, extra)
     extra = np.where(kind == "Nack", " promised " + ref, extra)
-    fate = m["fate"].to_numpy(dtype=object)
-    end = _fmt(m["end"].to_numpy())
+    fate = m["fate"]
+    end = _fmt(m["end"])
     what = np.where(fate == "deliver", ", delivered " + end,
-                    np.where(fate == "drop", ", lost " + end + " (" + m["detail"].to_numpy(
-                        dtype=object) + ")", ", in flight"))
-    copy = m["copy_of"].to_numpy()
+                    np.where(fate == "drop", ", lost " + end + " (" + m["detail"] + ")",
+                             ", in flight"))
+    copy = m["copy_of"]
     dup = np.where(copy >= 0, " (duplicate of #" + copy.astype(str).astype(object) + ")", "")
-    return (kind + " " + m["ballot"].to_numpy(dtype=object) + extra + "<br>"
-            + m["src"].to_numpy(dtype=object) + " → " + m["dst"].to_numpy(dtype=object)
-            + "<br>sent " + _fmt(m["sent"].to_numpy()) + what + "<br>#"
-            + m["msg_id"].to_numpy().astype(str).astype(object) + dup)
+    return (kind + " " + m["ballot"] + extra + "<br>"
+            + m["src"] + " → " + m["dst"]
+            + "<br>sent " + _fmt(m["sent"]) + what + "<br>#"
+            + m["msg_id"].astype(str).astype(object) + dup)
 
 
 def _scatter(gl: bool, **kw: Any) -> Spec:
@@ -173,7 +178,7 @@ def _partition_trace(d: Derived) -> Spec:
                       line={"width": 0}, hoveron="fills", hoverinfo="name", name="partition")
 
 
-def _arrows(kind: str, m: pd.DataFrame, sel: np.ndarray, y0: np.ndarray, y1: np.ndarray,
+def _arrows(kind: str, m: Columns, sel: np.ndarray, y0: np.ndarray, y1: np.ndarray,
             hover: np.ndarray, gl: bool) -> Any:
     k = int(sel.sum())
     marker: dict[str, Any] = {"size": _end_marker_sizes(k, 11), "color": style.MESSAGE_COLORS[kind]}
@@ -181,15 +186,15 @@ def _arrows(kind: str, m: pd.DataFrame, sel: np.ndarray, y0: np.ndarray, y1: np.
         marker["symbol"] = "circle"
     else:
         marker.update(symbol="arrow", angleref="previous")
-    return _scatter(gl, x=_seg(m["sent"].to_numpy()[sel], m["end"].to_numpy()[sel]),
+    return _scatter(gl, x=_seg(m["sent"][sel], m["end"][sel]),
                     y=_seg(y0[sel], y1[sel]), mode="lines+markers", name=kind,
                     line={"color": style.MESSAGE_COLORS[kind], "width": 1.5}, marker=marker,
                     hovertext=_seg_text(hover[sel]), hoverinfo="text", legendgroup=kind)
 
 
-def _dropped(m: pd.DataFrame, sel: np.ndarray, y0: np.ndarray, y1: np.ndarray,
+def _dropped(m: Columns, sel: np.ndarray, y0: np.ndarray, y1: np.ndarray,
              hover: np.ndarray, gl: bool) -> Any:
-    sent, end = m["sent"].to_numpy()[sel], m["end"].to_numpy()[sel]
+    sent, end = m["sent"][sel], m["end"][sel]
     a, b = y0[sel], y1[sel]
     return _scatter(gl, x=_seg(sent, (sent + end) / 2), y=_seg(a, (a + b) / 2),
                     mode="lines+markers", name="dropped",
@@ -199,9 +204,9 @@ def _dropped(m: pd.DataFrame, sel: np.ndarray, y0: np.ndarray, y1: np.ndarray,
                     hovertext=_seg_text(hover[sel]), hoverinfo="text")
 
 
-def _in_flight(m: pd.DataFrame, sel: np.ndarray, y0: np.ndarray, y1: np.ndarray,
+def _in_flight(m: Columns, sel: np.ndarray, y0: np.ndarray, y1: np.ndarray,
                hover: np.ndarray, end: float, gl: bool) -> Any:
-    sent = m["sent"].to_numpy()[sel]
+    sent = m["sent"][sel]
     a, b = y0[sel], y1[sel]
     text = hover[sel] + "<br>(still in flight when the trace ends)"
     return _scatter(gl, x=_seg(sent, np.full(len(sent), end)), y=_seg(a, a + (b - a) / 2),
@@ -212,17 +217,17 @@ def _in_flight(m: pd.DataFrame, sel: np.ndarray, y0: np.ndarray, y1: np.ndarray,
                     hovertext=_seg_text(text), hoverinfo="text")
 
 
-def _duplicates(m: pd.DataFrame, y0: np.ndarray, y1: np.ndarray, end: float, gl: bool) -> Any:
-    sel = m["copy_of"].to_numpy() >= 0
-    sent, stop = m["sent"].to_numpy()[sel], m["end"].to_numpy()[sel]
-    dropped = (m["fate"].to_numpy()[sel] == "drop")
+def _duplicates(m: Columns, y0: np.ndarray, y1: np.ndarray, end: float, gl: bool) -> Any:
+    sel = m["copy_of"] >= 0
+    sent, stop = m["sent"][sel], m["end"][sel]
+    dropped = (m["fate"][sel] == "drop")
     stop = np.where(np.isnan(stop), end, stop)
     frac = np.where(dropped, 0.25, 0.5)  # a dropped copy's arrow is only half drawn
     a, b = y0[sel], y1[sel]
-    text = ("duplicate copy #" + m["msg_id"].to_numpy()[sel].astype(str).astype(object)
-            + " of #" + m["copy_of"].to_numpy()[sel].astype(str).astype(object) + " ("
-            + m["msg"].to_numpy(dtype=object)[sel] + " " + m["src"].to_numpy(dtype=object)[sel]
-            + " → " + m["dst"].to_numpy(dtype=object)[sel] + ")")
+    text = ("duplicate copy #" + m["msg_id"][sel].astype(str).astype(object)
+            + " of #" + m["copy_of"][sel].astype(str).astype(object) + " ("
+            + m["msg"][sel] + " " + m["src"][sel]
+            + " → " + m["dst"][sel] + ")")
     return _scatter(gl, x=sent + (stop - sent) * frac, y=a + (b - a) * frac, mode="markers",
                     name="duplicate", hovertext=text, hoverinfo="text",
                     marker={"symbol": "diamond-open", "size": 9, "color": style.DUPLICATE_COLOR,
@@ -304,7 +309,7 @@ def _layout(d: Derived, time: float | None, title: str) -> dict[str, Any]:
     top = 50 + (style.CHOSEN_ROW if len(decided) > 1 else 0)
     plot = round(34 * (max(n, 3) + PARTITION_ROW * rows))  # px: 34 per lifeline
     return {
-        "title": {"text": title or _counts(d.msgs), "x": 0.01, "y": 1, "yref": "container",
+        "title": {"text": title or _counts(d.msg_columns), "x": 0.01, "y": 1, "yref": "container",
                   "yanchor": "top", "pad": {"t": 10}, "font": {"size": 14}},
         "template": style.TEMPLATE, "autosize": True, "height": top + plot + 120,
         "margin": {"l": 50, "r": 50, "t": top, "b": 120}, "hovermode": "closest",  # r: room
@@ -319,10 +324,10 @@ def _layout(d: Derived, time: float | None, title: str) -> dict[str, Any]:
     }
 
 
-def _counts(msgs: pd.DataFrame) -> str:
-    fate = msgs["fate"]
-    return (f"{len(msgs)} messages: {int((fate == 'deliver').sum())} delivered, "
-            f"{int((fate == 'drop').sum())} dropped, "
+def _counts(msgs: Columns) -> str:
+    fate = msgs["fate"].tolist()
+    return (f"{len(fate)} messages: {fate.count('deliver')} delivered, "
+            f"{fate.count('drop')} dropped, "
             f"{int((msgs['copy_of'] >= 0).sum())} duplicate copies")
 
 

@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..core import Cluster
 from . import style
-from .frames import TraceLike, derived
+from .frames import TraceLike, derived, records
 
 if TYPE_CHECKING:
     from collections.abc import Hashable
@@ -100,7 +100,7 @@ def cell_styles(table: pd.DataFrame) -> dict[tuple[str, str], str]:
     """The CSS of each styled cell ``(node, column)`` of a ``state_table`` result: values in
     their colours, a crashed node's row greyed out and its status in red."""
     out: dict[tuple[str, str], str] = {}
-    for node, row in zip(table.index, table.to_dict("records"), strict=True):
+    for node, row in zip(table.index, records(table), strict=True):
         for col in ("accepted", "learned", "proposing"):
             text = row[col]
             value = text.rsplit(", ", 1)[-1].rstrip(")") if col == "accepted" else text
@@ -149,7 +149,7 @@ def state_html(table: pd.DataFrame) -> str:
     head = "".join(f'<th style="{CELL_CSS}">{esc(str(c))}</th>'
                    for c in (table.index.name or "", *cols))
     body = []
-    for node, row in zip(table.index, table.to_dict("records"), strict=True):
+    for node, row in zip(table.index, records(table), strict=True):
         cells = "".join(f'<td style="{_css(CELL_CSS, styles.get((node, c), ""))}">'
                         f"{esc(str(row[c]))}</td>" for c in cols)
         body.append(f'<tr><th style="{CELL_CSS}">{esc(str(node))}</th>{cells}</tr>')

@@ -80,7 +80,7 @@ def _update_in_place(widget: go.FigureWidget, data: list[dict[str, Any]],
     the form plotly's own ``batch_update`` sends (one value per updated trace, ``Undefined``
     where a trace keeps its value); nothing is sent when nothing differs."""
     changes = [_take_changed(trace, new) for trace, new in zip(widget.data, data, strict=True)]
-    relayout = _take_changed(widget.layout, layout)
+    relayout = _keep_autosize(_take_changed(widget.layout, layout), layout)
     indexes = [i for i, change in enumerate(changes) if change]
     if not indexes and not relayout:
         return
@@ -106,6 +106,18 @@ def _take_changed(obj: Any, props: dict[str, Any]) -> dict[str, Any]:
         obj._compound_props.pop(key, None)  # plotly rebuilds these views of it on access
         obj._compound_array_props.pop(key, None)
     return changed
+
+
+def _keep_autosize(relayout: dict[str, Any], layout: dict[str, Any]) -> dict[str, Any]:
+    """``relayout`` with the figure's ``autosize`` and ``width`` stated whenever it changes
+    the height (or width). plotly.js takes a new height alone as "fixed size now": it turns
+    autosize off and pins the width to the one drawn, so an explorer's diagram whose height
+    changed with the run (a second value chosen, more partition rows) stayed 968 px wide when
+    the window shrank. Stated in the same edit, they keep an autosized figure autosized."""
+    if relayout.keys() & {"height", "width"}:
+        relayout.setdefault("autosize", layout.get("autosize"))
+        relayout.setdefault("width", layout.get("width"))
+    return relayout
 
 
 def keep_state(widget: go.FigureWidget, *, data: bool = True) -> None:

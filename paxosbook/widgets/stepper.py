@@ -13,9 +13,9 @@ share line. Bad input (a path that does not replay) gives an inline message and 
 stepper where it was.
 
 A click costs a few milliseconds (the step, the rows, badges, branches, path); redrawing the
-figures costs one to two hundred (the views rebuild them from the whole trace), so in a kernel
-``refresh`` draws them just after the click's reply, once for clicks in quick succession
-(``draw``; ``benchmarks/bench_stepper.py`` measures both).
+figures costs a few tens (the views rebuild them from the whole trace), so in a kernel
+``refresh`` draws them just after the click's reply, and clicks in quick succession once
+(``draw``, ``DRAW_DELAY``; ``benchmarks/bench_stepper.py`` measures both).
 
 The path is also the ``path`` trait, synced to the page, so a notebook saved with its widget
 state keeps where the reader was; ``StepperWidget(config, path=...)`` (or setting
@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import asyncio
 import html
+import math
+import time
 from typing import Any
 
 import anywidget
@@ -52,8 +54,10 @@ FULL_WIDTH = "calc(100% - 4px)"  # a labelled field's width: the line less its 2
 SEARCH_STATES = 50_000
 """The ``max_states`` of the "search from here" button (the API's ``search`` takes any)."""
 DRAW_DELAY = 0.05
-"""Seconds after a click (in a kernel) at which the figures are redrawn: the click's controls
-reach the page first, and clicks in quick succession (a held key) are drawn once."""
+"""In a kernel the figures are redrawn just after a click's reply (the click's controls reach
+the page first); a click within this many seconds of the last redraw (a held key) waits this
+long, so that clicks in quick succession are drawn once."""
+_clock = time.monotonic
 
 _KEYS_ESM = """
 function render({ model, el }) {
@@ -183,6 +187,7 @@ class StepperWidget(AutosizeOnDisplay, w.VBox):
         """Draw the figures after the click's reply in a kernel (``False``: within it)."""
         self._draw_scheduled = False
         self._drawn: tuple[int, int] | None = None
+        self._drawn_at = -math.inf  # _clock() of the last redraw
         self._build()
         self.refresh()
         self.observe(self._on_path, names="path")
@@ -341,7 +346,8 @@ class StepperWidget(AutosizeOnDisplay, w.VBox):
             self.draw()
         elif not self._draw_scheduled:
             self._draw_scheduled = True
-            loop.call_later(DRAW_DELAY, self.draw)
+            recent = _clock() - self._drawn_at < DRAW_DELAY
+            loop.call_later(DRAW_DELAY if recent else 0.0, self.draw)
 
     def draw(self) -> None:
         """Bring the figures (sequence diagram, network graph, state table) up to the
@@ -352,6 +358,7 @@ class StepperWidget(AutosizeOnDisplay, w.VBox):
             return
         self._drawn = here
         self._show_figures()
+        self._drawn_at = _clock()
 
     def _show_controls(self, enabled: set[str]) -> None:
         s = self.stepper
