@@ -174,3 +174,27 @@ def test_memoised_invariants_agree_with_the_transcription(args: tuple[int, int, 
         assert model.violated(x) == expected
         failing += bool(expected)
     assert failing > 1000  # the random states do exercise the failing paths
+
+
+@pytest.mark.parametrize("args", [(3, 2, 1), (2, 3, 1), (4, 2, 1)])
+def test_sorted_representatives_are_canonical(args: tuple[int, int, int]) -> None:
+    """``SortedSymmetry`` (majorities: every acceptor renaming allowed) against the whole
+    group: each representative lies in its state's orbit, all members of an orbit get the
+    same one, and the orbit sizes agree. The reachable set is closed under the group, so it
+    holds every orbit whole."""
+    model = TlaModel(*args)
+    states = reachable(model) if args != (4, 2, 1) else reachable(model)[::7]
+    reps: dict[int, int] = {}
+    for x in states:
+        rep, orbit = model.canonical(x)
+        least, size = model.least_image(x)
+        assert (model.least_image(rep), orbit) == ((least, size), size)
+        assert reps.setdefault(least, rep) == rep
+
+
+@pytest.mark.parametrize("args", [(3, 3, 1), (4, 2, 1)])
+def test_symmetry_recovers_the_plain_counts(args: tuple[int, int, int]) -> None:
+    plain, sym = explore(TlaModel(*args)), explore(TlaModel(*args), symmetry=True)
+    assert sym.distinct_states < plain.distinct_states
+    assert (sym.raw_distinct_states, sym.raw_total_states, sym.depth) == (
+        plain.distinct_states, plain.total_states, plain.depth)

@@ -10,18 +10,21 @@ after: a state's successors take two lookups, one slice for the actions that onl
 (Phase1a, Phase2a) and one for those that move an acceptor (Phase1b, Phase2b). Invariants
 are memoised the same way: those that are a conjunction over acceptors per acceptor (a slice
 of one acceptor's field and messages), the rest together over the acceptor fields and the
-2a/2b bits. The search therefore spends its time on int operations and dict lookups. ``actions`` runs ``spec`` itself; tests check that both agree
-on every reachable state.
+2a/2b bits. The search therefore spends its time on int operations and dict lookups.
+``actions`` runs ``spec`` itself; tests check that both agree on every reachable state.
 
-Symmetry: permuting acceptors and values permutes message bits and acceptor codes; a state's
-representative is the least of its images (``canonical``). Only the acceptor permutations that
-map the quorum systems onto themselves are used, so lopsided quorums stay sound.
+Symmetry: permuting acceptors and values permutes message bits and acceptor codes. Only the
+acceptor permutations that map the quorum systems onto themselves are used, so lopsided quorums
+stay sound; for those a state's representative is the least of its images (``least_image``).
+When every acceptor permutation is allowed (majorities), ``symmetry.SortedSymmetry`` finds a
+representative by sorting the acceptors, one image per value permutation.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
 from itertools import combinations, permutations
+from math import factorial
 from typing import TYPE_CHECKING, Any
 
 from ...core import UsageError
@@ -29,6 +32,7 @@ from ...validation import check_int
 from ..engine import Action, Invariant, Model
 from . import spec
 from .spec import Msg, Quorums, TlaState
+from .symmetry import SortedSymmetry
 
 if TYPE_CHECKING:
     from ...trace import Run
@@ -90,6 +94,7 @@ class TlaModel(Model[int]):
             {} for _ in range(self.ballots)]
         self._fast_invariants()
         self._group: list[tuple[list[list[int]], list[int], tuple[int, ...]]] | None = None
+        self._sorted: SortedSymmetry | None = None
 
     @classmethod
     def flexible(cls, acceptors: int, q1: int, q2: int, values: int = 2, max_ballot: int = 1,
@@ -346,6 +351,15 @@ class TlaModel(Model[int]):
 
     # -- symmetry ---------------------------------------------------------------------------
     def canonical(self, state: int) -> tuple[int, int]:
+        if self._sorted is None and len(self.acceptor_symmetries()) == factorial(self.n):
+            self._sorted = SortedSymmetry(self)
+        if self._sorted is not None:
+            return self._sorted.canonical(state)
+        return self.least_image(state)
+
+    def least_image(self, state: int) -> tuple[int, int]:
+        """(the least image of ``state`` under the whole group, the orbit's size): the
+        representative for lopsided quorum systems, and the reference for ``SortedSymmetry``."""
         if self._group is None:
             self._group = [self._permuter(pa, pv) for pa in self.acceptor_symmetries()
                            for pv in permutations(range(self.k))]
