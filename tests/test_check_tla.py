@@ -37,6 +37,17 @@ def test_three_acceptors_two_values_matches_tlc() -> None:
     assert r.ok and r.complete
 
 
+def test_three_values_with_symmetry_recovers_tlcs_counts() -> None:
+    """Independent reference: TLC 2.15, one worker, on benchmarks/tla/MCPaxos3v (3 acceptors,
+    3 values, majority quorums, ballots 0..2, invariants only), measured on this project's
+    machine: 362,361 distinct states, 2,697,682 generated, depth 25. The symmetric search
+    visits about a twentieth of them and recovers the raw figures from the orbit sizes."""
+    r = explore(TlaModel(3, 3, 2), symmetry=True)
+    assert (r.raw_distinct_states, r.raw_total_states, r.depth) == (362361, 2697682, 25)
+    assert r.distinct_states < 362361 / 20
+    assert r.ok and r.complete
+
+
 def test_depth_first_visits_the_same_states() -> None:
     """Independent reference: TLC's counts (the depth of a depth-first search differs)."""
     r = explore(TlaModel(3, 2, 1), order="dfs")
