@@ -9,10 +9,10 @@
 2. A same-process baseline: the small model (ballots 0..1) through the readable line-by-line
    transcription (``check.tla.spec``) against the packed fast path; then 0..2 with symmetry.
 3. ``--larger``: models TLC finds slow, in ``benchmarks/tla``: 3 acceptors, 3 values, ballots
-   0..2 (MCPaxos3v: the ``tla`` model plain and with symmetry, whose recovered raw counts must
-   equal the plain ones and TLC's) and 4 acceptors, 2 values, ballots 0..2 (MCPaxos4a: the
-   ``tla`` model with symmetry, TLC stopped after ``--tlc-seconds``, its counts then a lower
-   bound from its last progress report).
+   0..2 (MCPaxos3v) and 4 acceptors, 2 values, ballots 0..2 (MCPaxos4a), each searched by
+   the ``tla`` model plain and with symmetry (whose recovered raw counts must equal the plain
+   ones, and TLC's) and by TLC, stopped after ``--tlc-seconds`` (its counts are then a lower
+   bound, from its last progress report).
 4. ``--actors``: the issue's ``actors`` configuration (3 acceptors, 2 proposers, one retry
    each, every interleaving of the real role code; about a minute and a half).
 
@@ -139,28 +139,30 @@ def baseline(args: argparse.Namespace) -> None:
           + f"  (raw {sym.raw_distinct_states:,} / {sym.raw_total_states:,})")
 
 
-def larger(checker: Tlc) -> None:
-    print("-- larger models (benchmarks/tla) --")
-    plain, cpu = timed(TlaModel(3, 3, 2))
-    print(line("tla 3 acceptors 3 values 0..2", plain, cpu))
-    sym, cpu = timed(TlaModel(3, 3, 2), symmetry=True)
+def plain_and_symmetric(label: str, args: tuple[int, int, int]) -> tuple[Any, Any]:
+    """The model searched plain and with symmetry; the recovered raw counts must agree."""
+    plain, cpu = timed(TlaModel(*args))
+    print(line(label, plain, cpu) + f"  peak {peak_rss_mb():.0f} MB")
+    sym, cpu = timed(TlaModel(*args), symmetry=True)
     agree = (sym.raw_distinct_states, sym.raw_total_states, sym.depth) == (
         plain.distinct_states, plain.total_states, plain.depth)
     print(line("  with symmetry", sym, cpu) + f"  raw {sym.raw_distinct_states:,} / "
           f"{sym.raw_total_states:,}: {'same as plain' if agree else 'DIFFERENT FROM PLAIN'}")
-    t = checker.run(tlc.MODELS, "MCPaxos3v.cfg", "MCPaxos3v.tla")
-    if t is not None:
-        print(tlc_line("TLC MCPaxos3v, 1 worker", t) + f"  {same(sym, t)}")
-        print(f"{'':<34} TLC / tla plain {t.wall / plain.seconds:.1f}x, "
-              f"TLC / tla symmetry {t.wall / sym.seconds:.1f}x (wall)")
-    big, cpu = timed(TlaModel(4, 2, 2), symmetry=True)
-    print(line("tla 4 acceptors 2 values 0..2 sym", big, cpu)
-          + f"  raw {big.raw_distinct_states:,} / {big.raw_total_states:,}, "
-            f"peak {peak_rss_mb():.0f} MB")
-    t = checker.run(tlc.MODELS, "MCPaxos4a.cfg", "MCPaxos4a.tla")
-    if t is not None:
-        print(tlc_line("TLC MCPaxos4a, 1 worker", t)
-              + (f"  {same(big, t)}" if t.complete else ""))
+    return plain, sym
+
+
+def larger(checker: Tlc) -> None:
+    print("-- larger models (benchmarks/tla) --")
+    for label, args, name in (("tla 3 acceptors 3 values 0..2", (3, 3, 2), "MCPaxos3v"),
+                              ("tla 4 acceptors 2 values 0..2", (4, 2, 2), "MCPaxos4a")):
+        plain, sym = plain_and_symmetric(label, args)
+        t = checker.run(tlc.MODELS, f"{name}.cfg", f"{name}.tla")
+        if t is None:
+            continue
+        print(tlc_line(f"TLC {name}, 1 worker", t) + (f"  {same(sym, t)}" if t.complete
+                                                      else ""))
+        print(f"{'':<34} TLC / tla: plain {t.wall / plain.seconds:.1f}x, symmetry "
+              f"{t.wall / sym.seconds:.1f}x (wall{'' if t.complete else ', TLC unfinished'})")
 
 
 def main(argv: list[str] | None = None) -> int:

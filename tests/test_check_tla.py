@@ -48,6 +48,16 @@ def test_three_values_with_symmetry_recovers_tlcs_counts() -> None:
     assert r.ok and r.complete
 
 
+def test_four_acceptors_with_symmetry_recovers_the_plain_counts() -> None:
+    """4 acceptors (any 3 a quorum), 2 values, ballots 0..2 (benchmarks/tla/MCPaxos4a).
+    Regression pin from this checker: the plain search (about 40 s of CPU, 300 MB, too slow
+    for the suite; ``bench_check.py --larger`` repeats it) found 2,135,473 distinct states,
+    17,496,164 generated, depth 31, which the symmetric search (48 renamings) recovers."""
+    r = explore(TlaModel(4, 2, 2), symmetry=True)
+    assert (r.raw_distinct_states, r.raw_total_states, r.depth) == (2135473, 17496164, 31)
+    assert r.distinct_states == 57436 and r.ok and r.complete
+
+
 def test_depth_first_visits_the_same_states() -> None:
     """Independent reference: TLC's counts (the depth of a depth-first search differs)."""
     r = explore(TlaModel(3, 2, 1), order="dfs")
