@@ -6,12 +6,11 @@ bit, so ``msgs`` is a bitmask and sending is ``|``. Each action's enabling condi
 only a few of those bits (Phase1b/Phase2b of acceptor a: a's code and the 1a/2a bits;
 Phase2a(b, _): the 1b and 2a bits of ballot b), so its outcome is computed once per distinct
 value of that slice, from the readable transcription in ``spec``, and looked up ever
-after: a state's successors take two lookups, one slice for the actions that only send
-(Phase1a, Phase2a) and one for those that move an acceptor (Phase1b, Phase2b). Invariants
-are memoised the same way: those that are a conjunction over acceptors per acceptor (a slice
-of one acceptor's field and messages), the rest together over the acceptor fields and the
-2a/2b bits. The search therefore spends its time on int operations and dict lookups.
-``actions`` runs ``spec`` itself; tests check that both agree on every reachable state.
+after. Invariants are memoised the same way: those that are a conjunction over acceptors
+per acceptor (a slice of one acceptor's field and messages), the rest together over the
+acceptor fields and the 2a/2b bits. The search therefore spends its time on int operations
+and dict lookups. ``actions`` runs ``spec`` itself; tests check that both agree on every
+reachable state.
 
 Symmetry: permuting acceptors and values permutes message bits and acceptor codes. Only the
 acceptor permutations that map the quorum systems onto themselves are used, so lopsided quorums
@@ -88,10 +87,11 @@ class TlaModel(Model[int]):
             self.parameters["quorums2"] = self._describe(self.quorums2)
         self._layout()
         self.invariants = [Invariant(n, DESCRIPTIONS[n], self._checker(n)) for n in chosen]
-        self._memo_sends: dict[int, tuple[int, tuple[int, ...]]] = {}
-        self._memo_acc: dict[int, tuple[int, tuple[int, ...], tuple[int, ...]]] = {}
         self._memo_2a: list[dict[int, tuple[int, tuple[int, ...]]]] = [
             {} for _ in range(self.ballots)]
+        self._memo_1a: dict[int, tuple[int, ...]] = {}
+        self._memo_acc: list[dict[int, tuple[int, tuple[tuple[int, int], ...]]]] = [
+            {} for _ in range(self.n)]
         self._fast_invariants()
         self._group: list[tuple[list[list[int]], list[int], tuple[int, ...]]] | None = None
         self._sorted: SortedSymmetry | None = None
@@ -149,8 +149,6 @@ class TlaModel(Model[int]):
                             for b in range(nb))
         self.M1B_at = tuple(self._mask(lambda m, b=b: m[0] == "1b" and m[2] == b)  # type: ignore[misc]
                             for b in range(nb))
-        self.SENDS_READ = self.M1A | self.M1B | self.M2A
-        self.ACC_READ = self.ACC | self.M1A | self.M2A
 
     def _mask(self, pred: Callable[[Msg], bool]) -> int:
         out = 0
@@ -208,47 +206,36 @@ class TlaModel(Model[int]):
         return a
 
     def successors(self, s: int) -> tuple[int, list[int]]:
-        """Same successors and count as ``actions``, from two memoised slices of the state:
-        Phase1a and Phase2a only add a message and read the 1a, 1b and 2a bits; Phase1b and
-        Phase2b change one acceptor's field and add its reply, reading the acceptor fields
-        and the 1a and 2a bits. A successor equal to ``s`` (a vote cast again) may be listed:
-        it is never new."""
-        key = s & self.SENDS_READ
-        sends = self._memo_sends.get(key)
-        if sends is None:
-            sends = self._memo_sends[key] = self._send_steps(key)
-        key = s & self.ACC_READ
-        acc = self._memo_acc.get(key)
-        if acc is None:
-            acc = self._memo_acc[key] = self._all_acceptor_steps(key)
-        out = [s | bit for bit in sends[1]]
-        out += [(s + d) | bit for d, bit in zip(acc[1], acc[2], strict=True)]
-        return sends[0] + acc[0], out
-
-    def _send_steps(self, key: int) -> tuple[int, tuple[int, ...]]:
-        """Phase1a and Phase2a: (count, message bits of the successors that add a message)."""
-        bits = [bit for bit in self.B1A if not key & bit]
+        """Same successors and count as ``actions``, from memoised slices of the state."""
+        out = []
+        m1a = s & self.M1A
+        missing = self._memo_1a.get(m1a)
+        if missing is None:
+            missing = self._memo_1a[m1a] = tuple(b for b in self.B1A if not m1a & b)
+        for bit in missing:
+            out.append(s | bit)
         count = self.ballots
-        for b, memo in enumerate(self._memo_2a):
-            part = key & (self.M2A_at[b] | self.M1B_at[b])
-            hit = memo.get(part)
+        m12 = s & (self.M1A | self.M2A)
+        abits, amask = self.abits, self.amask
+        for a, memo in enumerate(self._memo_acc):
+            key = m12 | ((s >> (a * abits)) & amask)
+            hit = memo.get(key)
             if hit is None:
-                hit = memo[part] = self._phase2a_steps(b, part)
-            n, more = hit
-            count += n
-            bits += more
-        return count, tuple(bits)
-
-    def _all_acceptor_steps(self, key: int) -> tuple[int, tuple[int, ...], tuple[int, ...]]:
-        """Phase1b and Phase2b of every acceptor: (count, field deltas, reply bits)."""
-        count, deltas, bits = 0, [], []
-        m12 = key & ~self.ACC
-        for a in range(self.n):
-            n, steps = self._acceptor_steps(a, m12 | ((key >> (a * self.abits)) & self.amask))
-            count += n
-            deltas += [d for d, _ in steps]
-            bits += [bit for _, bit in steps]
-        return count, tuple(deltas), tuple(bits)
+                hit = memo[key] = self._acceptor_steps(a, key)
+            count += hit[0]
+            for dacc, bit in hit[1]:
+                t = (s + dacc) | bit
+                if t != s:
+                    out.append(t)
+        for b, memo2 in enumerate(self._memo_2a):
+            key = s & (self.M2A_at[b] | self.M1B_at[b])
+            hit2 = memo2.get(key)
+            if hit2 is None:
+                hit2 = memo2[key] = self._phase2a_steps(b, key)
+            count += hit2[0]
+            for bit in hit2[1]:
+                out.append(s | bit)
+        return count, out
 
     def _acceptor_steps(self, a: int, key: int) -> tuple[int, tuple[tuple[int, int], ...]]:
         """Phase1b(a) and Phase2b(a) as (count, (acceptor-field delta, message bit) pairs)."""
