@@ -6,19 +6,24 @@ bit, so ``msgs`` is a bitmask and sending is ``|``. Each action's enabling condi
 only a few of those bits (Phase1b/Phase2b of acceptor a: a's code and the 1a/2a bits;
 Phase2a(b, _): the 1b and 2a bits of ballot b), so its outcome is computed once per distinct
 value of that slice, from the readable transcription in ``spec``, and looked up ever
-after; invariants are memoised the same way. The search therefore spends its time on int
-operations and dict lookups. ``actions`` runs ``spec`` itself; tests check that both agree
-on every reachable state.
+after. Invariants are memoised the same way: those that are a conjunction over acceptors
+per acceptor (a slice of one acceptor's field and messages), the rest together over the
+acceptor fields and the 2a/2b bits. The search therefore spends its time on int operations
+and dict lookups. ``actions`` runs ``spec`` itself; tests check that both agree on every
+reachable state.
 
-Symmetry: permuting acceptors and values permutes message bits and acceptor codes; a state's
-representative is the least of its images (``canonical``). Only the acceptor permutations that
-map the quorum systems onto themselves are used, so lopsided quorums stay sound.
+Symmetry: permuting acceptors and values permutes message bits and acceptor codes. Only the
+acceptor permutations that map the quorum systems onto themselves are used, so lopsided quorums
+stay sound; for those a state's representative is the least of its images (``least_image``).
+When every acceptor permutation is allowed (majorities), ``symmetry.SortedSymmetry`` finds a
+representative by sorting the acceptors, one image per value permutation.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
 from itertools import combinations, permutations
+from math import factorial
 from typing import TYPE_CHECKING, Any
 
 from ...core import UsageError
@@ -26,6 +31,7 @@ from ...validation import check_int
 from ..engine import Action, Invariant, Model
 from . import spec
 from .spec import Msg, Quorums, TlaState
+from .symmetry import SortedSymmetry
 
 if TYPE_CHECKING:
     from ...trace import Run
@@ -42,6 +48,8 @@ DESCRIPTIONS = {
     "accept_is_safe": "every 2a message (b, v) has a quorum that ShowsSafeAt(Q, b, v)",
     "votes_safe": "every vote (b, v) is SafeAt(b, v); one value per ballot among votes",
 }
+NARROW = frozenset(INVARIANTS) - {"promise_is_kept"}
+"""The invariants that read only the acceptor fields and the 2a and 2b messages."""
 LIMITS = {"acceptors": 7, "values": 4, "max_ballot": 5}
 
 
@@ -79,12 +87,14 @@ class TlaModel(Model[int]):
             self.parameters["quorums2"] = self._describe(self.quorums2)
         self._layout()
         self.invariants = [Invariant(n, DESCRIPTIONS[n], self._checker(n)) for n in chosen]
+        self._memo_2a: list[dict[int, tuple[int, tuple[int, ...]]]] = [
+            {} for _ in range(self.ballots)]
         self._memo_1a: dict[int, tuple[int, ...]] = {}
         self._memo_acc: list[dict[int, tuple[int, tuple[tuple[int, int], ...]]]] = [
             {} for _ in range(self.n)]
-        self._memo_2a: list[dict[int, tuple[int, tuple[int, ...]]]] = [
-            {} for _ in range(self.ballots)]
+        self._fast_invariants()
         self._group: list[tuple[list[list[int]], list[int], tuple[int, ...]]] | None = None
+        self._sorted: SortedSymmetry | None = None
 
     @classmethod
     def flexible(cls, acceptors: int, q1: int, q2: int, values: int = 2, max_ballot: int = 1,
@@ -252,34 +262,64 @@ class TlaModel(Model[int]):
 
     # -- invariants -------------------------------------------------------------------------
     def _checker(self, name: str) -> Callable[[int], bool]:
+        """The invariant ``name`` as a memoised function of the bits it reads. The three that
+        are conjunctions over acceptors (each conjunct reading only that acceptor's field and
+        messages) are memoised per acceptor: the key is one acceptor's slice, the other
+        acceptors reading as code 0, (-1, -1, None) with no messages, which satisfies each."""
         q1, q2 = self.quorums1, self.quorums2
-        pred, mask = {
-            "one_value_per_ballot": (spec.one_value_per_ballot, self.M2A),
-            "agreement": (lambda s: spec.agreement(s, q2), self.M2B),
-            "promise_covers_accept": (spec.promise_covers_accept, self.ACC),
-            "vote_is_recorded": (spec.vote_is_recorded, self.ACC | self.M2B),
-            "promise_is_kept": (spec.promise_is_kept, self.ACC | self.M1B | self.M2B),
+        pred, masks = {
+            "one_value_per_ballot": (spec.one_value_per_ballot, [self.M2A]),
+            "agreement": (lambda s: spec.agreement(s, q2), [self.M2B]),
+            "promise_covers_accept": (spec.promise_covers_accept, self._per_acceptor(0)),
+            "vote_is_recorded": (spec.vote_is_recorded, self._per_acceptor(self.M2B)),
+            "promise_is_kept": (spec.promise_is_kept, self._per_acceptor(self.M1B | self.M2B)),
             "accept_is_safe": (lambda s: spec.accept_is_safe(s, q1),
-                               self.ACC | self.M2A | self.M2B),
-            "votes_safe": (lambda s: spec.votes_safe(s, q2), self.ACC | self.M2B),
+                               [self.ACC | self.M2A | self.M2B]),
+            "votes_safe": (lambda s: spec.votes_safe(s, q2), [self.ACC | self.M2B]),
         }[name]
         memo: dict[int, bool] = {}
         decode = self.decode
 
         def holds(x: int) -> bool:
-            key = x & mask
-            ok = memo.get(key)
-            if ok is None:
-                ok = memo[key] = pred(decode(key))
-            return ok
+            for mask in masks:
+                key = x & mask
+                ok = memo.get(key)
+                if ok is None:
+                    ok = memo[key] = pred(decode(key))
+                if not ok:
+                    return False
+            return True
 
         return holds
 
+    def _per_acceptor(self, kinds: int) -> list[int]:
+        """Per acceptor: the mask of its field and of its messages among ``kinds``."""
+        out = []
+        for a in range(self.n):
+            mine = self._mask(lambda m, a=a: m[0] in ("1b", "2b") and m[1] == a)  # type: ignore[misc]
+            out.append((self.amask << (a * self.abits)) | (mine & kinds))
+        return out
+
+    def _fast_invariants(self) -> None:
+        """``violated``'s fast path: one memo over the acceptor fields and the 2a and 2b bits
+        for every invariant reading no more than those, then the others."""
+        self._narrow_mask = self.ACC | self.M2A | self.M2B
+        self._narrow = [i.holds for i in self.invariants if i.name in NARROW]
+        self._wide = [i.holds for i in self.invariants if i.name not in NARROW]
+        self._narrow_memo: dict[int, bool] = {}
+
     def violated(self, state: int) -> tuple[str, ...]:
-        for inv in self.invariants:
-            if not inv.holds(state):
-                return tuple(i.name for i in self.invariants if not i.holds(state))
-        return ()
+        key = state & self._narrow_mask
+        ok = self._narrow_memo.get(key)
+        if ok is None:
+            ok = self._narrow_memo[key] = all(holds(key) for holds in self._narrow)
+        if ok:
+            for holds in self._wide:
+                if not holds(state):
+                    break
+            else:
+                return ()
+        return tuple(i.name for i in self.invariants if not i.holds(state))
 
     def explain(self, state: int, names: tuple[str, ...]) -> str:
         s = self.decode(state)
@@ -298,6 +338,15 @@ class TlaModel(Model[int]):
 
     # -- symmetry ---------------------------------------------------------------------------
     def canonical(self, state: int) -> tuple[int, int]:
+        if self._sorted is None and len(self.acceptor_symmetries()) == factorial(self.n):
+            self._sorted = SortedSymmetry(self)
+        if self._sorted is not None:
+            return self._sorted.canonical(state)
+        return self.least_image(state)
+
+    def least_image(self, state: int) -> tuple[int, int]:
+        """(the least image of ``state`` under the whole group, the orbit's size): the
+        representative for lopsided quorum systems, and the reference for ``SortedSymmetry``."""
         if self._group is None:
             self._group = [self._permuter(pa, pv) for pa in self.acceptor_symmetries()
                            for pv in permutations(range(self.k))]
