@@ -527,7 +527,7 @@ Parent = tuple[State | None, Action | None]
 
 
 def bounded_response(acceptors: int = 3, proposers: int = 1, active: int = 1, *,
-                     learners: int = 1, faulty_ballots: int = 1, restarts: int = 1,
+                     learners: int = 1, faulty_ballots: int = 1, restarts: int = 0,
                      faults: bool = True, max_states: int = MAX_STATES) -> Response:
     """Explore the stable system reached from every state of the faulty phase (or, with
     ``faults=False``, from the initial state) with ``active`` proposers left; the least bound
