@@ -36,7 +36,7 @@ FLAGS = {"model": "--model", "acceptors": "--acceptors", "values": "--values",
          "symmetry": "--symmetry", "unsafe": "--quorums", "crashed": "--crashed"}
 PROG = "paxosbook check"
 EXIT_STATUS = ("Exit status: 0 when no property is violated (in the states explored: see "
-               "'complete'), 1 when one is or when a complete search never meets a sometimes-"
+               "'complete'), 1 when one is or when a complete search never meets a sometimes "
                "property (a value is chosen, ...), 2 for bad usage. A violation is a finding, "
                "also with --mutant or non-intersecting quorums (as for TLC).")
 
