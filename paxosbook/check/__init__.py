@@ -9,6 +9,7 @@
 
 from ..properties import PROPERTIES, History, Property, Violation, check_history, check_run
 from .api import build_model, check
+from .liveness import bounded_response
 
-__all__ = ["PROPERTIES", "History", "Property", "Violation", "build_model", "check",
-           "check_history", "check_run"]
+__all__ = ["PROPERTIES", "History", "Property", "Violation", "bounded_response", "build_model",
+           "check", "check_history", "check_run"]
