@@ -103,7 +103,8 @@ def test_help_documents_the_exit_status(capsys: pytest.CaptureFixture[str]) -> N
     assert code == 0
     text = " ".join(out.split())
     assert "Exit status: 0 when no property is violated" in text
-    assert "1 when one is, 2 for bad usage" in text
+    assert "1 when one is or when a complete search never meets a sometimes property" in text
+    assert "2 for bad usage" in text
 
 
 @pytest.mark.parametrize("argv, flag", [

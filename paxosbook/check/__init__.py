@@ -11,7 +11,8 @@
 
 from ..properties import PROPERTIES, History, Property, Violation, check_history, check_run
 from .api import build_model, check
+from .liveness import bounded_response
 from .refinement import Validation, validate
 
-__all__ = ["PROPERTIES", "History", "Property", "Validation", "Violation", "build_model",
-           "check", "check_history", "check_run", "validate"]
+__all__ = ["PROPERTIES", "History", "Property", "Validation", "Violation", "bounded_response",
+           "build_model", "check", "check_history", "check_run", "validate"]

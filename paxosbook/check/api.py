@@ -7,7 +7,9 @@ each), ``learners`` learners, ``max_attempts`` ballots per proposer (default ``m
 so ``max_ballot=1`` is one retry each), a ``network`` of kind set or multiset, ``restarts``
 acceptor crash-restarts. Quorums: majorities, sizes ``q1``/``q2``, or explicit ``quorums``
 (each a collection of acceptor names, used for both phases). ``mutant`` plants a named bug
-(actors) or, as ``non-intersecting-quorums``, picks Q1=1, Q2=N-1 (both models).
+(actors) or, as ``non-intersecting-quorums``, picks Q1=1, Q2=N-1 (both models). ``crashed``
+names acceptors down for good (``check.crashed``): with fewer left than a quorum, nothing is
+ever chosen and the sometimes-properties fail.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from ..config import Config
 from ..core import Mutant, QuorumSystem, UsageError
 from ..validation import check_int
 from .actors.model import LIMITS as ACTOR_LIMITS
+from .crashed import Crashed
 from .engine import explore
 from .model import CheckResult, Model
 from .scenarios import QUORUMS
@@ -35,8 +38,20 @@ with and without symmetry), so about 600 MB at the limit. The largest model the 
 def build_model(model: str = "tla", *, acceptors: int = 3, values: int = 2, max_ballot: int = 1,
                 quorums: Sequence[Collection[str]] | None = None, q1: int = 0, q2: int = 0,
                 mutant: str | None = None, network: str = "set", restarts: int | None = None,
-                learners: int = 1, max_attempts: int | None = None) -> Model[Any]:
+                learners: int = 1, max_attempts: int | None = None,
+                crashed: Sequence[str] = ()) -> Model[Any]:
     """The model these parameters describe; ``UsageError`` names a bad one."""
+    built = _build(model, acceptors, values, max_ballot, quorums, q1, q2, mutant, network,
+                   restarts, learners, max_attempts)
+    if isinstance(crashed, str):
+        crashed = (crashed,)
+    return Crashed(built, crashed) if crashed else built
+
+
+def _build(model: str, acceptors: int, values: int, max_ballot: int,
+           quorums: Sequence[Collection[str]] | None, q1: int, q2: int, mutant: str | None,
+           network: str, restarts: int | None, learners: int,
+           max_attempts: int | None) -> Model[Any]:
     if model not in MODELS:
         raise UsageError("model", "one of " + ", ".join(MODELS), model)
     mutants = {m.value for m in Mutant}

@@ -7,6 +7,11 @@ the invariants the moment it is first generated. Breadth-first search reaches ev
 a shortest path, so the first violation found comes with a shortest counterexample: the chain
 of parents back to an initial state, then turned back into named actions by ``Model.actions``.
 
+Sometimes-properties (``Model.sometimes``, Stateright's term: "a value can be chosen") are
+tested on each new state until each is met, then never again; the first state that meets one
+gives its witness path (shortest under breadth-first search). A complete search that never
+meets one fails the check (``CheckResult.sometimes_failed``): a model that never decides fails.
+
 States are kept as small exact values (one int for ``tla``, a tuple of interned ids for
 ``actors``): each is its own collision-free fingerprint, and the seen set maps it to its
 parent, which is all a counterexample needs.
@@ -40,9 +45,10 @@ import time
 from typing import Any, Generic
 
 from ..core import UsageError
-from .model import Action, CheckResult, Counterexample, Invariant, Model, S
+from .model import Action, CheckResult, Counterexample, Invariant, Model, S, Sometimes, Witness
 
-__all__ = ["ORDERS", "Action", "CheckResult", "Counterexample", "Invariant", "Model", "explore"]
+__all__ = ["ORDERS", "Action", "CheckResult", "Counterexample", "Invariant", "Model", "Sometimes",
+           "Witness", "explore"]
 
 ORDERS = ("bfs", "dfs")
 LIMIT_CHECK_EVERY = 512
@@ -114,6 +120,8 @@ class _Search(Generic[S]):
         self.stop_reason = "exhausted"
         self.violations: list[Counterexample[S]] = []
         self.broken: set[str] = set()
+        self.pending: list[Sometimes[S]] = list(model.sometimes)
+        self.met: list[tuple[Sometimes[S], S]] = []
         self.start = time.perf_counter()
         self.seconds = 0.0
         self.bar: Any = None
@@ -140,7 +148,21 @@ class _Search(Generic[S]):
             self.judge(s)
         return fresh
 
+    def meets(self, s: S) -> None:
+        """Note the pending sometimes-properties that ``s`` meets (they are not tested again)."""
+        for prop in self.model.satisfied(s, self.pending):
+            self.pending.remove(prop)
+            self.met.append((prop, s))
+
+    def tested(self, s: S) -> tuple[str, ...]:
+        """``Model.violated`` for the hot loop while some sometimes-property is pending."""
+        if self.pending:
+            self.meets(s)
+        return self.model.violated(s)
+
     def judge(self, s: S) -> None:
+        if self.pending:
+            self.meets(s)
         names = self.model.violated(s)
         if not names or set(names) <= self.broken:
             return
@@ -181,7 +203,8 @@ class _Search(Generic[S]):
 
     def level(self, frontier: list[S]) -> list[S]:
         """Expand one breadth-first level (the hot loop: locals only)."""
-        parents, successors, violated = self.parents, self.model.successors, self.model.violated
+        parents, successors = self.parents, self.model.successors
+        violated = self.tested if self.pending else self.model.violated
         nxt: list[S] = []
         append = nxt.append
         total = self.total
@@ -265,7 +288,18 @@ class _Search(Generic[S]):
         return path[::-1]
 
     def counterexample(self, bad: S, names: tuple[str, ...]) -> Counterexample[S]:
-        reps = self.path_to(bad)
+        states, actions = self.concrete_path(bad, names)
+        return Counterexample(names, self.model.explain(states[-1], names), actions, states,
+                              self.model)
+
+    def witness(self, prop: Sometimes[S], good: S) -> Witness[S]:
+        states, actions = self.concrete_path(good, (prop.name,))
+        return Witness(prop.name, prop.description, actions, states, self.model)
+
+    def concrete_path(self, end: S, names: tuple[str, ...]) -> tuple[list[S], list[Action]]:
+        """The named actions from an initial state to ``end`` (completed by ``Model.extend``
+        for ``names``)."""
+        reps = self.path_to(end)
         model = self.model
         states, actions = [reps[0]], []
         for rep in reps[1:]:  # under symmetry, follow concrete states whose orbits are reps
@@ -276,8 +310,7 @@ class _Search(Generic[S]):
                     break
             else:  # pragma: no cover - a model whose actions and successors disagree
                 raise RuntimeError(f"{model.name}: no action explains a step of the path")
-        states, actions = model.extend(states, actions, names)
-        return Counterexample(names, model.explain(states[-1], names), actions, states, model)
+        return model.extend(states, actions, names)
 
     def result(self, order: str) -> CheckResult:
         distinct = len(self.parents)
@@ -288,4 +321,6 @@ class _Search(Generic[S]):
             symmetry=self.symmetry,
             raw_distinct_states=self.raw_distinct if self.symmetry else distinct,
             raw_total_states=self.raw_total if self.symmetry else self.total,
-            parameters=dict(getattr(self.model, "parameters", {})))
+            parameters=dict(getattr(self.model, "parameters", {})),
+            witnesses=[self.witness(prop, s) for prop, s in self.met],
+            unmet=[p.name for p in self.pending])

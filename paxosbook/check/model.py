@@ -1,5 +1,6 @@
 """What the model checker explores and what it reports: ``Model``, ``Action``, ``Invariant``,
-``Counterexample`` and ``CheckResult`` (see ``engine`` for the search itself)."""
+``Sometimes``, ``Counterexample``, ``Witness`` and ``CheckResult`` (see ``engine`` for the search
+itself)."""
 
 from __future__ import annotations
 
@@ -42,12 +43,24 @@ class Invariant(Generic[S]):
     holds: Callable[[S], bool]
 
 
+@dataclass(frozen=True)
+class Sometimes(Generic[S]):
+    """A named predicate that must hold in SOME reachable state ("sometimes", in Stateright):
+    "a value can be chosen". A complete search that never meets it fails the check. Under
+    symmetry it is tested on representatives, so it must not tell symmetric states apart."""
+
+    name: str
+    description: str
+    holds: Callable[[S], bool]
+
+
 class Model(Generic[S]):
     """What the engine explores. Subclasses define the first four methods; the rest have
     defaults built on them."""
 
     name = "model"
     invariants: Sequence[Invariant[S]] = ()
+    sometimes: Sequence[Sometimes[S]] = ()
 
     def initial_states(self) -> list[S]:
         raise NotImplementedError
@@ -71,6 +84,10 @@ class Model(Generic[S]):
         """Names of the invariants ``state`` breaks (empty when all hold)."""
         return tuple(inv.name for inv in self.invariants if not inv.holds(state))
 
+    def satisfied(self, state: S, pending: Sequence[Sometimes[S]]) -> list[Sometimes[S]]:
+        """The sometimes-properties of ``pending`` that hold in ``state``."""
+        return [p for p in pending if p.holds(state)]
+
     def explain(self, state: S, names: tuple[str, ...]) -> str:
         """One line saying how ``state`` breaks ``names``."""
         return "violates " + ", ".join(names)
@@ -84,9 +101,19 @@ class Model(Generic[S]):
     def describe_state(self, state: S) -> str:
         return repr(state)
 
+    def acceptors(self) -> tuple[str, ...]:
+        """The acceptors of the model, by name."""
+        raise NotImplementedError
+
+    def actor(self, action: Action) -> str | None:
+        """The acceptor that takes ``action``, or ``None`` for any other step."""
+        return None
+
     def extend(self, states: list[S], actions: list[Action],
                names: tuple[str, ...]) -> tuple[list[S], list[Action]]:
-        """Complete a counterexample path (for models that explore some steps on the side)."""
+        """Complete a counterexample (``names``: the invariants broken) or a witness
+        (``names``: the sometimes-property met) path, for models that explore some steps on
+        the side."""
         return states, actions
 
     def certify(self) -> dict[str, str]:
@@ -104,8 +131,24 @@ class Model(Generic[S]):
         raise NotImplementedError
 
 
+class _Path:
+    """A path of a model (``states`` joined by ``actions``) that can be told as a ``Run``."""
+
+    actions: list[Action]
+    states: list[Any]
+    model: Model[Any]
+
+    @property
+    def run(self) -> Run:
+        """The path as a ``Run``: ``.trace`` for the views, ``.violations``."""
+        return self.model.to_run(self.states, self.actions)
+
+    def steps(self) -> str:
+        return "\n".join(f"  {i + 1:>2}. {a}" for i, a in enumerate(self.actions))
+
+
 @dataclass
-class Counterexample(Generic[S]):
+class Counterexample(_Path, Generic[S]):
     """A shortest (under breadth-first search) path from an initial state to a bad state."""
 
     invariants: tuple[str, ...]
@@ -118,19 +161,32 @@ class Counterexample(Generic[S]):
     def invariant(self) -> str:
         return self.invariants[0]
 
-    @property
-    def run(self) -> Run:
-        """The counterexample as a ``Run``: ``.trace`` for the views, ``.violations``."""
-        return self.model.to_run(self.states, self.actions)
-
     def as_dict(self) -> dict[str, Any]:
         return {"invariant": self.invariant, "invariants": list(self.invariants),
                 "message": self.message, "length": len(self.actions),
                 "actions": [str(a) for a in self.actions]}
 
     def __str__(self) -> str:
-        steps = "\n".join(f"  {i + 1:>2}. {a}" for i, a in enumerate(self.actions))
-        return f"{', '.join(self.invariants)}: {self.message}\n{steps}"
+        return f"{', '.join(self.invariants)}: {self.message}\n{self.steps()}"
+
+
+@dataclass
+class Witness(_Path, Generic[S]):
+    """A sometimes-property met: a path from an initial state to a state where it holds,
+    shortest under breadth-first search."""
+
+    property: str
+    description: str
+    actions: list[Action]
+    states: list[S] = field(repr=False)
+    model: Model[S] = field(repr=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"property": self.property, "description": self.description,
+                "length": len(self.actions), "actions": [str(a) for a in self.actions]}
+
+    def __str__(self) -> str:
+        return f"{self.property} ({self.description}) in {len(self.actions)} steps"
 
 
 @dataclass
@@ -158,14 +214,24 @@ class CheckResult:
     again without it). The figures are those of the search without them."""
     reductions_narrowed: dict[str, str] = field(default_factory=dict)
     """Reductions kept but not applied where a planted bug is known to break them, and why."""
+    witnesses: list[Witness[Any]] = field(default_factory=list)
+    """The sometimes-properties met, each with a path to a state where it holds."""
+    unmet: list[str] = field(default_factory=list)
+    """The sometimes-properties no state explored meets: failures when ``complete``."""
 
     @property
     def states_per_second(self) -> float:
         return self.distinct_states / self.seconds if self.seconds > 0 else float("inf")
 
     @property
+    def sometimes_failed(self) -> list[str]:
+        """The sometimes-properties that no reachable state meets (a complete search only:
+        a partial one cannot tell)."""
+        return list(self.unmet) if self.complete else []
+
+    @property
     def ok(self) -> bool:
-        return not self.violations
+        return not self.violations and not self.sometimes_failed
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -180,6 +246,10 @@ class CheckResult:
             "reductions_off": dict(self.reductions_off),
             "reductions_narrowed": dict(self.reductions_narrowed),
             "violations": [v.as_dict() for v in self.violations],
+            "sometimes": {"held": [w.as_dict() for w in self.witnesses],
+                          "failed": self.sometimes_failed,
+                          "unknown": [] if self.complete else list(self.unmet)},
+            "ok": self.ok,
         }
 
     def __str__(self) -> str:
@@ -198,6 +268,15 @@ class CheckResult:
             if name not in self.reductions_off:
                 head += f"\nreduction {name} narrowed: {why}"
         if self.violations:
-            return head + "\n" + "\n".join(f"VIOLATION {v}" for v in self.violations)
+            return (head + self._sometimes_lines() + "\n"
+                    + "\n".join(f"VIOLATION {v}" for v in self.violations))
         return head + ("; no invariant violated" if self.complete
-                       else "; no violation in the part explored")
+                       else "; no violation in the part explored") + self._sometimes_lines()
+
+    def _sometimes_lines(self) -> str:
+        lines = [f"\nsometimes {w}" for w in self.witnesses]
+        lines += [f"\nSOMETIMES FAILED {name}: no reachable state meets it"
+                  for name in self.sometimes_failed]
+        if not self.complete:
+            lines += [f"\nsometimes {name}: not met in the part explored" for name in self.unmet]
+        return "".join(lines)

@@ -1,13 +1,15 @@
 """``paxosbook check``: explore every state of a small Paxos model and report what breaks.
 
 Exit status, as for TLC: 0 when no property is violated, 1 when one is (a planted bug or
-non-intersecting quorums make a violation expected, but it is still a finding), 2 for bad
-usage.
+non-intersecting quorums make a violation expected, but it is still a finding) or when a
+complete search never meets a sometimes-property ("a value is chosen": a model that never
+decides fails), 2 for bad usage.
 
 Examples::
 
     python -m paxosbook check --model tla --acceptors 3 --values 2 --max-ballot 1 --json
     python -m paxosbook check --model actors --values 2 --max-ballot 0 --mutant reuse-ballot
+    python -m paxosbook check --model tla --crashed a2,a3    # never decides: exit 1
     python -m paxosbook check --list-mutants
 """
 
@@ -31,11 +33,12 @@ FLAGS = {"model": "--model", "acceptors": "--acceptors", "values": "--values",
          "mutants": "--mutant", "network": "--network", "restarts": "--restarts",
          "learners": "--learners", "max_attempts": "--max-attempts", "order": "--dfs",
          "max_states": "--max-states", "max_seconds": "--max-seconds",
-         "symmetry": "--symmetry", "unsafe": "--quorums"}
+         "symmetry": "--symmetry", "unsafe": "--quorums", "crashed": "--crashed"}
 PROG = "paxosbook check"
 EXIT_STATUS = ("Exit status: 0 when no property is violated (in the states explored: see "
-               "'complete'), 1 when one is, 2 for bad usage. A violation is a finding, also with "
-               "--mutant or non-intersecting quorums (as for TLC).")
+               "'complete'), 1 when one is or when a complete search never meets a sometimes "
+               "property (a value is chosen, ...), 2 for bad usage. A violation is a finding, "
+               "also with --mutant or non-intersecting quorums (as for TLC).")
 
 
 def add_parser(sub: Any) -> None:
@@ -56,6 +59,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--q1", type=int, default=0, help="phase-1 quorum size (Flexible Paxos)")
     p.add_argument("--q2", type=int, default=0, help="phase-2 quorum size (Flexible Paxos)")
     p.add_argument("--mutant", help="plant a named bug (see --list-mutants)")
+    p.add_argument("--crashed", help="acceptors down for good, e.g. a2,a3 (too few left for a "
+                                     "quorum: nothing is ever chosen)")
     p.add_argument("--list-mutants", action="store_true", help="list the bugs and exit")
     p.add_argument("--symmetry", action="store_true",
                    help="merge states equal up to renaming acceptors (and values, tla); "
@@ -84,7 +89,8 @@ def _parameters(args: argparse.Namespace) -> dict[str, Any]:
     params: dict[str, Any] = {
         "acceptors": args.acceptors, "values": args.values, "max_ballot": args.max_ballot,
         "q1": args.q1, "q2": args.q2, "mutant": args.mutant,
-        "quorums": parse_quorums(args.quorums) if args.quorums else None}
+        "quorums": parse_quorums(args.quorums) if args.quorums else None,
+        "crashed": tuple(n for n in args.crashed.split(",") if n) if args.crashed else ()}
     actor_flags = {"network": (args.network, "set"), "restarts": (args.restarts, None),
                    "learners": (args.learners, 1), "max_attempts": (args.max_attempts, None)}
     for name, (value, default) in actor_flags.items():
@@ -120,7 +126,7 @@ def main(args: argparse.Namespace) -> int:
         print(json.dumps(result.as_dict()))
     else:
         print(result)
-    return 1 if result.violations else 0
+    return 0 if result.ok else 1
 
 
 def _save(path: str, text: str) -> None:

@@ -53,7 +53,7 @@ from ...core import (
 )
 from ...properties import Snapshot, check_snapshot
 from ...validation import check_int
-from ..engine import Action, Model
+from ..engine import Action, Model, Sometimes
 from .base import (
     NOTHING_STORED,
     RESTART,
@@ -96,6 +96,11 @@ def describe(msg: Any) -> str:
         extra = f", promised {msg.promised[0]}.{msg.promised[1]}"
     return f"{kind}({msg.src}->{msg.dst}, {msg.ballot[0]}.{msg.ballot[1]}{extra})"
 
+
+SOMETIMES = {
+    "value_chosen": "a value is chosen: a phase-2 quorum of acceptors voted for one proposal",
+    "every_learner_learns": "every learner has learned a value",
+}
 
 REDUCTIONS = ("prune", "merge_idle", "learners_aside", "views", "alias")
 
@@ -183,6 +188,11 @@ class ActorModel(Model[State]):
         self.asider = LearnersAside(self, self.aside) if self.aside else None
         self.symmetry = Symmetry(self)
         self._init_kw = {"network": network, "restarts": restarts, "cluster": cluster, **wanted}
+        self.learner_nodes = tuple(i for i, r in enumerate(roles) if "learner" in r)
+        self._chosen: dict[int, bool] = {}
+        self.sometimes = [Sometimes("value_chosen", SOMETIMES["value_chosen"], self.is_chosen),
+                          Sometimes("every_learner_learns", SOMETIMES["every_learner_learns"],
+                                    self.all_learned)]
 
     # -- reductions: certificates and switching off -----------------------------------------
     def reductions(self) -> list[Reduction]:
@@ -481,11 +491,51 @@ class ActorModel(Model[State]):
             names = self._verdicts[key] = tuple(found)
         return names
 
+    def acceptors(self) -> tuple[str, ...]:
+        return tuple(self.cluster.acceptors)
+
+    def actor(self, action: Action) -> str | None:
+        """The node that takes ``action`` (``via`` holds its index), if it is an acceptor."""
+        name = self.nodes[action.via[0]]
+        return name if name in self.cluster.acceptors else None
+
+    def is_chosen(self, state: State) -> bool:
+        """Has a phase-2 quorum voted for one proposal (the ghost's votes)?"""
+        out = self._chosen.get(state[1])
+        if out is None:
+            by: dict[tuple[Any, Any], set[str]] = {}
+            for acceptor, ballot, value in self._ghosts[state[1]][0]:
+                by.setdefault((ballot, value), set()).add(acceptor)
+            out = self._chosen[state[1]] = any(
+                self.cluster.quorums.is_phase2(voters) for voters in by.values())
+        return out
+
+    def learned_all(self, state: State, learned: dict[int, Any]) -> bool:
+        """Has every learner learned, the learners kept aside having learned ``learned``?"""
+        for i in self.learner_nodes:
+            if i in learned:
+                got = learned[i]
+            else:
+                learner = self._locals[state[3 + i]][1].learner
+                got = None if learner is None else learner.learned
+            if got is None:
+                return False
+        return True
+
+    def all_learned(self, state: State) -> bool:
+        return any(self.learned_all(state, learned) for learned in self.outcomes(state))
+
     def extend(self, states: list[State], actions: list[Action],
                names: tuple[str, ...]) -> tuple[list[State], list[Action]]:
         if self.asider is None:
             return states, actions
-        return self.asider.extend(states, actions, names)
+        state = states[-1]
+        if names == ("every_learner_learns",):
+            return self.asider.extend(states, actions,
+                                      lambda learned: self.learned_all(state, learned))
+        return self.asider.extend(states, actions,
+                                  lambda learned: bool(set(self.found(state, learned))
+                                                       & set(names)))
 
     def canonical(self, state: State) -> tuple[State, int]:
         return self.symmetry.canonical(state)

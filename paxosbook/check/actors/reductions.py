@@ -31,6 +31,7 @@ bug is known to break (``UNSOUND_WITH``).
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from itertools import product
 from typing import TYPE_CHECKING, Any
 
@@ -343,12 +344,13 @@ class LearnersAside(Reduction):
         return [dict(zip(self.order, combo, strict=True)) for combo in product(*choices)]
 
     def extend(self, states: list[State], actions: list[Action],
-               names: tuple[str, ...]) -> tuple[list[State], list[Action]]:
-        """Complete a counterexample with the learner deliveries its violation needs."""
+               wanted: Callable[[dict[int, Any]], bool]) -> tuple[list[State], list[Action]]:
+        """Complete a path with the learner deliveries that make the learners learn what
+        ``wanted`` asks (a counterexample's violation, a witness's property)."""
         m = self.model
         state = states[-1]
         for learned in self.outcomes(state):
-            if set(m.found(state, learned)) & set(names):
+            if wanted(learned):
                 break
         else:
             return states, actions

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...core import UsageError
 from ...validation import check_int
-from ..engine import Action, Invariant, Model
+from ..engine import Action, Invariant, Model, Sometimes
 from . import spec
 from .spec import Msg, Quorums, TlaState
 from .symmetry import SortedSymmetry
@@ -50,6 +50,8 @@ DESCRIPTIONS = {
 }
 NARROW = frozenset(INVARIANTS) - {"promise_is_kept"}
 """The invariants that read only the acceptor fields and the 2a and 2b messages."""
+SOMETIMES = {"value_chosen": "a value is chosen: a quorum of 2b messages of one ballot, which "
+                             "a learner hears and learns"}
 LIMITS = {"acceptors": 7, "values": 4, "max_ballot": 5}
 
 
@@ -86,9 +88,13 @@ class TlaModel(Model[int]):
         if quorums2 is not None:
             self.parameters["quorums2"] = self._describe(self.quorums2)
         self._layout()
+        q2s = self.quorums2
         self.invariants = [Invariant(n, DESCRIPTIONS[n], self._checker(n)) for n in chosen]
         self._memo_2a: list[dict[int, tuple[int, tuple[int, ...]]]] = [
             {} for _ in range(self.ballots)]
+        self.sometimes = [Sometimes("value_chosen", SOMETIMES["value_chosen"],
+                                    self._memoised(lambda s: bool(spec.chosen(s, q2s)),
+                                                   [self.M2B]))]
         self._memo_1a: dict[int, tuple[int, ...]] = {}
         self._memo_acc: list[dict[int, tuple[int, tuple[tuple[int, int], ...]]]] = [
             {} for _ in range(self.n)]
@@ -205,6 +211,13 @@ class TlaModel(Model[int]):
             return Action(a.name, (an[a.args[0]], a.args[1], vn[a.args[2]]))
         return a
 
+    def acceptors(self) -> tuple[str, ...]:
+        return self.acceptor_names
+
+    def actor(self, action: Action) -> str | None:
+        """Phase1b and Phase2b are the acceptor's (its name is their first argument)."""
+        return action.args[0] if action.name in ("Phase1b", "Phase2b") else None
+
     def successors(self, s: int) -> tuple[int, list[int]]:
         """Same successors and count as ``actions``, from memoised slices of the state."""
         out = []
@@ -277,6 +290,12 @@ class TlaModel(Model[int]):
                                [self.ACC | self.M2A | self.M2B]),
             "votes_safe": (lambda s: spec.votes_safe(s, q2), [self.ACC | self.M2B]),
         }[name]
+        return self._memoised(pred, masks)
+
+    def _memoised(self, pred: Callable[[TlaState], bool],
+                  masks: list[int]) -> Callable[[int], bool]:
+        """``pred`` on packed states, computed once per value of the bits each of ``masks``
+        keeps (all of them must hold)."""
         memo: dict[int, bool] = {}
         decode = self.decode
 

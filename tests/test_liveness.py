@@ -1,0 +1,173 @@
+"""Bounded response after stabilisation (``check.liveness``): the least k, the endless duel as
+a lasso, and the cycle search that no depth bound can replace."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping, Sequence
+from functools import cache
+
+import pytest
+
+from paxosbook import UsageError
+from paxosbook.check.liveness import (
+    State,
+    System,
+    bounded_response,
+    longest_to_decision,
+    strongly_connected,
+)
+from paxosbook.config import Config
+
+
+def test_one_proposer_from_the_start_is_a_counted_bound() -> None:
+    """Hand argument, 3 acceptors and 1 learner: the most steps before someone knows the
+    outcome are every Prepare (3), every Promise (3), every Accept (3), then one Accepted to
+    the proposer and one to the learner, and the next Accepted completes a quorum: 12."""
+    r = bounded_response(3, 1, faults=False)
+    assert r.complete and r.lasso is None
+    assert r.k == 3 + 3 + 3 + 1 + 1 + 1
+    assert [a.name for a in r.worst] == ["stabilise"] + ["deliver"] * 12
+
+
+def test_one_proposer_after_faults() -> None:
+    """Regression pin (the checker's own figures): from every state of the faulty phase
+    (loss, timeouts, each proposer's first ballot), every stable path decides within 18."""
+    r = bounded_response(3, 1, restarts=0)
+    assert (r.k, r.faulty_states, r.stabilisations, r.states) == (18, 29776, 9112, 18658)
+    assert len(r.worst) == r.worst.index(next(a for a in r.worst if a.name == "stabilise")) \
+        + 1 + r.k
+
+
+def _concrete_k(acceptors: int, proposers: int, faults: bool) -> int:
+    """An independent reference: the longest stable path to a decision by plain memoised
+    recursion over real states (no renumbering, no SCC), from every faulty state. Only valid
+    where the real stable graph is finite and acyclic (one active proposer)."""
+    config = Config(acceptors=acceptors, proposers=proposers, learners=1, backoff="none",
+                    max_attempts=0)
+    system = System(config, 1, 1, 0)
+
+    @cache
+    def longest(s: State) -> int:
+        if system.decided(s):
+            return 0
+        steps = system.steps(s, renumber=False)
+        assert steps, "an undecided state with no step"
+        return 1 + max(longest(t) for _, t in steps)
+
+    seen = {system.initial()}
+    frontier = list(seen) if faults else []
+    while frontier:
+        nxt = [t for s in frontier if not system.decided(s) for _, t in system.steps(s)]
+        frontier = [t for t in nxt if t not in seen]
+        seen.update(frontier)
+    return max(longest(system.stabilise(s, (keep,), renumber=False))
+               for s in seen if not system.decided(s) for keep in system.proposers)
+
+
+@pytest.mark.parametrize("acceptors, proposers, faults", [
+    (3, 1, False), (2, 1, True), (2, 2, False)])
+def test_k_agrees_with_a_plain_recursion_over_real_states(acceptors: int, proposers: int,
+                                                          faults: bool) -> None:
+    r = bounded_response(acceptors, proposers, 1, restarts=0, faults=faults)
+    assert r.k == _concrete_k(acceptors, proposers, faults)
+
+
+def test_two_active_proposers_duel_for_ever() -> None:
+    r = bounded_response(3, 2, active=2, faults=False)
+    assert r.k is None and r.lasso is not None
+    lasso, system = r.lasso, r.lasso.system
+    assert lasso.cycle and all(a.name == "deliver" for a in lasso.cycle)
+    # replay the cycle on the renumbered relation: it comes back to its first state
+    start = lasso.states[len(lasso.prefix)]
+    s = start
+    for action, target in zip(lasso.cycle, lasso.states[len(lasso.prefix) + 1:], strict=True):
+        assert not system.decided(s)
+        steps = [t for a, t in system.steps(s) if a == action]
+        assert target in steps
+        s = target
+    assert s == start
+    # ... and told with real ballots, two laps: ballots keep rising, nobody ever learns
+    trace = lasso.run(laps=2).trace
+    assert not (trace.event == "learn").any()
+    prepares = trace[(trace.event == "send") & (trace.msg == "Prepare")]
+    assert prepares["round"].is_monotonic_increasing and prepares["round"].max() >= 4
+    assert "NO BOUND" in str(r) and "cycle (repeats for ever)" in str(r)
+
+
+def test_bad_arguments_name_the_field() -> None:
+    with pytest.raises(UsageError, match="active"):
+        bounded_response(3, 2, active=3)
+    with pytest.raises(UsageError, match="acceptors"):
+        bounded_response(0)
+    with pytest.raises(UsageError, match="faults"):
+        bounded_response(faults="yes")  # type: ignore[arg-type]
+
+
+# -- the graph search on its own ------------------------------------------------------------------
+def test_a_cycle_beyond_any_depth_bound_is_found() -> None:
+    """0 -> 1 -> ... -> 40 -> 41 -> 40: every path of length <= 30 from 0 is undecided and
+    none repeats a state, so a search bounded at depth 30 sees only a long chain and would
+    report k > 30 or "no cycle"; the SCC search reports the cycle 40 <-> 41."""
+    graph: dict[int, list[int]] = {i: [i + 1] for i in range(41)}
+    graph[41] = [40]
+    graph[0].append(100)
+    graph[100] = []
+    bound = longest_to_decision(graph, {100})
+    assert bound.cyclic and bound.stuck in (40, 41)
+
+
+def test_without_the_cycle_the_bound_is_the_longest_path() -> None:
+    graph: dict[int, list[int]] = {i: [i + 1] for i in range(41)}
+    graph[41] = [100]
+    graph[0].append(100)
+    graph[100] = []
+    bound = longest_to_decision(graph, {100})
+    assert not bound.cyclic and bound.stuck is None and bound.longest[0] == 42
+
+
+def test_a_dead_end_is_no_bound() -> None:
+    bound = longest_to_decision({0: [1, 2], 1: [], 2: []}, {2})
+    assert bound.stuck == 1 and not bound.cyclic
+
+
+def _brute(graph: Mapping[int, Sequence[int]], decided: set[int], start: int) -> int | None:
+    """Every path from ``start``, up to |V| + 1 steps (pigeonhole: an undecided path that
+    long repeats a state, so it is a cycle): the longest to a decision, or None."""
+    worst = 0
+    stack = [(start, 0)]
+    while stack:
+        s, d = stack.pop()
+        if s in decided:
+            worst = max(worst, d)
+            continue
+        if d > len(graph) or not graph[s]:
+            return None
+        stack.extend((t, d + 1) for t in graph[s])
+    return worst
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_longest_to_decision_agrees_with_brute_force(seed: int) -> None:
+    rng = random.Random(seed)
+    n = rng.randint(2, 8)
+    decided = {i for i in range(n) if rng.random() < 0.3} | {n - 1}
+    graph = {i: ([] if i in decided else
+                 rng.sample(range(n), rng.randint(1, 2)) if rng.random() < 0.9 else [])
+             for i in range(n)}
+    bound = longest_to_decision(graph, decided)
+    for s in range(n):
+        expected = _brute(graph, decided, s)
+        if bound.stuck is None:
+            assert bound.longest[s] == expected
+    if bound.stuck is not None:
+        assert _brute(graph, decided, bound.stuck) is None
+    else:
+        assert all(_brute(graph, decided, s) is not None for s in range(n))
+
+
+def test_tarjan_on_a_known_graph() -> None:
+    graph = {1: [2], 2: [3], 3: [1, 4], 4: [5], 5: [4], 6: [6]}
+    comps = [sorted(c) for c in strongly_connected(graph)]
+    assert sorted(comps) == [[1, 2, 3], [4, 5], [6]]
+    assert comps.index([4, 5]) < comps.index([1, 2, 3])  # reverse topological order
