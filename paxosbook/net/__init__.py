@@ -1,0 +1,6 @@
+"""Basic Paxos on real processes: one OS process per node, UDP, SQLite, ``kill -9``.
+
+``node`` is one node (one more interpreter of the core's effects), ``store`` its stable
+storage, ``wire`` the encodings, ``nemesis`` the fault plan, ``cluster`` the supervisor that
+starts the nodes, injects the faults and merges their events into one ``Run``.
+"""
