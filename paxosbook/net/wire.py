@@ -43,7 +43,7 @@ def decode_message(data: bytes) -> tuple[Message, str, int] | None:
         if not (isinstance(key, str) and type(lamport) is int and isinstance(fields, list)
                 and len(fields) == 6 and all(isinstance(f, str) for f in fields)):
             return None
-        msg = record_of((0.0, SEND, *fields, -1, -1, ""))[4]  # type: ignore[arg-type]
+        msg = record_of((0.0, SEND, *fields, -1, -1, ""))[4]
     except (ValueError, KeyError, TypeError, AttributeError, PaxosbookError):
         return None
     return msg, key, lamport
@@ -61,7 +61,7 @@ def read_event(line: str) -> tuple[Record, int, str, str] | None:
     cut short (a node killed in the middle of writing it) or not an event."""
     try:
         doc: dict[str, Any] = json.loads(line)
-        row: Row = tuple(doc["row"])  # type: ignore[assignment]
+        row: Row = tuple(doc["row"])
         return record_of(row), int(doc["lc"]), str(doc["id"]), str(doc["cause"])
     except (ValueError, KeyError, TypeError, AttributeError, PaxosbookError):
         return None
