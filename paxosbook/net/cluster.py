@@ -108,7 +108,8 @@ class Supervisor:
     def launch(self) -> None:
         """Start the anchor and every node, tell them the ports, and start them."""
         (self.data / "config.json").write_text(json.dumps(self.config.as_dict()), "utf-8")
-        anchor = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"],
+        anchor = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()",
+                                   str(self.data)],  # named by its data directory
                                   stdin=subprocess.PIPE, process_group=0)
         self.children.append(anchor)
         self.pgid = anchor.pid

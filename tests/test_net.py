@@ -1,0 +1,151 @@
+"""Real processes (``paxosbook.net``): each test starts a small cluster on 127.0.0.1 for a
+few seconds. The verdicts come from independent readers of the merged run: the safety
+properties, trace validation against Paxos.tla, and the nodes' SQLite files."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from paxosbook.check import validate
+from paxosbook.core import AcceptorState
+from paxosbook.net.cluster import run_cluster
+from paxosbook.net.store import stored
+from paxosbook.trace import Run
+from paxosbook.views.sequence import sequence_diagram
+
+ROOT = Path(__file__).resolve().parents[1]
+ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
+pytestmark = pytest.mark.skipif(not Path("/proc/self/cmdline").exists(),
+                                reason="process checks read /proc")
+
+
+def processes_naming(text: str) -> list[int]:
+    """Pids of live processes whose command line contains ``text`` (e.g. a data directory)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if text.encode() in cmdline:
+                pids.append(int(entry.name))
+    return pids
+
+
+def learned(run: Run) -> set[str]:
+    return {r[4].value for r in run.records if r[1] == "learn"}
+
+
+def test_a_fault_free_cluster_decides_and_its_merged_run_validates(tmp_path: Path) -> None:
+    run = run_cluster(acceptors=3, proposers=2, learners=1, duration=1.5, data=tmp_path)
+    assert run.summary().decided and len(learned(run)) == 1
+    assert run.violations == []
+    assert validate(run).ok  # every event explained by a step of Paxos.tla
+    assert Run.from_json(run.to_json()).rows() == run.rows()
+    assert sequence_diagram(run) is not None
+    assert processes_naming(str(tmp_path)) == []
+
+
+def first_state_after_recover(run: Run, node: str) -> AcceptorState:
+    events = [r for r in run.records if r[2] == node]
+    back = next(i for i, r in enumerate(events) if r[1] == "recover")
+    return next(r[4] for r in events[back:] if r[1] in ("promise", "accept"))
+
+
+def last_state_before_crash(run: Run, node: str) -> AcceptorState:
+    events = [r for r in run.records if r[2] == node]
+    down = next(i for i, r in enumerate(events) if r[1] == "crash")
+    return [r[4] for r in events[:down] if r[1] in ("promise", "accept")][-1]
+
+
+KILLS = ("a1@0.6:0.9", "p1@1.2:1.5")
+"""Kill an acceptor after the decision, then the proposer, whose restart sends a new ballot
+the restarted acceptor answers."""
+
+
+def test_a_restarted_acceptor_honours_its_earlier_promise(tmp_path: Path) -> None:
+    run = run_cluster(acceptors=3, duration=3.0, crashes=KILLS, data=tmp_path)
+    before, after = last_state_before_crash(run, "a1"), first_state_after_recover(run, "a1")
+    assert before.accepted is not None
+    assert after.promised > before.promised and after.accepted == before.accepted
+    assert stored(tmp_path / "a1.sqlite")[AcceptorState].accepted.value == (  # type: ignore[union-attr]
+        before.accepted.value)
+    assert (run.kills, run.restarts) == (2, 2)
+    assert run.violations == [] and validate(run).ok
+
+
+def test_the_forget_promise_mutant_forgets_on_a_real_restart(tmp_path: Path) -> None:
+    run = run_cluster(acceptors=3, duration=3.0, crashes=KILLS, data=tmp_path,
+                      mutants=["forget-promise-on-restart"])
+    before, after = last_state_before_crash(run, "a1"), first_state_after_recover(run, "a1")
+    assert before.accepted is not None and after.accepted is None  # the teeth
+    result = validate(run)
+    assert not result.ok and result.failure is not None
+    assert result.failure.row is not None and result.failure.row["node"] == "a1"
+
+
+def test_loss_duplication_and_delay_still_decide(tmp_path: Path) -> None:
+    run = run_cluster(acceptors=3, duration=2.5, nemesis="loss,duplicate,delay", seed=1,
+                      data=tmp_path)
+    assert run.summary().decided and run.violations == []
+    events = {r[1] for r in run.records}
+    assert {"drop", "duplicate"} <= events or run.config.drop > 0
+    assert validate(run).ok
+
+
+def test_a_partitioned_minority_does_not_stop_the_majority(tmp_path: Path) -> None:
+    run = run_cluster(acceptors=3, duration=2.0, partitions=["a1|a2,a3,p1,l1@0:2"],
+                      data=tmp_path)
+    assert run.summary().decided and run.violations == []
+    assert any(r[1] == "drop" and r[7] == "partition" for r in run.records)
+    assert not any(r[1] == "deliver" and "a1" in (r[2], r[3]) for r in run.records)
+    assert validate(run).ok
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "paxosbook", "cluster", *args], env=ENV,
+                          capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.parametrize("args, flag", [
+    (["--acceptors", "0"], "--acceptors"), (["--nemesis", "kill,fire"], "--nemesis"),
+    (["--duration", "-1"], "--duration"), (["--seed", "x"], "--seed"),
+])
+def test_bad_flags_exit_2_with_one_line(args: list[str], flag: str) -> None:
+    done = cli(*args)
+    assert done.returncode == 2 and done.stdout == ""
+    assert len(done.stderr.strip().splitlines()) == 1 and flag in done.stderr
+
+
+def test_the_command_leaves_no_process_behind(tmp_path: Path) -> None:
+    done = cli("--acceptors", "3", "--proposers", "1", "--duration", "1", "--json",
+               "--data", str(tmp_path), "--nemesis", "kill", "--seed", "2")
+    assert done.returncode == 0, done.stderr
+    assert '"decided": true' in done.stdout and '"violations": []' in done.stdout
+    assert processes_naming(str(tmp_path)) == []
+
+
+def test_sigint_stops_every_process(tmp_path: Path) -> None:
+    proc = subprocess.Popen([sys.executable, "-m", "paxosbook", "cluster", "--acceptors", "3",
+                             "--duration", "60", "--data", str(tmp_path)], env=ENV,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(300):  # the anchor and five nodes, each naming the data directory
+            if len(processes_naming(str(tmp_path))) >= 6:
+                break
+            time.sleep(0.1)
+        assert len(processes_naming(str(tmp_path))) >= 6
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130 and "interrupted" in out
+    assert processes_naming(str(tmp_path)) == []
