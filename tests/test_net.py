@@ -4,8 +4,10 @@ properties, trace validation against Paxos.tla, and the nodes' SQLite files."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -14,8 +16,9 @@ from pathlib import Path
 import pytest
 
 from paxosbook.check import validate
+from paxosbook.config import Config
 from paxosbook.core import AcceptorState
-from paxosbook.net.cluster import run_cluster
+from paxosbook.net.cluster import merged_run, run_cluster
 from paxosbook.net.store import stored
 from paxosbook.trace import Run
 from paxosbook.views.sequence import sequence_diagram
@@ -45,7 +48,7 @@ def learned(run: Run) -> set[str]:
 
 
 def test_a_fault_free_cluster_decides_and_its_merged_run_validates(tmp_path: Path) -> None:
-    run = run_cluster(acceptors=3, proposers=2, learners=1, duration=1.5, data=tmp_path)
+    run = run_cluster(acceptors=3, proposers=2, learners=1, duration=1.0, data=tmp_path)
     assert run.summary().decided and len(learned(run)) == 1
     assert run.violations == []
     assert validate(run).ok  # every event explained by a step of Paxos.tla
@@ -102,12 +105,45 @@ def test_loss_duplication_and_delay_still_decide(tmp_path: Path) -> None:
 
 
 def test_a_partitioned_minority_does_not_stop_the_majority(tmp_path: Path) -> None:
-    run = run_cluster(acceptors=3, duration=2.0, partitions=["a1|a2,a3,p1,l1@0:2"],
+    run = run_cluster(acceptors=3, duration=1.5, partitions=["a1|a2,a3,p1,l1@0:1.5"],
                       data=tmp_path)
     assert run.summary().decided and run.violations == []
     assert any(r[1] == "drop" and r[7] == "partition" for r in run.records)
     assert not any(r[1] == "deliver" and "a1" in (r[2], r[3]) for r in run.records)
     assert validate(run).ok
+
+
+def free_ports(n: int) -> list[int]:
+    socks = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(n)]
+    for s in socks:
+        s.bind(("127.0.0.1", 0))
+    ports = [s.getsockname()[1] for s in socks]
+    for s in socks:
+        s.close()
+    return ports
+
+
+def test_nodes_started_by_hand_with_peers_decide(tmp_path: Path) -> None:
+    """The several-machines mode, on one machine: each node given every address, each
+    running 4 s from its own start (long enough for the others to start, on a busy host)."""
+    config = Config(acceptors=3, learners=1, timeout=0.5, backoff_base=0.1)
+    (tmp_path / "cluster.json").write_text(json.dumps(config.as_dict()))
+    names = config.cluster().nodes
+    ports = free_ports(len(names))
+    peers = ",".join(f"127.0.0.1:{p}" for p in ports)
+    procs = [subprocess.Popen(
+        [sys.executable, "-m", "paxosbook.net.node", "--config", str(tmp_path / "cluster.json"),
+         "--name", n, "--port", str(p), "--peers", peers, "--data", str(tmp_path),
+         "--duration", "4"], env=ENV, stdout=subprocess.DEVNULL)
+        for n, p in zip(names, ports, strict=True)]
+    try:
+        codes = [p.wait(timeout=30) for p in procs]
+    finally:
+        for p in procs:
+            p.kill()
+    assert codes == [0] * len(names)
+    run = merged_run(tmp_path, tmp_path / "cluster.json")
+    assert run.summary().decided and run.violations == [] and validate(run).ok
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:

@@ -236,25 +236,42 @@ class Supervisor:
         self.procs.clear()
         atexit.unregister(self.close)
 
-    # -- the merged run ---------------------------------------------------------------------
     def merged(self) -> list[Record]:
         """Every node's events and the supervisor's, in one order, ids renumbered."""
-        events = list(self.events)
-        for name in self.names:
-            path = self.data / f"{name}.events"
-            lines = path.read_text("utf-8").splitlines() if path.exists() else []
-            store = Store(self.data / f"{name}.sqlite")
+        return merge([*self.events, *collect(self.data, self.names)])
+
+
+def collect(data: Path, names: Iterable[str]) -> list[Event]:
+    """The events the nodes ``names`` logged in ``data``: their JSON lines and the promise and
+    accept events in their SQLite files."""
+    events: list[Event] = []
+    for name in names:
+        path = data / f"{name}.events"
+        lines = path.read_text("utf-8").splitlines() if path.exists() else []
+        if (data / f"{name}.sqlite").exists():
+            store = Store(data / f"{name}.sqlite")
             try:
                 lines += store.events()
             finally:
                 store.close()
-            events += [e for e in map(read_event, lines) if e is not None]
-        return merge(events)
+        events += [e for e in map(read_event, lines) if e is not None]
+    return events
 
 
-def merge(events: Iterable[Event]) -> list[Record]:
-    """Events sorted by time, ties by Lamport clock; each message id (``node:incarnation:n``)
-    becomes an integer, in order of first appearance."""
+def merged_run(data: str | os.PathLike[str], config: str | os.PathLike[str],
+               seed: int = 0) -> NetRun:
+    """The run of nodes started by hand on several machines (``python -m paxosbook.net.node
+    --peers ...``), from their files gathered in ``data`` and the cluster's ``config`` file.
+    Their clocks differ, so events are ordered by Lamport clock alone."""
+    cfg = Config.from_dict(json.loads(Path(config).read_text("utf-8")))
+    events = collect(Path(data), cfg.cluster().nodes)
+    return NetRun(cfg, seed, merge(events, by_lamport=True), "time")
+
+
+def merge(events: Iterable[Event], by_lamport: bool = False) -> list[Record]:
+    """Events sorted by time, ties by Lamport clock (or by Lamport clock alone, for nodes on
+    several hosts); each message id (``node:incarnation:n``) becomes an integer, in order of
+    first appearance."""
     ids: dict[str, int] = {}
 
     def number(key: str) -> int:
@@ -262,7 +279,7 @@ def merge(events: Iterable[Event]) -> list[Record]:
 
     out: list[Record] = []
     for (t, event, node, peer, payload, _, _, detail), _, key, cause in sorted(
-            events, key=lambda e: (e[0][0], e[1])):
+            events, key=(lambda e: e[1]) if by_lamport else (lambda e: (e[0][0], e[1]))):
         out.append((t, event, node, peer, payload, number(key), number(cause), detail))
     return out
 
