@@ -8,9 +8,10 @@ reaps every child. It runs on normal exit, on an exception, on ``KeyboardInterru
 ``atexit``) at interpreter exit, and a node whose control pipe closes exits by itself, so no
 node outlives its supervisor. Each node binds an ephemeral UDP port on 127.0.0.1 and reports
 it; the supervisor tells every node every port, then says start. It then plays the plan in
-real time: ``kill -9`` and restart (a restarted node reads its SQLite file back and rebinds
-its port), partitions (each node told which names to neither send to nor hear from), while the
-transports draw loss, duplication and delay themselves.
+real time: ``kill -9`` and restart (a restarted node reads its SQLite file back, rebinds
+its port and starts at once; the supervisor does not wait for it), partitions (each node told
+which names to neither send to nor hear from), while the transports draw loss, duplication
+and delay themselves.
 
 At the end the events of every node (its JSON lines and the promise and accept events in its
 SQLite file) and the supervisor's own (crash, partition) are merged, sorted by time (one
@@ -90,6 +91,7 @@ class Supervisor:
         self.names = config.cluster().nodes
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
         self.children: list[subprocess.Popen[bytes]] = []
+        self.pending: dict[str, subprocess.Popen[bytes]] = {}  # restarted, port not read yet
         self.ports: dict[str, int] = {}
         self.incarnation = dict.fromkeys(self.names, 0)
         self.blocked: dict[str, frozenset[str]] = {}
@@ -125,7 +127,8 @@ class Supervisor:
             _read_line(self.procs[name], deadline)
         self.broadcast("start")
 
-    def spawn(self, name: str, port: int = 0, peers: str = "") -> subprocess.Popen[bytes]:
+    def spawn(self, name: str, port: int = 0, peers: str = "",
+              blocked: frozenset[str] = frozenset()) -> subprocess.Popen[bytes]:
         f = self.faults
         argv = [sys.executable, "-m", "paxosbook.net.node", "--config",
                 str(self.data / "config.json"), "--name", name, "--data", str(self.data),
@@ -134,6 +137,8 @@ class Supervisor:
                 "--duplicate", repr(f.duplicate), "--delay", repr(f.delay), "--control"]
         if peers:
             argv += ["--peers", peers]
+        if blocked:
+            argv += ["--block", ",".join(sorted(blocked))]
         with open(self.data / f"{name}.stderr", "ab") as err:
             proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                     stderr=err, process_group=self.pgid)
@@ -165,6 +170,7 @@ class Supervisor:
     def kill(self, name: str) -> None:
         """``kill -9`` the node and reap it."""
         proc = self.procs.pop(name, None)
+        self.pending.pop(name, None)
         if proc is None:
             return
         proc.kill()
@@ -179,14 +185,25 @@ class Supervisor:
             return
         self.incarnation[name] += 1
         peers = ",".join(f"127.0.0.1:{self.ports[n]}" for n in self.names)
-        proc = self.procs[name] = self.spawn(name, self.ports[name], peers)
-        port = _read_line(proc, time.monotonic() + STARTUP)["port"]
+        self.procs[name] = self.pending[name] = self.spawn(
+            name, self.ports[name], peers, self.blocked.get(name, frozenset()))
         self.restarts += 1
-        if self.blocked.get(name):
-            self.tell(name, "block", names=sorted(self.blocked[name]))
-        if port != self.ports[name]:  # the old port was taken: tell everyone the new one
-            self.ports[name] = port
-            self.broadcast("peers", peers=self.addresses(), t0=self.t0)
+
+    def settle(self, wait: bool = False) -> None:
+        """Read the port of each restarted node that has reported it (all of them, if
+        ``wait``); if one could not have its old port back, tell everyone the new one."""
+        for name, proc in list(self.pending.items()):
+            out = proc.stdout
+            if out is None or (not wait and not select.select([out], [], [], 0)[0]):
+                continue
+            del self.pending[name]
+            try:
+                port = _read_line(proc, time.monotonic() + STARTUP)["port"]
+            except RuntimeError:
+                continue  # killed again before it was up
+            if port != self.ports[name]:
+                self.ports[name] = port
+                self.broadcast("peers", peers=self.addresses(), t0=self.t0)
 
     def partition(self, p: Partition, start: bool) -> None:
         groups = {n: g for g, members in enumerate(p.groups) for n in members}
@@ -212,8 +229,10 @@ class Supervisor:
             if at >= duration:
                 break
             _sleep_until(self.t0 + at)
+            self.settle()
             move()
         _sleep_until(self.t0 + duration)
+        self.settle(wait=True)
 
     def stop(self, grace: float = 5.0) -> None:
         """Ask every node to stop and wait for it (then ``close`` kills what is left)."""

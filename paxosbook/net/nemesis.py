@@ -54,7 +54,7 @@ def plan(kinds: Iterable[str], cluster: Cluster, duration: float, seed: int,
     rng = random.Random(seed)
     limit = len(cluster.acceptors) if allow_majority else (len(cluster.acceptors) - 1) // 2
     crashes = _kills(rng, cluster, duration, limit) if "kill" in kinds else ()
-    cuts = _partitions(rng, cluster, duration, limit) if "partition" in kinds else ()
+    cuts = _partitions(rng, cluster, duration, limit, crashes) if "partition" in kinds else ()
     return Plan(crashes, cuts, LOSS if "loss" in kinds else 0.0,
                 DUPLICATE if "duplicate" in kinds else 0.0, DELAY if "delay" in kinds else 0.0)
 
@@ -80,17 +80,25 @@ def _kills(rng: random.Random, cluster: Cluster, duration: float,
     return tuple(down)
 
 
-def _partitions(rng: random.Random, cluster: Cluster, duration: float,
-                limit: int) -> tuple[Partition, ...]:
-    """One partition at a time: up to ``limit`` acceptors (and half the time a proposer)
-    cut from every other node for a while, then healed."""
+def _partitions(rng: random.Random, cluster: Cluster, duration: float, limit: int,
+                crashes: tuple[Crash, ...]) -> tuple[Partition, ...]:
+    """One partition at a time: some acceptors (and half the time a proposer) cut from
+    every other node for a while, then healed; with the acceptors killed meanwhile, never
+    more than ``limit`` acceptors cut off or down."""
     cuts: list[Partition] = []
     t = rng.uniform(*GAP)
-    while limit:
+    while True:
         end = t + rng.uniform(*CUT)
         if end > duration - 0.2:
             break
-        side = rng.sample(cluster.acceptors, rng.randint(1, limit))
+        down = {c.node for c in crashes if c.node in cluster.acceptors
+                and c.at < end and (c.recover is None or c.recover > t)}
+        room = limit - len(down)
+        if room < 1:
+            t = end
+            continue
+        up = [a for a in cluster.acceptors if a not in down]
+        side = rng.sample(up, rng.randint(1, min(room, len(up))))
         if cluster.proposers and rng.random() < 0.5:
             side.append(rng.choice(cluster.proposers).node)
         rest = tuple(n for n in cluster.nodes if n not in side)

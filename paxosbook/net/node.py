@@ -292,6 +292,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--peers", default="", help="host:port of every node, in cluster order")
+    p.add_argument("--block", default="", help="names to neither send to nor hear from")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--incarnation", type=int, default=0)
     p.add_argument("--t0", type=float, default=None, help="time 0 (time.monotonic())")
@@ -307,6 +308,7 @@ def main(argv: list[str] | None = None) -> int:
                        faults=Faults(args.drop, args.duplicate, args.delay))
     if args.peers:
         node.peers = parse_peers(args.peers, config.cluster().nodes)
+    node.blocked = frozenset(n for n in args.block.split(",") if n)
     asyncio.run(node.serve(args.host, args.port, args.control, args.duration))
     return 0
 
