@@ -171,6 +171,13 @@ def test_bad_flags_exit_2_with_one_line(args: list[str], flag: str) -> None:
     assert len(done.stderr.strip().splitlines()) == 1 and flag in done.stderr
 
 
+def test_a_used_data_directory_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "a1.sqlite").write_text("")
+    done = cli("--data", str(tmp_path))
+    assert done.returncode == 2 and "--data: must be a new or empty directory" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
 def test_the_command_leaves_no_process_behind(tmp_path: Path) -> None:
     done = cli("--acceptors", "3", "--proposers", "1", "--duration", "1", "--json",
                "--data", str(tmp_path), "--nemesis", "kill", "--seed", "2")

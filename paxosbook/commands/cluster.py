@@ -21,7 +21,7 @@ from .args import FlagError, report
 PROG = "paxosbook cluster"
 FLAGS = {"acceptors": "--acceptors", "proposers": "--proposers", "learners": "--learners",
          "duration": "--duration", "nemesis": "--nemesis", "seed": "--seed",
-         "timeout": "--timeout", "mutants": "--mutant"}
+         "timeout": "--timeout", "mutants": "--mutant", "data": "--data"}
 
 
 def add_parser(sub: Any) -> None:

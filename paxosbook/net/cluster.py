@@ -310,8 +310,9 @@ def run_cluster(*, acceptors: int = 3, proposers: int = 1, learners: int = 1,
                 partitions: Iterable[Partition | str] = (), timeout: float = 0.5) -> NetRun:
     """Run a real cluster for ``duration`` seconds under the nemesis's plan (drawn from
     ``seed``) plus the given ``crashes`` and ``partitions`` (times in seconds); return the
-    merged run. ``data`` keeps the SQLite and event files (default: a temporary directory,
-    removed afterwards). ``UsageError`` for a bad argument, before any process starts."""
+    merged run. ``data``, a new or empty directory, keeps the SQLite and event files
+    (default: a temporary directory, removed afterwards). ``UsageError`` for a bad argument,
+    before any process starts."""
     check_number("duration", duration, 0.0, 3600.0, open_lo=True)
     base = Config(acceptors=acceptors, proposers=proposers, learners=learners,
                   timeout=timeout, backoff="exponential", backoff_base=timeout / 4,
@@ -320,6 +321,10 @@ def run_cluster(*, acceptors: int = 3, proposers: int = 1, learners: int = 1,
                   stop_when_decided=False, delay="constant", delay_mean=NOMINAL_DELAY)
     faults = plan(nemesis, base.cluster(), duration, seed, allow_majority)
     config = _with_plan(base, faults)
+    if data is not None and Path(data).exists() and (
+            not Path(data).is_dir() or any(Path(data).iterdir())):
+        raise UsageError("data", "a new or empty directory (a node would restore the state "
+                         "a previous run left there)", str(data))
     root = Path(data) if data is not None else Path(tempfile.mkdtemp(prefix="paxosbook-net-"))
     root.mkdir(parents=True, exist_ok=True)
     try:
