@@ -186,7 +186,19 @@ def test_the_command_leaves_no_process_behind(tmp_path: Path) -> None:
     assert processes_naming(str(tmp_path)) == []
 
 
-def test_sigint_stops_every_process(tmp_path: Path) -> None:
+def gone(text: str, wait: float) -> bool:
+    """Whether every process naming ``text`` exits within ``wait`` seconds."""
+    for _ in range(int(wait / 0.1)):
+        if not processes_naming(text):
+            return True
+        time.sleep(0.1)
+    return not processes_naming(text)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL])
+def test_no_process_outlives_an_interrupted_or_killed_command(tmp_path: Path, sig: int) -> None:
+    """SIGINT: the supervisor kills its process group. SIGKILL: it cannot, but every node
+    (and the anchor) exits when its control pipe closes."""
     proc = subprocess.Popen([sys.executable, "-m", "paxosbook", "cluster", "--acceptors", "3",
                              "--duration", "60", "--data", str(tmp_path)], env=ENV,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -196,12 +208,16 @@ def test_sigint_stops_every_process(tmp_path: Path) -> None:
                 break
             time.sleep(0.1)
         assert len(processes_naming(str(tmp_path))) >= 6
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(sig)
         out, _ = proc.communicate(timeout=30)
     finally:
         proc.kill()
-    assert proc.returncode == 130 and "interrupted" in out
-    assert processes_naming(str(tmp_path)) == []
+    if sig == signal.SIGINT:
+        assert proc.returncode == 130 and "interrupted" in out
+        assert processes_naming(str(tmp_path)) == []
+    else:
+        assert proc.returncode == -signal.SIGKILL
+        assert gone(str(tmp_path), 10.0)
 
 
 def acceptors_out(p: Plan, acceptors: tuple[str, ...], t: float) -> set[str]:
