@@ -134,23 +134,31 @@ def free_ports(n: int) -> list[int]:
 
 
 def test_nodes_started_by_hand_with_peers_decide(tmp_path: Path) -> None:
-    """The several-machines mode, on one machine: each node given every address, each
-    running 4 s from its own start (long enough for the others to start, on a busy host)."""
+    """The several-machines mode, on one machine: each node given every address. The
+    proposer starts once the others have bound their ports (a learner started after the
+    decision would never hear of it: Basic Paxos sends each vote once)."""
     config = Config(acceptors=3, learners=1, timeout=0.5, backoff_base=0.1)
     (tmp_path / "cluster.json").write_text(json.dumps(config.as_dict()))
     names = config.cluster().nodes
     ports = free_ports(len(names))
     peers = ",".join(f"127.0.0.1:{p}" for p in ports)
-    procs = [subprocess.Popen(
-        [sys.executable, "-m", "paxosbook.net.node", "--config", str(tmp_path / "cluster.json"),
-         "--name", n, "--port", str(p), "--peers", peers, "--data", str(tmp_path),
-         "--duration", "4"], env=ENV, stdout=subprocess.DEVNULL)
-        for n, p in zip(names, ports, strict=True)]
+
+    def start(name: str, port: int) -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            [sys.executable, "-m", "paxosbook.net.node", "--config",
+             str(tmp_path / "cluster.json"), "--name", name, "--port", str(port), "--peers",
+             peers, "--data", str(tmp_path), "--duration", "3"],
+            env=ENV, stdout=subprocess.PIPE, text=True)
+
+    procs = [start(n, p) for n, p in zip(names, ports, strict=True) if n != "p1"]
     try:
+        assert all(json.loads(p.stdout.readline())["port"] for p in procs)  # type: ignore[union-attr]
+        procs.append(start("p1", ports[names.index("p1")]))
         codes = [p.wait(timeout=30) for p in procs]
     finally:
         for p in procs:
             p.kill()
+            p.communicate()
     assert codes == [0] * len(names)
     run = merged_run(tmp_path, tmp_path / "cluster.json")
     assert run.summary().decided and run.violations == [] and validate(run).ok
