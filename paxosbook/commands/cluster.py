@@ -34,6 +34,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--acceptors", type=int, default=5)
     p.add_argument("--proposers", type=int, default=2)
     p.add_argument("--learners", type=int, default=1)
+    p.add_argument("--colocated", action="store_true",
+                   help="nodes n1.. each host an acceptor and a learner, the first a proposer")
     p.add_argument("--duration", type=float, default=20.0, help="seconds")
     p.add_argument("--nemesis", default="", help="comma-separated kinds from " + ", ".join(KINDS))
     p.add_argument("--allow-majority", action="store_true",
@@ -63,7 +65,7 @@ def main(args: argparse.Namespace) -> int:
                           learners=args.learners, duration=args.duration,
                           nemesis=args.nemesis, seed=args.seed, data=args.data,
                           allow_majority=args.allow_majority, mutants=args.mutant,
-                          timeout=args.timeout)
+                          timeout=args.timeout, colocated=args.colocated)
     except UsageError as exc:
         report(exc, FLAGS, PROG)
     except KeyboardInterrupt:

@@ -307,16 +307,19 @@ def run_cluster(*, acceptors: int = 3, proposers: int = 1, learners: int = 1,
                 duration: float = 3.0, nemesis: str | Iterable[str] = (), seed: int = 0,
                 data: str | os.PathLike[str] | None = None, allow_majority: bool = False,
                 mutants: Iterable[str] = (), crashes: Iterable[Crash | str] = (),
-                partitions: Iterable[Partition | str] = (), timeout: float = 0.5) -> NetRun:
+                partitions: Iterable[Partition | str] = (), timeout: float = 0.5,
+                colocated: bool = False) -> NetRun:
     """Run a real cluster for ``duration`` seconds under the nemesis's plan (drawn from
     ``seed``) plus the given ``crashes`` and ``partitions`` (times in seconds); return the
     merged run. ``data``, a new or empty directory, keeps the SQLite and event files
-    (default: a temporary directory, removed afterwards). ``UsageError`` for a bad argument,
-    before any process starts."""
+    (default: a temporary directory, removed afterwards). ``colocated``: nodes ``n1..`` each
+    an acceptor and a learner, the first ones also proposers (fewer processes).
+    ``UsageError`` for a bad argument, before any process starts."""
     check_number("duration", duration, 0.0, 3600.0, open_lo=True)
     base = Config(acceptors=acceptors, proposers=proposers, learners=learners,
-                  timeout=timeout, backoff="exponential", backoff_base=timeout / 4,
-                  mutants=tuple(mutants), crashes=tuple(map(as_crash, crashes)),
+                  colocated=colocated, timeout=timeout, backoff="exponential",
+                  backoff_base=timeout / 4, mutants=tuple(mutants),
+                  crashes=tuple(map(as_crash, crashes)),
                   partitions=tuple(map(as_partition, partitions)), max_time=duration,
                   stop_when_decided=False, delay="constant", delay_mean=NOMINAL_DELAY)
     faults = plan(nemesis, base.cluster(), duration, seed, allow_majority)
