@@ -19,7 +19,7 @@ from paxosbook.check import validate
 from paxosbook.cli import main
 from paxosbook.config import Config
 from paxosbook.core import AcceptorState
-from paxosbook.net.cluster import merged_run, run_cluster
+from paxosbook.net.cluster import NodeFailure, merged_run, run_cluster
 from paxosbook.net.nemesis import Plan, plan
 from paxosbook.net.store import stored
 from paxosbook.trace import Run
@@ -251,3 +251,15 @@ def test_the_nemesis_plan_is_seeded_and_keeps_a_majority_of_acceptors() -> None:
     bold = [plan("kill", cluster, 20, seed, allow_majority=True) for seed in range(50)]
     assert max(len(acceptors_out(p, cluster.acceptors, c.at))
                for p in bold for c in p.crashes) > 2
+
+
+def test_a_node_that_fails_by_itself_is_reported_and_nothing_is_left(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = tmp_path / "python"
+    fake.write_text(f'#!/bin/sh\nif [ "$1" = "-m" ]; then echo "boom: node broken" >&2; exit 3; '
+                    f'fi\nexec {sys.executable} "$@"\n')
+    fake.chmod(0o755)
+    monkeypatch.setattr(sys, "executable", str(fake))
+    with pytest.raises(NodeFailure, match="did not answer: boom: node broken"):
+        run_cluster(acceptors=3, duration=1.0, data=tmp_path / "data")
+    assert gone(str(tmp_path), 5.0)

@@ -3,7 +3,8 @@
 Starts one OS process per node on 127.0.0.1 (UDP, SQLite), plays the nemesis's faults for
 ``--duration`` seconds, merges the nodes' events into one run and prints what happened. Every
 process is gone when the command ends, fails or is interrupted. Exit 0 when the safety
-properties hold (or bugs were planted on purpose), 1 when one is violated, 2 for a bad flag.
+properties hold (or bugs were planted on purpose), 1 when one is violated or a node process
+failed by itself (one line naming it), 2 for a bad flag.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from __future__ import annotations
 import argparse
 import json
 import signal
+import sys
 from typing import Any, NoReturn
 
 from ..core import Mutant, UsageError
-from ..net.cluster import run_cluster
+from ..net.cluster import NodeFailure, run_cluster
 from ..net.nemesis import KINDS
 from .args import FlagError, report
 
@@ -68,6 +70,9 @@ def main(args: argparse.Namespace) -> int:
                           timeout=args.timeout, colocated=args.colocated)
     except UsageError as exc:
         report(exc, FLAGS, PROG)
+    except NodeFailure as exc:
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted; every node process was stopped")
         return 130

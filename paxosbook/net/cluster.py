@@ -61,6 +61,11 @@ network fields describe what the transports inject, not the wire)."""
 Event = tuple[Record, int, str, str]
 
 
+class NodeFailure(RuntimeError):
+    """A node process failed by itself (not by the nemesis's hand): the runtime is broken,
+    not Paxos. The message names the node and the last line of its standard error."""
+
+
 class NetRun(Run):
     """A run of real processes: a ``Run`` that also counts kills and restarts, and whose JSON
     says it came from ``paxosbook.net`` (``show`` then does not try to re-simulate it)."""
@@ -120,11 +125,11 @@ class Supervisor:
             self.procs[name] = self.spawn(name)
         deadline = time.monotonic() + STARTUP
         for name in self.names:
-            self.ports[name] = _read_line(self.procs[name], deadline)["port"]
+            self.ports[name] = self.answer(name, deadline)["port"]
         self.t0 = time.monotonic()
         self.broadcast("peers", peers=self.addresses(), t0=self.t0)
         for name in self.names:  # every node knows every port before any starts
-            _read_line(self.procs[name], deadline)
+            self.answer(name, deadline)
         self.broadcast("start")
 
     def spawn(self, name: str, port: int = 0, peers: str = "",
@@ -198,9 +203,9 @@ class Supervisor:
                 continue
             del self.pending[name]
             try:
-                port = _read_line(proc, time.monotonic() + STARTUP)["port"]
-            except RuntimeError:
-                continue  # killed again before it was up
+                port = self.answer(name, time.monotonic() + STARTUP)["port"]
+            except NodeFailure:
+                continue  # it failed to start: ``stop`` reports it
             if port != self.ports[name]:
                 self.ports[name] = port
                 self.broadcast("peers", peers=self.addresses(), t0=self.t0)
@@ -241,6 +246,29 @@ class Supervisor:
         for proc in self.procs.values():
             with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(max(0.0, deadline - time.monotonic()))
+        for name, proc in self.procs.items():
+            if proc.returncode not in (0, None):
+                raise NodeFailure(f"node {name} exited with status {proc.returncode}: "
+                                  f"{self.last_error(name)}")
+
+    def last_error(self, name: str) -> str:
+        """The last line the node wrote on its standard error."""
+        path = self.data / f"{name}.stderr"
+        lines = path.read_text("utf-8", "replace").strip().splitlines() if path.exists() else []
+        return lines[-1] if lines else "(nothing on its standard error)"
+
+    def answer(self, name: str, deadline: float) -> dict[str, int]:
+        """The next line node ``name`` prints: its port once bound, then the number of peers
+        it knows."""
+        out = self.procs[name].stdout
+        assert out is not None
+        ready, _, _ = select.select([out], [], [], max(0.0, deadline - time.monotonic()))
+        line = out.readline() if ready else b""
+        try:
+            doc = json.loads(line)
+            return {k: int(v) for k, v in doc.items()}
+        except (ValueError, AttributeError, TypeError):
+            raise NodeFailure(f"node {name} did not answer: {self.last_error(name)}") from None
 
     def close(self) -> None:
         """Kill the whole process group and reap every child (idempotent)."""
@@ -354,20 +382,6 @@ def _with_plan(base: Config, faults: Plan) -> Config:
     except PaxosbookError as exc:
         raise UsageError("nemesis", "a plan compatible with the given crashes and partitions "
                          f"({exc})", "") from None
-
-
-def _read_line(proc: subprocess.Popen[bytes], deadline: float) -> dict[str, int]:
-    """The next line a node prints: its port once bound, the number of peers it knows."""
-    out = proc.stdout
-    assert out is not None
-    ready, _, _ = select.select([out], [], [], max(0.0, deadline - time.monotonic()))
-    line = out.readline() if ready else b""
-    try:
-        doc = json.loads(line)
-        return {k: int(v) for k, v in doc.items()}
-    except (ValueError, AttributeError, TypeError):
-        raise RuntimeError(f"a node did not answer (output {line!r}); see its .stderr file "
-                           "in the data directory") from None
 
 
 def _sleep_until(at: float) -> None:
