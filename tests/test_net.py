@@ -187,7 +187,7 @@ def test_a_used_data_directory_is_refused(tmp_path: Path) -> None:
 
 
 def test_the_command_leaves_no_process_behind(tmp_path: Path) -> None:
-    done = cli("--acceptors", "3", "--proposers", "1", "--duration", "1", "--json",
+    done = cli("--acceptors", "3", "--proposers", "1", "--colocated", "--duration", "1", "--json",
                "--data", str(tmp_path), "--nemesis", "kill", "--seed", "2")
     assert done.returncode == 0, done.stderr
     assert '"decided": true' in done.stdout and '"violations": []' in done.stdout
@@ -208,14 +208,15 @@ def test_no_process_outlives_an_interrupted_or_killed_command(tmp_path: Path, si
     """SIGINT: the supervisor kills its process group. SIGKILL: it cannot, but every node
     (and the anchor) exits when its control pipe closes."""
     proc = subprocess.Popen([sys.executable, "-m", "paxosbook", "cluster", "--acceptors", "3",
-                             "--duration", "60", "--data", str(tmp_path)], env=ENV,
+                             "--colocated", "--duration", "60", "--data", str(tmp_path)],
+                            env=ENV,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        for _ in range(300):  # the anchor and five nodes, each naming the data directory
-            if len(processes_naming(str(tmp_path))) >= 6:
+        for _ in range(300):  # the anchor and three nodes, each naming the data directory
+            if len(processes_naming(str(tmp_path))) >= 4:
                 break
             time.sleep(0.1)
-        assert len(processes_naming(str(tmp_path))) >= 6
+        assert len(processes_naming(str(tmp_path))) >= 4
         proc.send_signal(sig)
         out, _ = proc.communicate(timeout=30)
     finally:
