@@ -19,8 +19,9 @@ from paxosbook.check import validate
 from paxosbook.cli import main
 from paxosbook.config import Config
 from paxosbook.core import AcceptorState
-from paxosbook.net.cluster import NodeFailure, merged_run, run_cluster
+from paxosbook.net.cluster import NodeFailure, run_cluster
 from paxosbook.net.nemesis import Plan, plan
+from paxosbook.net.run import merged_run
 from paxosbook.net.store import stored
 from paxosbook.trace import Run
 from paxosbook.views.sequence import sequence_diagram

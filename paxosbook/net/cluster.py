@@ -42,14 +42,10 @@ from ..config import Config
 from ..core import PaxosbookError, UsageError
 from ..events import CRASH, PARTITION_END, PARTITION_START, Record
 from ..network import Crash, Partition, as_crash, as_partition
-from ..trace import Run
 from ..validation import check_number
 from .nemesis import Plan, plan
-from .store import Store
-from .wire import control, read_event
-
-RUNTIME = "paxosbook.net"
-"""The ``runtime`` key of a real run's JSON document: it cannot be re-simulated."""
+from .run import Event, NetRun, collect, merge
+from .wire import control
 
 STARTUP = 30.0
 """Most seconds a node may take to start and report its port."""
@@ -58,34 +54,9 @@ NOMINAL_DELAY = 0.001
 """The ``delay_mean`` a real run's config shows when no delay is injected (the config's
 network fields describe what the transports inject, not the wire)."""
 
-Event = tuple[Record, int, str, str]
-
-
 class NodeFailure(RuntimeError):
     """A node process failed by itself (not by the nemesis's hand): the runtime is broken,
     not Paxos. The message names the node and the last line of its standard error."""
-
-
-class NetRun(Run):
-    """A run of real processes: a ``Run`` that also counts kills and restarts, and whose JSON
-    says it came from ``paxosbook.net`` (``show`` then does not try to re-simulate it)."""
-
-    def __init__(self, config: Config, seed: int, records: list[Record], stop_reason: str,
-                 kills: int = 0, restarts: int = 0) -> None:
-        super().__init__(config, seed, records, stop_reason)
-        self.kills, self.restarts = kills, restarts
-
-    def to_json(self, indent: int | None = None) -> str:
-        doc = json.loads(super().to_json())
-        doc["runtime"] = {"name": RUNTIME, "kills": self.kills, "restarts": self.restarts}
-        return json.dumps(doc, indent=indent, ensure_ascii=False)
-
-    def report(self) -> dict[str, Any]:
-        """What ``paxosbook cluster`` prints."""
-        s = self.summary(digest=False)
-        return {"decided": s.decided, "value": s.value, "messages_sent": s.messages_sent,
-                "kills": self.kills, "restarts": self.restarts,
-                "violations": [str(v) for v in self.violations]}
 
 
 class Supervisor:
@@ -286,49 +257,6 @@ class Supervisor:
     def merged(self) -> list[Record]:
         """Every node's events and the supervisor's, in one order, ids renumbered."""
         return merge([*self.events, *collect(self.data, self.names)])
-
-
-def collect(data: Path, names: Iterable[str]) -> list[Event]:
-    """The events the nodes ``names`` logged in ``data``: their JSON lines and the promise and
-    accept events in their SQLite files."""
-    events: list[Event] = []
-    for name in names:
-        path = data / f"{name}.events"
-        lines = path.read_text("utf-8").splitlines() if path.exists() else []
-        if (data / f"{name}.sqlite").exists():
-            store = Store(data / f"{name}.sqlite")
-            try:
-                lines += store.events()
-            finally:
-                store.close()
-        events += [e for e in map(read_event, lines) if e is not None]
-    return events
-
-
-def merged_run(data: str | os.PathLike[str], config: str | os.PathLike[str],
-               seed: int = 0) -> NetRun:
-    """The run of nodes started by hand on several machines (``python -m paxosbook.net.node
-    --peers ...``), from their files gathered in ``data`` and the cluster's ``config`` file.
-    Their clocks differ, so events are ordered by Lamport clock alone."""
-    cfg = Config.from_dict(json.loads(Path(config).read_text("utf-8")))
-    events = collect(Path(data), cfg.cluster().nodes)
-    return NetRun(cfg, seed, merge(events, by_lamport=True), "time")
-
-
-def merge(events: Iterable[Event], by_lamport: bool = False) -> list[Record]:
-    """Events sorted by time, ties by Lamport clock (or by Lamport clock alone, for nodes on
-    several hosts); each message id (``node:incarnation:n``) becomes an integer, in order of
-    first appearance."""
-    ids: dict[str, int] = {}
-
-    def number(key: str) -> int:
-        return ids.setdefault(key, len(ids)) if key else -1
-
-    out: list[Record] = []
-    for (t, event, node, peer, payload, _, _, detail), _, key, cause in sorted(
-            events, key=(lambda e: e[1]) if by_lamport else (lambda e: (e[0][0], e[1]))):
-        out.append((t, event, node, peer, payload, number(key), number(cause), detail))
-    return out
 
 
 def run_cluster(*, acceptors: int = 3, proposers: int = 1, learners: int = 1,
