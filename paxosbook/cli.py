@@ -1,5 +1,5 @@
-"""``python -m paxosbook SUBCOMMAND``: run, show, validate, sweep, log, check, lincheck, lab,
-strip-outputs."""
+"""``python -m paxosbook SUBCOMMAND``: run, show, validate, sweep, log, check, lincheck, cluster,
+lab, strip-outputs."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from .commands.args import Parser
 
-SUBCOMMANDS = ["run", "show", "validate", "sweep", "log", "check", "lincheck", "lab",
+SUBCOMMANDS = ["run", "show", "validate", "sweep", "log", "check", "lincheck", "cluster", "lab",
                "strip"]
 """Modules of ``paxosbook.commands``, in the order ``--help`` lists them."""
 

@@ -2,7 +2,9 @@
 
 A run saved by ``run --trace`` is re-simulated from its config and seed; a counterexample
 saved by ``check --trace`` is replayed through the checker's model (``check.replay``). Either
-way the new trace is compared with the event rows exactly as the file stores them.
+way the new trace is compared with the event rows exactly as the file stores them. A run of
+real processes saved by ``cluster --trace`` is summarised only: it says it cannot be
+re-simulated (exit 0).
 """
 
 from __future__ import annotations
@@ -17,6 +19,12 @@ from ..core import FormatError
 from ..sim import simulate
 from ..trace import MAX_RUN_BYTES, Run, read_document, stored_digest
 from .args import fail
+
+REAL = "runtime"
+"""The key of a run of real processes (``paxosbook cluster --trace``), which no simulation
+reproduces."""
+REAL_RUN = ("not applicable: a run of real processes (paxosbook cluster) cannot be "
+            "re-simulated; its events are what the nodes logged")
 
 PROG = "paxosbook show"
 
@@ -44,6 +52,10 @@ def main(args: argparse.Namespace) -> int:
     except FormatError as exc:
         fail(f"{PROG}: {args.file}: {exc}")
     summary = run.summary()
+    if REAL in doc:  # a run of real processes: nothing to re-simulate
+        print(json.dumps({**summary.as_dict(), "reproduced": None}) if args.json
+              else f"{summary}\nreproduced: {REAL_RUN}")
+        return 0
     if args.json:
         print(json.dumps({**summary.as_dict(), "reproduced": same}))
     else:

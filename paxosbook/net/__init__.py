@@ -1,0 +1,7 @@
+"""Basic Paxos on real processes: one OS process per node, UDP, SQLite, ``kill -9``.
+
+``node`` is one node (one more interpreter of the core's effects), ``store`` its stable
+storage, ``wire`` the encodings, ``nemesis`` the fault plan, ``cluster`` the supervisor that
+starts the nodes and injects the faults (``run_cluster``), ``run`` the merge of their events
+into one ``Run`` (``NetRun``, ``merged_run``).
+"""
