@@ -203,7 +203,8 @@ def measure_explorer(page: Any, lab: Any, throttle: float, repaints: int, max_pr
 
 
 def measure_stepper(page: Any, lab: Any, throttle: float, clicks: int, timeout: float) -> None:
-    run_all = run_notebook(page, lab, STEPPER_NOTEBOOK, throttle)
+    # ?reset: a fresh workspace, or 02's restored tab would take Run All
+    run_all = run_notebook(page, lab, STEPPER_NOTEBOOK + "?reset", throttle)
     panel = page.locator(".paxosbook-stepper").first
     gd = panel.locator(".paxosbook-sequence .js-plotly-plot, "
                        ".js-plotly-plot.paxosbook-sequence").first.element_handle()
