@@ -63,6 +63,7 @@ def test_config_dict_round_trip_and_unknown_fields():
 
 BAD_FLAGS = [
     (["--drop", "1.5"], "--drop"), (["--drop", "x"], "--drop"),
+    (["--trace", "/nonexistent/dir/run.json"], "--trace: must be a writable file path"),
     (["--acceptors", "0"], "--acceptors"),
     (["--proposers", "99"], "--proposers"), (["--duplicate", "2"], "--duplicate"),
     (["--delay", "gamma:1"], "--delay"), (["--delay", "exp:-1"], "--delay"),

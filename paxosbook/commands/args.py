@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from ..core import UsageError
 from ..network import CRASH_FORM, PARTITION_FORM
+
+if TYPE_CHECKING:
+    from ..trace import Run
 
 
 class FlagError(UsageError):
@@ -85,3 +88,13 @@ def report(exc: UsageError, flags: dict[str, str], prog: str) -> NoReturn:
         flag = flags.get(field, "--" + field.replace("_", "-"))
         fail(f"{prog}: {flag}: must be {exc.allowed}; got {exc.given!r}")
     fail(f"{prog}: {exc}")
+
+
+def write_trace(path: str, run: Run, flags: dict[str, str], prog: str) -> None:
+    """Save ``run`` as JSON at ``path`` (``--trace``); an unwritable path exits 2."""
+    try:
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(run.to_json())
+    except OSError as exc:
+        report(FlagError("--trace", "a writable file path", f"{path} ({exc.strerror})"),
+               flags, prog)

@@ -18,7 +18,7 @@ from typing import Any, NoReturn
 from ..core import Mutant, UsageError
 from ..net.cluster import NodeFailure, run_cluster
 from ..net.nemesis import KINDS
-from .args import FlagError, report
+from .args import FlagError, report, write_trace
 
 PROG = "paxosbook cluster"
 FLAGS = {"acceptors": "--acceptors", "proposers": "--proposers", "learners": "--learners",
@@ -77,12 +77,7 @@ def main(args: argparse.Namespace) -> int:
         print(f"{PROG}: interrupted; every node process was stopped")
         return 130
     if args.trace:
-        try:
-            with open(args.trace, "w", encoding="utf-8") as fh:
-                fh.write(run.to_json())
-        except OSError as exc:
-            report(FlagError("--trace", "a writable file path", f"{args.trace} ({exc.strerror})"),
-                   FLAGS, PROG)
+        write_trace(args.trace, run, FLAGS, PROG)
     out = run.report()
     if args.json:
         print(json.dumps(out))

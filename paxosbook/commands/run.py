@@ -17,6 +17,7 @@ from .args import (
     parse_delay,
     parse_quorums,
     report,
+    write_trace,
 )
 
 FLAGS = {"acceptors": "--acceptors", "proposers": "--proposers", "learners": "--learners",
@@ -93,12 +94,7 @@ def main(args: argparse.Namespace) -> int:
         report(exc, FLAGS, "paxosbook run")
     summary = run.summary()
     if args.trace:
-        try:
-            with open(args.trace, "w", encoding="utf-8") as fh:
-                fh.write(run.to_json())
-        except OSError as exc:
-            report(FlagError("--trace", "a writable file path", f"{args.trace} ({exc.strerror})"),
-                   FLAGS, "paxosbook run")
+        write_trace(args.trace, run, FLAGS, "paxosbook run")
     if args.json:
         print(json.dumps(summary.as_dict()))
     else:
