@@ -183,6 +183,7 @@ def figure(probabilities: pd.DataFrame, level: float = LEVEL) -> go.Figure:
                         horizontal_spacing=0.06, vertical_spacing=0.16,
                         subplot_titles=[f"{p} proposers, window {w}" for p in props
                                         for w in wins])
+    fig.update_annotations(font_size=11)  # the panel titles: three fit side by side at 1024 px
     sampled, exact = style.LINE_PALETTE[0], style.LINE_PALETTE[1]
     for p, w in keys:
         part = probabilities[(probabilities["proposers"] == p) & (probabilities["window"] == w)
