@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from test_check_cli import run as cli
 
 from paxosbook import UsageError
 from paxosbook.check import build_model, check
 from paxosbook.check.engine import Action, Model, Sometimes, explore
-from paxosbook.cli import main
 
 
 class Grid(Model[tuple[int, int]]):
@@ -99,15 +99,6 @@ def test_crashed_acceptors_are_checked() -> None:
         build_model("tla", crashed=("a1", "a1"))
     with pytest.raises(UsageError, match="symmetry"):
         check("tla", crashed=("a2",), symmetry=True)
-
-
-def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    try:
-        code = main(["check", *argv])
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_cli_exit_1_when_nothing_can_be_chosen(capsys: pytest.CaptureFixture[str]) -> None:
