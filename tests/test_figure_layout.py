@@ -89,6 +89,23 @@ def test_every_value_chosen_stays_in_view() -> None:
 
 
 # -- nothing overlaps --------------------------------------------------------------------------
+@pytest.mark.parametrize("draw", [sequence_diagram, ballot_timeline])
+def test_a_value_chosen_again_is_labelled_once(draw: object) -> None:
+    """Notebook 02's first explorer at drop 0.34 (seed 3): jmp is chosen in ballot 2.2 and
+    again by five later ballots (each had to propose it). Labelled in alternate rows, the
+    first and third labels ran into each other (the browser layout test's standalone check
+    found it); now each value has one label, every choice keeps its dashed line."""
+    run = pb.simulate(DEFAULT_CONFIG.replace(acceptors=5, proposers=2, drop=0.34), seed=3)
+    accepts = run.trace[run.trace["event"] == "accept"]
+    assert set(accepts["value"]) == {"jmp"}  # one value, accepted in several ballots
+    fig = draw(run)  # type: ignore[operator]
+    labels = [a for a in fig.layout.annotations if a.text.startswith("chosen")]
+    assert [a.text for a in labels] == ["chosen jmp (2.2)"]
+    lines = [s for s in fig.layout.shapes if s.line.dash == "dash"]
+    assert len(lines) == 6 and sorted(s.opacity for s in lines)[-1] == 1.0
+    assert fig.layout.margin.t == 50  # no second row of labels to make room for
+
+
 def test_a_partition_is_a_strip_above_the_lifelines() -> None:
     """Notebook 02's split: the shading and its label stay above the first lifeline (y -0.5)
     instead of covering the diagram and the "proposers" label."""

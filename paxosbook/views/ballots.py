@@ -60,13 +60,9 @@ def ballot_spec(trace: TraceLike, *, cluster: Cluster | None = None) -> Spec:
         hovertext=[f"{e.node} asks acceptors to accept ({e.ballot}, {e.value}) at {e.time:.2f}"
                    for _, e in accepts]))
     data.append(_nacks(d.events, len(proposers)))
-    shapes, annotations = [], []
     decided, window = d.decided, d.window
     xrange = window.focus if window is not None else whole_range(d.end)
-    for k, c in enumerate(decided):
-        shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": c.time, "x1": c.time,
-                       "y0": 0, "y1": 1, "line": {"color": style.CHOSEN_COLOR, "dash": "dash"}})
-        annotations.append(style.chosen_label(c, xrange, k % 2))
+    shapes, annotations, label_rows = style.chosen_marks(decided, xrange)
     top = max((int(e.round) for e in sends), default=1)
     yrange = [0, top + 0.9]
     buttons: list[Spec] = []
@@ -75,7 +71,7 @@ def ballot_spec(trace: TraceLike, *, cluster: Cluster | None = None) -> Spec:
         yfocus = [0, seen + 0.9]
         buttons = style.range_buttons(window.focus, window.whole, yfocus, yrange)
         yrange = yfocus
-    extra = style.CHOSEN_ROW if len(decided) > 1 else 0
+    extra = style.CHOSEN_ROW * max(label_rows - 1, 0)
     return {"data": data, "layout": {
         "title": {"text": "ballots over time", "x": 0.01, "y": 1, "yref": "container",
                   "yanchor": "top", "pad": {"t": 10}, "font": {"size": 14}},

@@ -289,11 +289,9 @@ def _layout(d: Derived, time: float | None, title: str) -> dict[str, Any]:
     _role_bands(roles, shapes, annotations)
     decided, window = d.decided, d.window
     xrange = window.focus if window is not None else whole_range(d.end)
-    for k, c in enumerate(decided):
-        shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": c.time, "x1": c.time,
-                       "y0": 0, "y1": 1, "line": {"color": style.CHOSEN_COLOR, "dash": "dash",
-                                                  "width": 2}})
-        annotations.append(style.chosen_label(c, xrange, k % 2))
+    chosen_shapes, chosen_labels, label_rows = style.chosen_marks(decided, xrange, width=2)
+    shapes += chosen_shapes
+    annotations += chosen_labels
     parts = _partition_rows(d)
     rows = 1 + max((r for _, r in parts), default=-1)
     for iv, row in parts:
@@ -306,7 +304,7 @@ def _layout(d: Derived, time: float | None, title: str) -> dict[str, Any]:
                             "xanchor": "left", "text": f" t={time:.2f}", "showarrow": False,
                             "bgcolor": "rgba(255,255,255,0.8)",
                             "font": {"color": style.CURSOR_COLOR, "size": 11}})
-    top = 50 + (style.CHOSEN_ROW if len(decided) > 1 else 0)
+    top = 50 + style.CHOSEN_ROW * max(label_rows - 1, 0)
     plot = round(34 * (max(n, 3) + PARTITION_ROW * rows))  # px: 34 per lifeline
     return {
         "title": {"text": title or _counts(d.msg_columns), "x": 0.01, "y": 1, "yref": "container",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zlib
+from collections.abc import Sequence
 from typing import Any
 
 Spec = dict[str, Any]
@@ -98,6 +99,30 @@ def register_template() -> None:
 
 CHOSEN_ROW = 15
 """px between two rows of "chosen" labels above a figure with a time axis."""
+
+
+def chosen_marks(decided: Sequence[Any], xrange: tuple[float, float],
+                 width: float = 1.0) -> tuple[list[Spec], list[Spec], int]:
+    """The dashed line of each moment a (ballot, value) was chosen (``decided``: the
+    ``frames.Chosen`` s in time order), a "chosen v (b)" label for the first choice of each
+    value, and the number of label rows: (shapes, annotations, rows).
+
+    Each value has its own row (a second value chosen, which breaks safety, is labelled a row
+    above the first). A later ballot choosing a value already chosen (Paxos's rule at work:
+    it had to propose that value) keeps its line, fainter, but no label: labelled too, it ran
+    into the first one's label in its row (``test_figure_layout``)."""
+    shapes: list[Spec] = []
+    annotations: list[Spec] = []
+    rows: dict[str, int] = {}
+    for c in decided:
+        first = c.value not in rows
+        shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": c.time,
+                       "x1": c.time, "y0": 0, "y1": 1, "opacity": 1.0 if first else 0.45,
+                       "line": {"color": CHOSEN_COLOR, "dash": "dash", "width": width}})
+        if first:
+            rows[c.value] = len(rows)
+            annotations.append(chosen_label(c, xrange, rows[c.value]))
+    return shapes, annotations, len(rows)
 
 
 def chosen_label(c: Any, xrange: tuple[float, float], row: int = 0) -> Spec:
