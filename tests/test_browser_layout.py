@@ -4,7 +4,7 @@ Each notebook is run once (Run All, then wait until its kernel is idle) in a 140
 with the file browser open, measured, then measured again after resizing the same page to
 1024x768 (no second run); the session's one JupyterLab and one page serve every notebook
 (``tests/browser.py``). In 02 the first explorer's drop slider is first moved 30 steps by
-keyboard, as a reader would (to runs whose diagram is taller: a second value chosen), and the
+keyboard, as a reader would (to a long tail: its value chosen again by later ballots), and the
 measurement must see that explorer's figures follow the window: after such a move they used
 to stay 968 px wide at 1024x768. In every plotly
 figure no two labels overlap (annotations, tick labels, axis and figure titles, the legend,
