@@ -205,6 +205,16 @@ class Supervisor:
 
     def play(self, duration: float) -> None:
         """Play the config's crashes and partitions in real time for ``duration`` seconds."""
+        for at, move in self.moves(duration):
+            _sleep_until(self.t0 + at)
+            self.settle()
+            move()
+        _sleep_until(self.t0 + duration)
+        self.settle(wait=True)
+
+    def moves(self, duration: float) -> list[tuple[float, Callable[[], None]]]:
+        """The config's kills, restarts and partitions before ``duration``: ``(time, move)``
+        in the order to play them."""
         moves: list[tuple[float, int, Callable[[], None]]] = []
         for i, c in enumerate(self.config.crashes):
             moves.append((c.at, 2 * i, partial(self.kill, c.node)))
@@ -215,14 +225,8 @@ class Supervisor:
             moves.append((p.start, n + 2 * i, partial(self.partition, p, True)))
             if p.end is not None:
                 moves.append((p.end, n + 2 * i + 1, partial(self.partition, p, False)))
-        for at, _, move in sorted(moves, key=lambda m: (m[0], m[1])):
-            if at >= duration:
-                break
-            _sleep_until(self.t0 + at)
-            self.settle()
-            move()
-        _sleep_until(self.t0 + duration)
-        self.settle(wait=True)
+        return [(at, move) for at, _, move in sorted(moves, key=lambda m: (m[0], m[1]))
+                if at < duration]
 
     def now(self) -> float:
         return time.monotonic() - self.t0
@@ -298,16 +302,11 @@ def run_cluster(*, acceptors: int = 3, proposers: int = 1, learners: int = 1,
     (default: a temporary directory, removed afterwards). ``colocated``: nodes ``n1..`` each
     an acceptor and a learner, the first ones also proposers (fewer processes).
     ``UsageError`` for a bad argument, before any process starts."""
-    check_number("duration", duration, 0.0, 3600.0, open_lo=True)
-    base = Config(acceptors=acceptors, proposers=proposers, learners=learners,
-                  colocated=colocated, timeout=timeout, backoff="exponential",
-                  backoff_base=timeout / 4, mutants=tuple(mutants),
-                  crashes=tuple(map(as_crash, crashes)),
-                  partitions=tuple(map(as_partition, partitions)), max_time=duration,
-                  start_times=tuple(start_times),
-                  stop_when_decided=False, delay="constant", delay_mean=NOMINAL_DELAY)
-    faults = plan(nemesis, base.cluster(), duration, seed, allow_majority)
-    config = _with_plan(base, faults)
+    config, faults = prepare(
+        acceptors=acceptors, proposers=proposers, learners=learners, duration=duration,
+        nemesis=nemesis, seed=seed, allow_majority=allow_majority, mutants=mutants,
+        crashes=crashes, partitions=partitions, timeout=timeout, colocated=colocated,
+        start_times=start_times)
     if data is not None and Path(data).exists() and (
             not Path(data).is_dir() or any(Path(data).iterdir())):
         raise UsageError("data", "a new or empty directory (a node would restore the state "
@@ -325,6 +324,26 @@ def run_cluster(*, acceptors: int = 3, proposers: int = 1, learners: int = 1,
     finally:
         if data is None:
             shutil.rmtree(root, ignore_errors=True)
+
+
+def prepare(*, acceptors: int = 3, proposers: int = 1, learners: int = 1,
+            duration: float = 3.0, nemesis: str | Iterable[str] = (), seed: int = 0,
+            allow_majority: bool = False, mutants: Iterable[str] = (),
+            crashes: Iterable[Crash | str] = (), partitions: Iterable[Partition | str] = (),
+            timeout: float = 0.5, colocated: bool = False,
+            start_times: Iterable[float] = ()) -> tuple[Config, Plan]:
+    """The config of a real run (times in seconds) and the nemesis's plan (arguments as for
+    ``run_cluster``); ``UsageError`` for a bad one."""
+    check_number("duration", duration, 0.0, 3600.0, open_lo=True)
+    base = Config(acceptors=acceptors, proposers=proposers, learners=learners,
+                  colocated=colocated, timeout=timeout, backoff="exponential",
+                  backoff_base=timeout / 4, mutants=tuple(mutants),
+                  crashes=tuple(map(as_crash, crashes)),
+                  partitions=tuple(map(as_partition, partitions)), max_time=duration,
+                  start_times=tuple(start_times),
+                  stop_when_decided=False, delay="constant", delay_mean=NOMINAL_DELAY)
+    faults = plan(nemesis, base.cluster(), duration, seed, allow_majority)
+    return _with_plan(base, faults), faults
 
 
 def _with_plan(base: Config, faults: Plan) -> Config:
