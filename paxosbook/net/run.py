@@ -25,8 +25,8 @@ from typing import Any
 
 from ..config import Config
 from ..events import CRASH, DELIVER, DROP, DUPLICATE, RECOVER, SEND, Record
-from ..properties import Violation
-from ..properties.restart import restart_violations
+from ..properties import PROPERTIES, Property, Violation
+from ..properties.restart import PROMISES_SURVIVE_RESTART, restart_violations
 from ..trace import Run
 from .nemesis import Window
 from .store import Store
@@ -45,6 +45,9 @@ class NetRun(Run):
     are their rates, in force only inside them), checks on its merged trace that restarted
     acceptors honour their earlier promises (``violations``), and whose JSON says it came
     from ``paxosbook.net`` (``show`` then does not try to re-simulate it)."""
+
+    properties: tuple[Property[Any], ...] = (*PROPERTIES, PROMISES_SURVIVE_RESTART)
+    """The properties its ``violations`` check (``views.safety_verdict`` shows them all)."""
 
     def __init__(self, config: Config, seed: int, records: list[Record], stop_reason: str,
                  kills: int = 0, restarts: int = 0, faults: tuple[Window, ...] = ()) -> None:
