@@ -254,6 +254,15 @@ def test_restarted_acceptors_are_checked_and_the_forgetful_one_is_caught(
     assert (verdict["holds"] == "no").sum() == 1
 
 
+def test_the_command_catches_the_forgetful_acceptor_on_the_same_schedule() -> None:
+    done = cli("--acceptors", "3", "--proposers", "2", "--crash", "a1@0.2:0.3",
+               "--start-times", "2,0", "--duration", "2.2", "--json",
+               "--mutant", "forget-promise-on-restart")
+    assert done.returncode == 0, done.stderr  # a planted bug: violations expected
+    (violation,) = json.loads(done.stdout)["violations"]
+    assert violation.startswith("promises_survive_restart: a1 sent Promise for ballot 1.1")
+
+
 def free_ports(n: int) -> list[int]:
     socks = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(n)]
     for s in socks:

@@ -94,6 +94,8 @@ def main(args: argparse.Namespace) -> int:
     else:
         print(run.summary(digest=False))
         print(f"kills {out['kills']}, restarts {out['restarts']}")
+        if out["faults"]:
+            print("transport windows: " + ", ".join(out["faults"]))
         for v in out["violations"]:
             print(f"  {v}")
     return 0 if not out["violations"] or run.config.is_unsafe else 1
