@@ -197,7 +197,8 @@ class Supervisor:
         if start:
             self.cut[p] = t
         elif p in self.cut:
-            self.partitions.append(Partition(p.groups, self.cut.pop(p), t))
+            began = self.cut.pop(p)
+            self.partitions.append(Partition(p.groups, began, max(t, began + 1e-6)))
         for name, g in groups.items():
             cut = frozenset(n for n, h in groups.items() if h != g) if start else frozenset()
             self.blocked[name] = cut
