@@ -4,6 +4,7 @@ properties, trace validation against Paxos.tla, and the nodes' SQLite files."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import signal
@@ -18,12 +19,16 @@ import pytest
 from paxosbook.check import validate
 from paxosbook.cli import main
 from paxosbook.config import Config
-from paxosbook.core import AcceptorState
+from paxosbook.core import AcceptorState, Ballot, Prepare, Promise
 from paxosbook.net.cluster import NodeFailure, run_cluster
-from paxosbook.net.nemesis import Plan, plan
-from paxosbook.net.run import merged_run
+from paxosbook.net.nemesis import Plan, Window, plan
+from paxosbook.net.node import Faults, NodeRuntime
+from paxosbook.net.run import Event, lost_in_crashes, merged_run
 from paxosbook.net.store import stored
+from paxosbook.network import Partition
+from paxosbook.properties.restart import restart_violations
 from paxosbook.trace import Run
+from paxosbook.views import safety_verdict
 from paxosbook.views.sequence import sequence_diagram
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -109,10 +114,47 @@ def test_loss_duplication_and_delay_still_decide(tmp_path: Path) -> None:
     run = run_cluster(acceptors=3, duration=2.5, nemesis="loss,duplicate,delay", seed=1,
                       colocated=True, data=tmp_path)
     assert run.summary().decided and run.violations == []
-    assert (run.config.drop, run.config.duplicate) == (0.1, 0.1)  # what the transports drew
+    assert (run.config.drop, run.config.duplicate) == (0.1, 0.1)  # the rates in the windows
+    assert run.faults == plan("loss,duplicate,delay", run.config.cluster(), 2.5, 1).windows
+    assert {w.kind for w in run.faults if w.start == 0.0} == {"loss", "duplicate", "delay"}
+    for event, kind in (("drop", "loss"), ("duplicate", "duplicate")):  # 5 ms: time to log
+        assert all(any(w.kind == kind and w.start <= r[0] < w.end + 0.005 for w in run.faults)
+                   for r in run.records if r[1] == event and r[7] in ("", "loss"))
     events = {r[1] for r in run.records}
     assert "drop" in events or "duplicate" in events  # both absent: about 1 run in 5,000
     assert validate(run).ok
+
+
+def test_the_transport_applies_faults_only_inside_their_windows(tmp_path: Path) -> None:
+    """In-process: one node's sends at times in and out of a window that loses everything."""
+    config = Config(acceptors=3)
+    node = NodeRuntime(config, "p1", tmp_path,
+                       faults=Faults(windows=(Window("loss", 0.5, 1.0, 1.0),)))
+    msg = Prepare("p1", "a1", Ballot(1, 1))
+    for ago in (0.2, 0.7, 1.2):  # the run began this long ago: before, in, after the window
+        node.t0 = time.monotonic() - ago
+        node.send(msg, "")
+    os.close(node.events)
+    node.store.close()
+    lines = [json.loads(x)["row"] for x in (tmp_path / "p1.events").read_text().splitlines()]
+    assert [(r[1], r[10]) for r in lines] == [("send", ""), ("send", ""), ("drop", "loss"),
+                                              ("send", "")]
+    assert Faults(0.1).at("loss", 1e9) == 0.1 and Faults(0.1).at("delay", 0.0) == 0.0
+
+
+def test_the_plan_draws_windows_and_the_run_keeps_those_within_it() -> None:
+    cluster = Config(acceptors=3).cluster()
+    p = plan("loss,delay", cluster, 10.0, 5)
+    assert p == plan("loss,delay", cluster, 10.0, 5)  # seeded
+    for kind in ("loss", "delay"):
+        spells = [w for w in p.windows if w.kind == kind]
+        assert spells[0].start == 0.0 and len(spells) > 2
+        assert all(a.end < b.start for a, b in itertools.pairwise(spells))
+        assert spells[-1].end <= 10.0
+    cut = p.applied(3.0)
+    assert cut and all(w.start < 3.0 and w.end <= 3.0 for w in cut)
+    assert max(w.end for w in cut) == 3.0 or not any(w.covers(2.999) for w in p.windows)
+    assert str(Window("loss", 0.0, 1.5, 0.1)) == "loss 0.1@0:1.5"
 
 
 def test_a_partitioned_minority_does_not_stop_the_majority(tmp_path: Path) -> None:
@@ -122,6 +164,103 @@ def test_a_partitioned_minority_does_not_stop_the_majority(tmp_path: Path) -> No
     assert any(r[1] == "drop" and r[7] == "partition" for r in run.records)
     assert not any(r[1] == "deliver" and "a1" in (r[2], r[3]) for r in run.records)
     assert validate(run).ok
+    # the config shows the partition applied: from when it began, never healed (its planned
+    # end is the end of the run, so the supervisor never healed it)
+    start = next(r[0] for r in run.records if r[1] == "partition_start")
+    assert run.config.partitions == (Partition((("a1",), ("a2", "a3", "p1", "l1")),
+                                               round(start, 6), None),)
+
+
+def test_the_config_of_a_real_run_shows_the_kills_when_they_were_made(tmp_path: Path) -> None:
+    run = run_cluster(acceptors=3, duration=2.0, nemesis="kill", seed=4, data=tmp_path)
+    crashes = [r[0] for r in run.records if r[1] == "crash"]
+    assert len(crashes) >= 2 and run.kills == len(crashes)
+    assert [c.at for c in run.config.crashes] == [round(t, 6) for t in crashes]
+    planned = plan("kill", run.config.cluster(), 2.0, 4).crashes
+    assert [c.node for c in run.config.crashes] == [c.node for c in planned]
+    assert all(a.at >= p.at and a.recover is not None and a.recover >= p.recover  # type: ignore[operator]
+               for a, p in zip(run.config.crashes, planned, strict=True))
+
+
+def sent_and_settled(run: Run) -> tuple[set[int], set[int]]:
+    """Ids of messages sent or duplicated, and of those delivered or dropped."""
+    sent = {r[5] for r in run.records if r[1] in ("send", "duplicate")}
+    return sent, {r[5] for r in run.records if r[1] in ("deliver", "drop")}
+
+
+def test_messages_sent_to_a_down_node_are_recorded_lost(tmp_path: Path) -> None:
+    """a1 is down when p1 starts: its Prepare and Accept to a1 reach no process. As in the
+    simulator, each shows as sent, then dropped (``crashed``) at a1."""
+    run = run_cluster(acceptors=3, duration=2.0, crashes=["a1@0.2:1.2"], start_times=(0.6,),
+                      data=tmp_path)
+    sent, settled = sent_and_settled(run)
+    assert sent == settled  # every message delivered or recorded lost: none vanishes
+    lost = [r for r in run.records if r[1] == "drop" and r[7] == "crashed"]
+    assert {type(r[4]).__name__ for r in lost} == {"Prepare", "Accept"}
+    assert all(r[3] == "a1" for r in lost)
+    assert run.summary().decided and run.violations == [] and validate(run).ok
+
+
+def event(t: float, kind: str, src: str = "", dst: str = "", key: str = "") -> Event:
+    return (t, kind, src, dst, Prepare(src, dst, Ballot(1, 1)) if dst else None, -1, -1,
+            ""), 1, key, ""
+
+
+def test_merge_drops_only_undelivered_messages_to_a_node_that_crashed() -> None:
+    events = [event(1.0, "send", "p1", "a1", "m1"),  # in a1's buffer when it was killed
+              event(1.1, "send", "p1", "a2", "m2"), event(1.2, "deliver", "p1", "a2", "m2"),
+              event(2.0, "crash", "a1"),
+              event(2.5, "send", "p1", "a1", "m3"),  # a1 down: no process to read it
+              event(3.0, "recover", "a1"),
+              event(3.5, "send", "p1", "a1", "m4"),  # still in flight at the end
+              event(3.6, "send", "p1", "a3", "m5")]  # a3 never crashed: in flight
+    lost = lost_in_crashes(events)
+    assert [(e[0][0], e[0][1], e[2], e[0][7]) for e in lost] == [
+        (2.0, "drop", "m1", "crashed"), (2.5, "drop", "m3", "crashed")]
+
+
+def promise(acc: str, rnd: int, pid: int) -> tuple[float, str, str, str, Promise, int, int, str]:
+    return (0.0, "send", acc, "p1", Promise(acc, "p1", Ballot(rnd, pid), None), 7, -1, "")
+
+
+def test_the_restart_property_flags_only_promises_below_those_made_before_a_crash() -> None:
+    crash = (0.0, "crash", "a1", "", None, -1, -1, "")
+    assert restart_violations([promise("a1", 1, 2), promise("a1", 1, 1)]) == []  # one life
+    assert restart_violations([promise("a1", 1, 2), crash, promise("a1", 2, 1)]) == []
+    assert restart_violations([promise("a2", 1, 2), crash, promise("a2", 1, 1)]) == []
+    (v,) = restart_violations([promise("a1", 1, 2), crash, promise("a1", 1, 1)])
+    assert v.property == "promises_survive_restart" and v.events == (0, 1, 2)
+
+
+FORGETFUL = {"acceptors": 3, "proposers": 2, "duration": 2.2, "crashes": ["a1@0.2:0.3"],
+             "start_times": (2.0, 0.0)}
+"""p2 (ballot 1.2) starts at once and is chosen; a1 is killed at 0.2 and restarted at 0.3;
+p1 starts at 2.0 with the lower ballot 1.1. A remembering a1 refuses it; a forgetful one
+promises it. Margins: the decision takes 0.005-0.04 s (0.2 allowed); a restart took 0.15-1.1 s
+on this 2-core machine at load 9-11 (1.7 allowed). Notebook 07 runs the same schedule."""
+
+
+def test_restarted_acceptors_are_checked_and_the_forgetful_one_is_caught(
+        tmp_path: Path) -> None:
+    honest = run_cluster(**FORGETFUL, data=tmp_path / "honest")  # type: ignore[arg-type]
+    assert honest.violations == [] and validate(honest).ok
+    run = run_cluster(**FORGETFUL, data=tmp_path / "mutant",  # type: ignore[arg-type]
+                      mutants=["forget-promise-on-restart"])
+    assert [v.property for v in run.violations] == ["promises_survive_restart"]
+    assert "a1 sent Promise for ballot 1.1" in str(run.violations[0])
+    assert run.report()["violations"] == [str(run.violations[0])]
+    verdict = safety_verdict(run)
+    assert verdict.loc["promises_survive_restart", "holds"] == "no"
+    assert (verdict["holds"] == "no").sum() == 1
+
+
+def test_the_command_catches_the_forgetful_acceptor_on_the_same_schedule() -> None:
+    done = cli("--acceptors", "3", "--proposers", "2", "--crash", "a1@0.2:0.3",
+               "--start-times", "2,0", "--duration", "2.2", "--json",
+               "--mutant", "forget-promise-on-restart")
+    assert done.returncode == 0, done.stderr  # a planted bug: violations expected
+    (violation,) = json.loads(done.stdout)["violations"]
+    assert violation.startswith("promises_survive_restart: a1 sent Promise for ballot 1.1")
 
 
 def free_ports(n: int) -> list[int]:
@@ -173,6 +312,7 @@ def cli(*args: str) -> subprocess.CompletedProcess[str]:
 @pytest.mark.parametrize("args, flag", [
     (["--acceptors", "0"], "--acceptors"), (["--nemesis", "kill,fire"], "--nemesis"),
     (["--duration", "-1"], "--duration"), (["--seed", "x"], "--seed"),
+    (["--start-times", "1,x"], "--start-times"), (["--crash", "a9@1"], "--crash"),
 ])
 def test_bad_flags_exit_2_with_one_line(args: list[str], flag: str) -> None:
     done = cli(*args)

@@ -18,12 +18,14 @@ from typing import Any, NoReturn
 from ..core import Mutant, UsageError
 from ..net.cluster import NodeFailure, run_cluster
 from ..net.nemesis import KINDS
-from .args import FlagError, report, write_trace
+from ..network import CRASH_FORM, PARTITION_FORM
+from .args import FlagError, number, report, write_trace
 
 PROG = "paxosbook cluster"
 FLAGS = {"acceptors": "--acceptors", "proposers": "--proposers", "learners": "--learners",
          "duration": "--duration", "nemesis": "--nemesis", "seed": "--seed",
-         "timeout": "--timeout", "mutants": "--mutant", "data": "--data"}
+         "timeout": "--timeout", "mutants": "--mutant", "data": "--data",
+         "crashes": "--crash", "partitions": "--partition", "start_times": "--start-times"}
 
 
 def add_parser(sub: Any) -> None:
@@ -45,6 +47,12 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--timeout", type=float, default=0.5, help="a proposer's phase timeout, s")
     p.add_argument("--mutant", action="append", default=[],
                    choices=[m.value for m in Mutant], help="plant a named bug")
+    p.add_argument("--crash", action="append", default=[], metavar="NODE@T[:RECOVER_T]",
+                   help=f"kill -9 a node, besides the nemesis's: {CRASH_FORM}")
+    p.add_argument("--partition", action="append", default=[], metavar="A,B|C,D@T1[:T2]",
+                   help=f"cut the links between groups: {PARTITION_FORM}")
+    p.add_argument("--start-times", metavar="T,T,...", default="",
+                   help="when each proposer starts, seconds (default: all at once)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--data", metavar="DIR", help="keep each node's SQLite and event files here")
     p.add_argument("--trace", metavar="FILE", help="save the merged run (JSON) to FILE")
@@ -63,11 +71,13 @@ def main(args: argparse.Namespace) -> int:
         if not 1 <= value <= 9:
             report(FlagError(flag, "an integer in [1, 9] (one process each)", value), FLAGS, PROG)
     try:
+        starts = [number("--start-times", t) for t in args.start_times.split(",") if t]
         run = run_cluster(acceptors=args.acceptors, proposers=args.proposers,
                           learners=args.learners, duration=args.duration,
                           nemesis=args.nemesis, seed=args.seed, data=args.data,
                           allow_majority=args.allow_majority, mutants=args.mutant,
-                          timeout=args.timeout, colocated=args.colocated)
+                          timeout=args.timeout, colocated=args.colocated,
+                          crashes=args.crash, partitions=args.partition, start_times=starts)
     except UsageError as exc:
         report(exc, FLAGS, PROG)
     except NodeFailure as exc:
@@ -84,6 +94,8 @@ def main(args: argparse.Namespace) -> int:
     else:
         print(run.summary(digest=False))
         print(f"kills {out['kills']}, restarts {out['restarts']}")
+        if out["faults"]:
+            print("transport windows: " + ", ".join(out["faults"]))
         for v in out["violations"]:
             print(f"  {v}")
     return 0 if not out["violations"] or run.config.is_unsafe else 1

@@ -11,7 +11,9 @@ it; the supervisor tells every node every port, then says start. It then plays t
 real time: ``kill -9`` and restart (a restarted node reads its SQLite file back, rebinds
 its port and starts at once; the supervisor does not wait for it), partitions (each node told
 which names to neither send to nor hear from), while the transports draw loss, duplication
-and delay themselves.
+and delay themselves in the plan's windows (each node is given them, and reads the run's one
+clock). The supervisor keeps the kills, restarts and partitions it actually made, at the times
+it made them (``applied``): the merged run's config shows those, not the plan.
 
 At the end the events of every node (its JSON lines and the promise and accept events in its
 SQLite file) and the supervisor's own (crash, partition) are merged, sorted by time (one
@@ -73,6 +75,10 @@ class Supervisor:
         self.blocked: dict[str, frozenset[str]] = {}
         self.events: list[Event] = []
         self.kills = self.restarts = 0
+        self.down: dict[str, float] = {}  # killed node -> when
+        self.crashes: list[Crash] = []  # what was done, at the times it was done
+        self.cut: dict[Partition, float] = {}
+        self.partitions: list[Partition] = []
         self.t0 = time.monotonic()
         self.pgid = 0
 
@@ -110,7 +116,7 @@ class Supervisor:
                 str(self.data / "config.json"), "--name", name, "--data", str(self.data),
                 "--port", str(port), "--seed", str(self.seed), "--incarnation",
                 str(self.incarnation[name]), "--t0", repr(self.t0), "--drop", repr(f.drop),
-                "--duplicate", repr(f.duplicate), "--delay", repr(f.delay), "--control"]
+                "--windows", json.dumps([w.as_list() for w in f.windows]), "--control"]
         if peers:
             argv += ["--peers", peers]
         if blocked:
@@ -138,9 +144,10 @@ class Supervisor:
         for name in self.names:
             self.tell(name, op, **fields)
 
-    def note(self, event: str, node: str = "", detail: str = "") -> None:
+    def note(self, event: str, node: str = "", detail: str = "") -> float:
         rec = (time.monotonic() - self.t0, event, node, "", None, -1, -1, detail)
         self.events.append((rec, 0, "", ""))
+        return rec[0]
 
     # -- the nemesis's moves ----------------------------------------------------------------
     def kill(self, name: str) -> None:
@@ -153,7 +160,7 @@ class Supervisor:
         proc.wait()
         _close(proc)
         self.kills += 1
-        self.note(CRASH, name)
+        self.down[name] = _rounded(self.note(CRASH, name))
 
     def restart(self, name: str) -> None:
         """Start the node again from its SQLite file, on its old port, with every peer."""
@@ -164,6 +171,9 @@ class Supervisor:
         self.procs[name] = self.pending[name] = self.spawn(
             name, self.ports[name], peers, self.blocked.get(name, frozenset()))
         self.restarts += 1
+        at = self.down.pop(name, None)
+        if at is not None:
+            self.crashes.append(Crash(name, at, max(_rounded(self.now()), at + 1e-6)))
 
     def settle(self, wait: bool = False) -> None:
         """Read the port of each restarted node that has reported it (all of them, if
@@ -183,7 +193,12 @@ class Supervisor:
 
     def partition(self, p: Partition, start: bool) -> None:
         groups = {n: g for g, members in enumerate(p.groups) for n in members}
-        self.note(PARTITION_START if start else PARTITION_END, detail=p.describe())
+        t = _rounded(self.note(PARTITION_START if start else PARTITION_END, detail=p.describe()))
+        if start:
+            self.cut[p] = t
+        elif p in self.cut:
+            began = self.cut.pop(p)
+            self.partitions.append(Partition(p.groups, began, max(t, began + 1e-6)))
         for name, g in groups.items():
             cut = frozenset(n for n, h in groups.items() if h != g) if start else frozenset()
             self.blocked[name] = cut
@@ -191,6 +206,16 @@ class Supervisor:
 
     def play(self, duration: float) -> None:
         """Play the config's crashes and partitions in real time for ``duration`` seconds."""
+        for at, move in self.moves(duration):
+            _sleep_until(self.t0 + at)
+            self.settle()
+            move()
+        _sleep_until(self.t0 + duration)
+        self.settle(wait=True)
+
+    def moves(self, duration: float) -> list[tuple[float, Callable[[], None]]]:
+        """The config's kills, restarts and partitions before ``duration``: ``(time, move)``
+        in the order to play them."""
         moves: list[tuple[float, int, Callable[[], None]]] = []
         for i, c in enumerate(self.config.crashes):
             moves.append((c.at, 2 * i, partial(self.kill, c.node)))
@@ -201,14 +226,19 @@ class Supervisor:
             moves.append((p.start, n + 2 * i, partial(self.partition, p, True)))
             if p.end is not None:
                 moves.append((p.end, n + 2 * i + 1, partial(self.partition, p, False)))
-        for at, _, move in sorted(moves, key=lambda m: (m[0], m[1])):
-            if at >= duration:
-                break
-            _sleep_until(self.t0 + at)
-            self.settle()
-            move()
-        _sleep_until(self.t0 + duration)
-        self.settle(wait=True)
+        return [(at, move) for at, _, move in sorted(moves, key=lambda m: (m[0], m[1]))
+                if at < duration]
+
+    def now(self) -> float:
+        return time.monotonic() - self.t0
+
+    def applied(self) -> Config:
+        """The config with the kills, restarts and partitions made, when they were made
+        (a node still down, a partition not healed, at the end: ``recover``, ``end`` None)."""
+        crashes = [*self.crashes, *(Crash(n, at) for n, at in self.down.items())]
+        cuts = [*self.partitions, *(Partition(p.groups, at) for p, at in self.cut.items())]
+        return self.config.replace(crashes=tuple(sorted(crashes, key=lambda c: c.at)),
+                                   partitions=tuple(sorted(cuts, key=lambda c: c.start)))
 
     def stop(self, grace: float = 5.0) -> None:
         """Ask every node to stop and wait for it (then ``close`` kills what is left)."""
@@ -264,22 +294,20 @@ def run_cluster(*, acceptors: int = 3, proposers: int = 1, learners: int = 1,
                 data: str | os.PathLike[str] | None = None, allow_majority: bool = False,
                 mutants: Iterable[str] = (), crashes: Iterable[Crash | str] = (),
                 partitions: Iterable[Partition | str] = (), timeout: float = 0.5,
-                colocated: bool = False) -> NetRun:
+                colocated: bool = False, start_times: Iterable[float] = ()) -> NetRun:
     """Run a real cluster for ``duration`` seconds under the nemesis's plan (drawn from
-    ``seed``) plus the given ``crashes`` and ``partitions`` (times in seconds); return the
-    merged run. ``data``, a new or empty directory, keeps the SQLite and event files
+    ``seed``) plus the given ``crashes`` and ``partitions`` (times in seconds; the proposers
+    start at ``start_times``, default all at 0); return the merged run, whose config shows the
+    faults applied (``Supervisor.applied``) and whose ``faults`` the transport windows.
+    ``data``, a new or empty directory, keeps the SQLite and event files
     (default: a temporary directory, removed afterwards). ``colocated``: nodes ``n1..`` each
     an acceptor and a learner, the first ones also proposers (fewer processes).
     ``UsageError`` for a bad argument, before any process starts."""
-    check_number("duration", duration, 0.0, 3600.0, open_lo=True)
-    base = Config(acceptors=acceptors, proposers=proposers, learners=learners,
-                  colocated=colocated, timeout=timeout, backoff="exponential",
-                  backoff_base=timeout / 4, mutants=tuple(mutants),
-                  crashes=tuple(map(as_crash, crashes)),
-                  partitions=tuple(map(as_partition, partitions)), max_time=duration,
-                  stop_when_decided=False, delay="constant", delay_mean=NOMINAL_DELAY)
-    faults = plan(nemesis, base.cluster(), duration, seed, allow_majority)
-    config = _with_plan(base, faults)
+    config, faults = prepare(
+        acceptors=acceptors, proposers=proposers, learners=learners, duration=duration,
+        nemesis=nemesis, seed=seed, allow_majority=allow_majority, mutants=mutants,
+        crashes=crashes, partitions=partitions, timeout=timeout, colocated=colocated,
+        start_times=start_times)
     if data is not None and Path(data).exists() and (
             not Path(data).is_dir() or any(Path(data).iterdir())):
         raise UsageError("data", "a new or empty directory (a node would restore the state "
@@ -292,15 +320,36 @@ def run_cluster(*, acceptors: int = 3, proposers: int = 1, learners: int = 1,
             sup.play(duration)
             sup.stop()
             sup.close()
-            return NetRun(config, seed, sup.merged(), "time", sup.kills, sup.restarts)
+            return NetRun(sup.applied(), seed, sup.merged(), "time", sup.kills,
+                          sup.restarts, faults.applied(duration))
     finally:
         if data is None:
             shutil.rmtree(root, ignore_errors=True)
 
 
+def prepare(*, acceptors: int = 3, proposers: int = 1, learners: int = 1,
+            duration: float = 3.0, nemesis: str | Iterable[str] = (), seed: int = 0,
+            allow_majority: bool = False, mutants: Iterable[str] = (),
+            crashes: Iterable[Crash | str] = (), partitions: Iterable[Partition | str] = (),
+            timeout: float = 0.5, colocated: bool = False,
+            start_times: Iterable[float] = ()) -> tuple[Config, Plan]:
+    """The config of a real run (times in seconds) and the nemesis's plan (arguments as for
+    ``run_cluster``); ``UsageError`` for a bad one."""
+    check_number("duration", duration, 0.0, 3600.0, open_lo=True)
+    base = Config(acceptors=acceptors, proposers=proposers, learners=learners,
+                  colocated=colocated, timeout=timeout, backoff="exponential",
+                  backoff_base=timeout / 4, mutants=tuple(mutants),
+                  crashes=tuple(map(as_crash, crashes)),
+                  partitions=tuple(map(as_partition, partitions)), max_time=duration,
+                  start_times=tuple(start_times),
+                  stop_when_decided=False, delay="constant", delay_mean=NOMINAL_DELAY)
+    faults = plan(nemesis, base.cluster(), duration, seed, allow_majority)
+    return _with_plan(base, faults), faults
+
+
 def _with_plan(base: Config, faults: Plan) -> Config:
     """``base`` with the plan's kills and partitions added and its transport faults shown."""
-    extra: dict[str, Any] = {"drop": faults.drop, "duplicate": faults.duplicate}
+    extra: dict[str, Any] = {"drop": faults.drop, "duplicate": faults.duplicate}  # in windows
     if faults.delay:
         extra.update(delay="uniform", delay_mean=faults.delay / 2,
                      delay_jitter=faults.delay / 2)
@@ -310,6 +359,10 @@ def _with_plan(base: Config, faults: Plan) -> Config:
     except PaxosbookError as exc:
         raise UsageError("nemesis", "a plan compatible with the given crashes and partitions "
                          f"({exc})", "") from None
+
+
+def _rounded(t: float) -> float:
+    return round(t, 6)
 
 
 def _sleep_until(at: float) -> None:

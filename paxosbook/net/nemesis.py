@@ -3,14 +3,16 @@
 The plan is drawn whole before the run starts, so the same seed gives the same plan: kills
 (``Crash(node, at, recover)``, a ``kill -9`` at ``at`` and a restart at ``recover``, in
 seconds), partitions (a minority of the acceptors, sometimes with a proposer, cut from the rest
-for a while, one at a time) and the transport faults every node applies for the whole run
-(``Faults``: loss, duplication, extra delay). By default never more than a minority of the
-acceptors is down at once, so a quorum stays up; ``allow_majority`` lifts that, to watch
-liveness stop.
+for a while, one at a time) and windows of transport faults (``Window``: loss, duplication,
+extra delay, each on from ``start`` to ``end``; the first window of each kind opens at 0, when
+the proposers start, then they come and go). Every node applies the windows by the run's one
+clock. By default never more than a minority of the acceptors is down at once, so a quorum
+stays up; ``allow_majority`` lifts that, to watch liveness stop.
 """
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -28,14 +30,66 @@ most extra delay in seconds."""
 GAP, DOWNTIME, CUT = (0.3, 1.0), (0.3, 1.0), (0.4, 1.2)
 """Seconds between kills, a killed node's downtime, a partition's length (uniform ranges)."""
 
+SPELL = (0.5, 2.0)
+"""Seconds a window of transport faults lasts (uniform range; the gaps between are ``GAP``)."""
+
+TRANSPORT = {"loss": LOSS, "duplicate": DUPLICATE, "delay": DELAY}
+"""The transport kinds and their amounts."""
+
+
+@dataclass(frozen=True)
+class Window:
+    """Transport fault ``kind`` (loss, duplicate: a probability per message; delay: the most
+    extra seconds) at ``amount`` for the messages sent from ``start`` to ``end`` seconds."""
+
+    kind: str
+    start: float
+    end: float
+    amount: float
+
+    def covers(self, t: float) -> bool:
+        return self.start <= t < self.end
+
+    def __str__(self) -> str:
+        end = "" if math.isinf(self.end) else f"{self.end:g}"
+        return f"{self.kind} {self.amount:g}@{self.start:g}:{end}"
+
+    def as_list(self) -> list[object]:
+        return [self.kind, self.start, None if math.isinf(self.end) else self.end, self.amount]
+
+    @classmethod
+    def from_list(cls, doc: list[object]) -> Window:
+        kind, start, end, amount = doc
+        return cls(str(kind), float(start),  # type: ignore[arg-type]
+                   math.inf if end is None else float(end), float(amount))  # type: ignore[arg-type]
+
 
 @dataclass(frozen=True)
 class Plan:
     crashes: tuple[Crash, ...] = ()
     partitions: tuple[Partition, ...] = ()
-    drop: float = 0.0
-    duplicate: float = 0.0
-    delay: float = 0.0
+    windows: tuple[Window, ...] = ()
+
+    def rate(self, kind: str) -> float:
+        """The highest amount of transport fault ``kind`` in any window (0: none)."""
+        return max((w.amount for w in self.windows if w.kind == kind), default=0.0)
+
+    @property
+    def drop(self) -> float:
+        return self.rate("loss")
+
+    @property
+    def duplicate(self) -> float:
+        return self.rate("duplicate")
+
+    @property
+    def delay(self) -> float:
+        return self.rate("delay")
+
+    def applied(self, duration: float) -> tuple[Window, ...]:
+        """The windows that fall within a run of ``duration`` seconds, cut at its end."""
+        return tuple(Window(w.kind, w.start, min(w.end, duration), w.amount)
+                     for w in self.windows if w.start < duration)
 
 
 def parse_kinds(kinds: str | Iterable[str]) -> tuple[str, ...]:
@@ -55,8 +109,20 @@ def plan(kinds: Iterable[str], cluster: Cluster, duration: float, seed: int,
     limit = len(cluster.acceptors) if allow_majority else (len(cluster.acceptors) - 1) // 2
     crashes = _kills(rng, cluster, duration, limit) if "kill" in kinds else ()
     cuts = _partitions(rng, cluster, duration, limit, crashes) if "partition" in kinds else ()
-    return Plan(crashes, cuts, LOSS if "loss" in kinds else 0.0,
-                DUPLICATE if "duplicate" in kinds else 0.0, DELAY if "delay" in kinds else 0.0)
+    windows = [w for kind, amount in TRANSPORT.items() if kind in kinds
+               for w in _windows(rng, kind, amount, duration)]
+    return Plan(crashes, cuts, tuple(windows))
+
+
+def _windows(rng: random.Random, kind: str, amount: float,
+             duration: float) -> list[Window]:
+    """Windows of ``kind`` from 0 to ``duration``: on for ``SPELL``, off for ``GAP``."""
+    out, t = [], 0.0
+    while t < duration:
+        end = min(round(t + rng.uniform(*SPELL), 3), duration)
+        out.append(Window(kind, t, end, amount))
+        t = round(end + rng.uniform(*GAP), 3)
+    return out
 
 
 def _kills(rng: random.Random, cluster: Cluster, duration: float,

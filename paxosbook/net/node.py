@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
 import random
 import sys
@@ -38,6 +39,7 @@ from typing import Any
 from ..config import Config
 from ..core import AcceptorState, CancelTimer, Learn, Message, Persist, Send, SetTimer, Timer
 from ..events import ACCEPT, DELIVER, DROP, DUPLICATE, LEARN, PROMISE, RECOVER, SEND, START, TIMER
+from .nemesis import Window
 from .store import Store
 from .wire import MAX_DATAGRAM, decode_message, encode_message, event_line, read_event
 
@@ -45,12 +47,21 @@ Address = tuple[str, int]
 
 
 class Faults:
-    """What the transport does to outgoing messages: lose each with probability ``drop``,
-    send a second copy with probability ``duplicate``, hold each back a uniform random
-    ``[0, delay]`` seconds."""
+    """What the transport does to a message sent at time ``t`` of the run: lose it with
+    probability ``drop``, send a second copy with probability ``duplicate``, hold it back a
+    uniform random ``[0, delay]`` seconds; each the highest amount of the ``windows`` (see
+    ``nemesis.Window``) open at ``t``. The amounts given apart apply for the whole run."""
 
-    def __init__(self, drop: float = 0.0, duplicate: float = 0.0, delay: float = 0.0) -> None:
-        self.drop, self.duplicate, self.delay = drop, duplicate, delay
+    def __init__(self, drop: float = 0.0, duplicate: float = 0.0, delay: float = 0.0,
+                 windows: tuple[Window, ...] = ()) -> None:
+        always = (Window(k, 0.0, math.inf, a)
+                  for k, a in (("loss", drop), ("duplicate", duplicate), ("delay", delay)) if a)
+        self.windows = (*windows, *always)
+
+    def at(self, kind: str, t: float) -> float:
+        """The amount of fault ``kind`` at time ``t`` (0: none)."""
+        return max((w.amount for w in self.windows if w.kind == kind and w.covers(t)),
+                   default=0.0)
 
 
 class NodeRuntime(asyncio.DatagramProtocol):
@@ -62,6 +73,8 @@ class NodeRuntime(asyncio.DatagramProtocol):
         self.name, self.incarnation = name, incarnation
         self.node = config.cluster().node(name)
         self.value = next((p.value for p in config.cluster().proposers if p.node == name), None)
+        self.start_at = next((at for p, at in zip(config.cluster().proposers, config.starts(),
+                                                  strict=True) if p.node == name), 0.0)
         self.rng = random.Random(f"{seed}:{name}:{incarnation}")
         self.faults = faults or Faults()
         self.t0 = time.monotonic() if t0 is None else t0
@@ -99,12 +112,21 @@ class NodeRuntime(asyncio.DatagramProtocol):
 
     # -- the interpreter --------------------------------------------------------------------
     def start(self) -> None:
-        """Run ``on_start`` once (a restart is announced by a recover event first)."""
+        """Run ``on_start`` once (a restart is announced by a recover event first), at the
+        proposer's start time (``Config.starts()``) if that is still to come: as in the
+        simulator, a node down at its start time starts when it restarts."""
         if self.started:
             return
         self.started = True
         if self.incarnation:
             self.record(RECOVER)
+        wait = self.t0 + self.start_at - time.monotonic()
+        if wait > 0:
+            asyncio.get_running_loop().call_later(wait, self.begin)
+        else:
+            self.begin()
+
+    def begin(self) -> None:
         self.state, effects = self.node.on_start(self.state)
         if self.value is not None and (effects or not self.incarnation):
             self.record(START, payload=self.value)
@@ -169,21 +191,25 @@ class NodeRuntime(asyncio.DatagramProtocol):
         if msg.dst in self.blocked:
             self.record_message(DROP, msg, key, detail="partition")
             return
-        if self.faults.drop and self.rng.random() < self.faults.drop:
+        t = time.monotonic() - self.t0
+        drop = self.faults.at("loss", t)
+        if drop and self.rng.random() < drop:
             self.record_message(DROP, msg, key, detail="loss")
             return
-        self.transmit(msg, key)
-        if self.faults.duplicate and self.rng.random() < self.faults.duplicate:
+        self.transmit(msg, key, t)
+        duplicate = self.faults.at("duplicate", t)
+        if duplicate and self.rng.random() < duplicate:
             copy = self.next_key()
             self.record_message(DUPLICATE, msg, copy, cause=key)
-            self.transmit(msg, copy)
+            self.transmit(msg, copy, t)
 
-    def transmit(self, msg: Message, key: str) -> None:
+    def transmit(self, msg: Message, key: str, t: float) -> None:
         address = self.peers.get(msg.dst)
         if address is None or self.transport is None:
             return
         data = encode_message(msg, key, self.lamport)
-        delay = self.rng.uniform(0.0, self.faults.delay) if self.faults.delay else 0.0
+        most = self.faults.at("delay", t)
+        delay = self.rng.uniform(0.0, most) if most else 0.0
         if delay:
             asyncio.get_running_loop().call_later(delay, self._sendto, data, address)
         else:
@@ -299,13 +325,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--drop", type=float, default=0.0)
     p.add_argument("--duplicate", type=float, default=0.0)
     p.add_argument("--delay", type=float, default=0.0, help="most extra delay, seconds")
+    p.add_argument("--windows", default="[]", help="windows of transport faults, JSON "
+                   "[[kind, start, end, amount], ...] (nemesis.Window.as_list)")
     p.add_argument("--duration", type=float, default=None)
     p.add_argument("--control", action="store_true", help="read control lines on stdin")
     args = p.parse_args(argv)
     config = Config.from_dict(json.loads(Path(args.config).read_text(encoding="utf-8")))
     node = NodeRuntime(config, args.name, Path(args.data), seed=args.seed,
                        incarnation=args.incarnation, t0=args.t0,
-                       faults=Faults(args.drop, args.duplicate, args.delay))
+                       faults=Faults(args.drop, args.duplicate, args.delay,
+                                     tuple(map(Window.from_list, json.loads(args.windows)))))
     if args.peers:
         node.peers = parse_peers(args.peers, config.cluster().nodes)
     node.blocked = frozenset(n for n in args.block.split(",") if n)
