@@ -183,3 +183,26 @@ def test_every_figure_uses_the_paxosbook_template(long_tail: pb.Run) -> None:
         assert fig.layout.template.layout.plot_bgcolor == "white", name
     import plotly.io as pio
     assert pio.templates["paxosbook"].layout.font.family == ours
+
+
+def test_a_longer_legend_gets_a_taller_bottom_margin_not_a_shorter_plot() -> None:
+    """plotly.js pushes the bottom margin of a legend that does not fit in it, the plot area
+    shrinks, and the legend (placed at a fraction of the plot's height) rises over the range
+    buttons: notebook 07's nemesis run at 1024x768 (crash, partition and duplicate items).
+    The margin must grow with the legend, the plot area keep its height. The 13-item legend
+    took 4 rows in Chromium at 640 px and below (measured): the margin holds 4 rows of it."""
+    plain = pb.simulate(DEFAULT_CONFIG.replace(acceptors=5, proposers=2), seed=0)
+    busy = pb.simulate(pb.Config(acceptors=5, proposers=2, drop=0.1, duplicate=0.1,
+                                 crashes=[pb.Crash("a1", 1, 3)], partitions=[pb.Partition(
+                                     (("p1", "a1", "a2"), ("p2", "a3", "a4", "a5")), 0.5, 4)]),
+                       seed=1)
+    small, big = sequence_diagram(plain), sequence_diagram(busy)
+    items = [t.name for t in big.data if t.showlegend is not False and t.name and t.x is not None
+             and any(x is not None for x in t.x)]
+    assert len(items) == 13
+    assert big.layout.margin.b >= 72 + 4 * 19 + 11  # 4 rows as measured, gap, padding
+    assert big.layout.margin.b > small.layout.margin.b
+    for fig in (small, big):
+        m = fig.layout.margin
+        plot = fig.layout.height - m.t - m.b
+        assert fig.layout.legend.y == pytest.approx(-72 / plot)

@@ -19,6 +19,9 @@ from . import style
 from .frames import TraceLike, derived, whole_range
 from .style import Spec
 
+PLOT = 190
+"""px: the height of the plot area."""
+
 
 def ballot_timeline(trace: TraceLike, *, cluster: Cluster | None = None) -> go.Figure:
     """Ballot (its round) against time, one line per proposer, with phase-2 starts (diamonds),
@@ -72,17 +75,18 @@ def ballot_spec(trace: TraceLike, *, cluster: Cluster | None = None) -> Spec:
         buttons = style.range_buttons(window.focus, window.whole, yfocus, yrange)
         yrange = yfocus
     extra = style.CHOSEN_ROW * max(label_rows - 1, 0)
+    legend, bottom = style.legend_below(data, PLOT, 70)
     return {"data": data, "layout": {
         "title": {"text": "ballots over time", "x": 0.01, "y": 1, "yref": "container",
                   "yanchor": "top", "pad": {"t": 10}, "font": {"size": 14}},
         "template": style.TEMPLATE, "autosize": True, "hovermode": "closest",
-        "height": 340 + extra, "uirevision": "paxosbook",
-        "margin": {"l": 50, "r": 20, "t": 50 + extra, "b": 100},
+        "height": 50 + extra + PLOT + bottom, "uirevision": "paxosbook",
+        "margin": {"l": 50, "r": 20, "t": 50 + extra, "b": bottom},
         "xaxis": {"title": {"text": "time"}, "range": list(xrange)},
         "updatemenus": buttons,
         "yaxis": {"title": {"text": "ballot round"}, "range": yrange,
                   "dtick": 1 if top <= 12 else None},
-        "legend": {**style.LEGEND_BELOW, "y": -70 / 190},
+        "legend": legend,
         "shapes": shapes, "annotations": annotations}}
 
 

@@ -68,7 +68,7 @@ def sequence_spec(trace: TraceLike, *, time: float | None = None, title: str = "
     data.append(_in_flight(msgs, fate == "", y0, y1, hover, end, gl))
     data.append(_duplicates(msgs, y0, y1, end, gl))
     data.extend(_lifeline_events(d, ypos))
-    return {"data": data, "layout": _layout(d, time, title)}
+    return {"data": data, "layout": _layout(d, time, title, data)}
 
 
 # -- helpers building arrays ---------------------------------------------------------------------
@@ -281,7 +281,8 @@ def _partition_rows(d: Derived) -> list[tuple[Interval, int]]:
     return [(iv, i % 3) for i, iv in enumerate(d.partitions[:20])]
 
 
-def _layout(d: Derived, time: float | None, title: str) -> dict[str, Any]:
+def _layout(d: Derived, time: float | None, title: str,
+            data: list[Spec]) -> dict[str, Any]:
     roles = d.roles
     n = len(roles)
     shapes: list[dict[str, Any]] = []
@@ -306,17 +307,18 @@ def _layout(d: Derived, time: float | None, title: str) -> dict[str, Any]:
                             "font": {"color": style.CURSOR_COLOR, "size": 11}})
     top = 50 + style.CHOSEN_ROW * max(label_rows - 1, 0)
     plot = round(34 * (max(n, 3) + PARTITION_ROW * rows))  # px: 34 per lifeline
+    legend, bottom = style.legend_below(data, plot, 72)
     return {
         "title": {"text": title or _counts(d.msg_columns), "x": 0.01, "y": 1, "yref": "container",
                   "yanchor": "top", "pad": {"t": 10}, "font": {"size": 14}},
-        "template": style.TEMPLATE, "autosize": True, "height": top + plot + 120,
-        "margin": {"l": 50, "r": 50, "t": top, "b": 120}, "hovermode": "closest",  # r: room
+        "template": style.TEMPLATE, "autosize": True, "height": top + plot + bottom,
+        "margin": {"l": 50, "r": 50, "t": top, "b": bottom}, "hovermode": "closest",  # r: room
         # for the cursor's label when the cursor is at the end
         "xaxis": {"title": {"text": "time"}, "zeroline": False, "range": list(xrange)},
         "yaxis": {"tickvals": list(range(n)), "ticktext": list(roles), "showgrid": False,
                   "zeroline": False, "range": [n - 0.5, -0.5 - PARTITION_ROW * rows],
                   "fixedrange": True},
-        "legend": {**style.LEGEND_BELOW, "y": -72 / plot},
+        "legend": legend,
         "updatemenus": style.range_buttons(window.focus, window.whole) if window else [],
         "shapes": shapes, "annotations": annotations, "uirevision": "paxosbook",
     }
@@ -395,3 +397,8 @@ def add_pending(spec: Spec, pending: Sequence[Pending], now: float) -> None:
                 "symbol": "arrow", "angleref": "previous"}))
     xaxis = spec["layout"]["xaxis"]
     xaxis["range"] = [xaxis["range"][0], max(xaxis["range"][1], now * 1.02)]
+    layout = spec["layout"]
+    margin = layout["margin"]
+    plot = layout["height"] - margin["t"] - margin["b"]
+    layout["legend"], margin["b"] = style.legend_below(spec["data"], plot, 72)
+    layout["height"] = margin["t"] + plot + margin["b"]

@@ -156,3 +156,42 @@ def range_buttons(focus: tuple[float, float], whole: tuple[float, float],
 
 LEGEND_BELOW = {"orientation": "h", "y": -0.12, "yanchor": "top", "x": 0, "xanchor": "left",
                 "font": {"size": 11}}
+
+LEGEND_ROW = 22
+"""px of one row of a horizontal legend (font 11)."""
+NARROWEST = 560
+"""px: the narrowest figure a legend below it is laid out for (a figure in a 1024 px window
+with JupyterLab's file browser open)."""
+
+
+def legend_rows(names: Sequence[str], width: float = NARROWEST) -> int:
+    """Rows a horizontal legend of items ``names`` takes in a figure ``width`` px wide, on the
+    generous side: every item as wide as the widest (40 px of symbol, about 6.5 px a
+    character at font size 11, a 10 px gap), in the width between the side margins. (Measured
+    in Chromium: a 13-item legend took 3 rows at 700 px and 4 at 640 px and below.)"""
+    if not names:
+        return 0
+    item = 50 + 6.5 * max(len(n) for n in names)
+    per_row = max(1, int((width - 100) // item))
+    return -(-len(names) // per_row)
+
+
+def legend_below(data: Sequence[Spec], plot: float, gap: float) -> tuple[Spec, int]:
+    """A horizontal legend ``gap`` px under a plot area ``plot`` px tall, and the bottom margin
+    that holds it whole at the narrowest width (``NARROWEST``).
+
+    The legend's ``y`` is a fraction of the plot area's height. A legend taller than the
+    margin left for it made plotly.js push the margin and shrink the plot area, and the same
+    fraction then put the legend up over the range buttons or the axis title (notebook 07 at
+    1024x768, with a crash and a partition in the legend). With the margin sized for it, the
+    plot area keeps its height and the legend its place. Items are the traces plotly lists:
+    named, not hidden from the legend, with points (an empty trace is left out)."""
+    names = [str(t["name"]) for t in data
+             if t.get("name") and t.get("showlegend", True) is not False
+             and any(v is not None for v in _points(t.get("x")))]
+    bottom = round(gap + LEGEND_ROW * legend_rows(names) + 12)
+    return {**LEGEND_BELOW, "y": -gap / plot}, bottom
+
+
+def _points(x: Any) -> Sequence[Any]:
+    return [] if x is None else x

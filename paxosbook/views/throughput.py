@@ -21,6 +21,8 @@ from .style import Spec
 BINS = 40
 """About this many bins across the run (each at least ``MIN_BIN`` seconds)."""
 MIN_BIN = 0.05
+PLOT = 160
+"""px: the height of the plot area."""
 
 
 def throughput_chart(run: Any, *, until: float | None = None) -> go.Figure:
@@ -47,15 +49,16 @@ def throughput_spec(run: Any, *, until: float | None = None) -> Spec:
                                                                "color": style.CHOSEN_COLOR}},
                               hovertemplate="learned at t=%{x:.3f} s<extra></extra>"))
     shapes, notes = _downtime(records, end)
+    legend, bottom = style.legend_below(data, PLOT, 48)
     layout = {
-        "template": style.TEMPLATE_NAME, "height": 260, "barmode": "overlay",
+        "template": style.TEMPLATE_NAME, "height": 40 + PLOT + bottom, "barmode": "overlay",
         "title": {"text": f"messages per second ({len(sent)} sent, {len(lost)} lost, "
-                          f"t = {end:.1f} s)", "font": {"size": 13}},
+                          f"t = {end:.1f} s)", "font": {"size": 13}, "x": 0.01},
         "xaxis": {"title": {"text": "time (s)"}, "range": [0.0, end]},
         "yaxis": {"title": {"text": "messages / s"}, "rangemode": "tozero"},
         "yaxis2": {"overlaying": "y", "range": [0, 1.05], "visible": False, "fixedrange": True},
         "shapes": shapes, "annotations": notes, "bargap": 0.05,
-        "margin": {"l": 60, "r": 20, "t": 40, "b": 40}, "legend": style.LEGEND_BELOW,
+        "margin": {"l": 60, "r": 20, "t": 40, "b": bottom}, "legend": legend,
     }
     return {"data": data, "layout": layout}
 
