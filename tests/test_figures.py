@@ -7,6 +7,7 @@ one explorer change builds the trace once and never hashes it.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import itertools
 from collections.abc import Callable, Iterator
@@ -26,7 +27,7 @@ from paxosbook.views.ballots import ballot_spec
 from paxosbook.views.network import network_spec
 from paxosbook.views.sequence import sequence_spec
 from paxosbook.widgets import Explorer, show_spec
-from paxosbook.widgets.figures import plain
+from paxosbook.widgets.figures import KEEP_AFTER, plain
 
 RUN = pb.simulate(pb.Config(acceptors=3, proposers=2, drop=0.2, duplicate=0.1,
                             crashes=(pb.Crash("a1", 2.0, 6.0),)), seed=3)
@@ -208,6 +209,34 @@ def test_a_view_created_after_updates_draws_the_current_figure() -> None:
         assert state["_widget_layout"] == widget.layout._props
     cursor = ex.sequence.get_state()["_widget_layout"]["shapes"][-1]
     assert cursor["x0"] == ex.viewer.time == 0.0
+
+
+def test_in_a_kernel_the_state_is_kept_once_after_a_burst_of_changes() -> None:
+    """With an event loop running (a kernel), the synced state follows a little later, once
+    for a burst of slider changes, and is then the figure shown. Would catch: the state left
+    behind for good (a flush never scheduled or dropping the data), or one full copy per
+    change."""
+    async def burst() -> tuple[Explorer, list[int], list[int]]:
+        ex = Explorer(acceptors=3, proposers=2)
+        await asyncio.sleep(KEEP_AFTER + 0.1)  # what building it scheduled
+        sent = [0, 0]
+
+        def count(i: int) -> Callable[[Any], None]:
+            return lambda change: sent.__setitem__(i, sent[i] + 1)
+
+        ex.sequence.observe(count(0), names="_widget_data")
+        ex.sequence.observe(count(1), names="_widget_layout")
+        for drop in (0.1, 0.2, 0.3):
+            ex.set(drop=drop, seed=3)
+        during = list(sent)
+        await asyncio.sleep(KEEP_AFTER + 0.2)
+        return ex, during, sent
+
+    ex, during, after = asyncio.run(burst())
+    assert during == [0, 0] and after == [1, 1]
+    state = ex.sequence.get_state()
+    assert state["_widget_data"] == ex.sequence._data
+    assert state["_widget_layout"] == ex.sequence.layout._props
 
 
 # -- the in-place path stores and sends what the validating path would --------------------------

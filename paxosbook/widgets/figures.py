@@ -120,9 +120,18 @@ def _keep_autosize(relayout: dict[str, Any], layout: dict[str, Any]) -> dict[str
     return relayout
 
 
+KEEP_AFTER = 0.3
+"""Seconds after a change at which a figure's synced state is brought up to date, in a kernel."""
+
+
 def keep_state(widget: go.FigureWidget, *, data: bool = True) -> None:
     """Store the figure ``widget`` shows in its synced state (``_widget_data`` and
     ``_widget_layout``), as plotly does only when a FigureWidget is displayed by itself.
+    In a kernel (a running event loop) this is done ``KEEP_AFTER`` seconds later, once for
+    all the changes made meanwhile: it is a quarter of a slider change's cost (the whole
+    figure serialised and sent), which the repaint of the change need not wait for, and a
+    reader holding an arrow key down makes several changes a second. Without a loop (a
+    script, a test) it is done at once.
 
     plotly sends changes as one-off messages that the browser's model applies to its copy;
     its synced state stays what it was when the widget was created or last displayed (empty,
@@ -133,6 +142,27 @@ def keep_state(widget: go.FigureWidget, *, data: bool = True) -> None:
     ``data=False``: only the layout changed. (An unchanged state sends nothing: traitlets
     compares the values.)
     """
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        _keep_now(widget, data)
+        return
+    pending = getattr(widget, "_keep_pending", None)
+    widget._keep_pending = data or bool(pending)
+    if pending is None:
+        loop.call_later(KEEP_AFTER, flush_state, widget)
+
+
+def flush_state(widget: go.FigureWidget) -> None:
+    """Keep now the state ``keep_state`` left for later (what the loop does after
+    ``KEEP_AFTER`` s)."""
+    data = getattr(widget, "_keep_pending", None)
+    if data is not None:
+        widget._keep_pending = None
+        _keep_now(widget, data)
+
+
+def _keep_now(widget: go.FigureWidget, data: bool) -> None:
     widget._widget_layout = _copy(widget.layout._props)
     if data:
         widget._widget_data = _copy(widget._data)
