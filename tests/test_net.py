@@ -327,6 +327,16 @@ def test_a_used_data_directory_is_refused(tmp_path: Path) -> None:
     assert len(done.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize("where", ["file", "under-a-file"])
+def test_a_data_directory_that_cannot_be_made_is_refused(tmp_path: Path, where: str) -> None:
+    """A file, or a path under a file: one line naming --data, exit 2 (was a traceback)."""
+    (tmp_path / "f").write_text("")
+    path = tmp_path / "f" if where == "file" else tmp_path / "f" / "sub"
+    done = cli("--data", str(path))
+    assert done.returncode == 2 and "--data: must be a new or empty directory" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+
+
 def test_the_command_leaves_no_process_behind(tmp_path: Path) -> None:
     done = cli("--acceptors", "3", "--proposers", "1", "--colocated", "--duration", "1", "--json",
                "--data", str(tmp_path), "--nemesis", "kill", "--seed", "2")

@@ -308,12 +308,7 @@ def run_cluster(*, acceptors: int = 3, proposers: int = 1, learners: int = 1,
         nemesis=nemesis, seed=seed, allow_majority=allow_majority, mutants=mutants,
         crashes=crashes, partitions=partitions, timeout=timeout, colocated=colocated,
         start_times=start_times)
-    if data is not None and Path(data).exists() and (
-            not Path(data).is_dir() or any(Path(data).iterdir())):
-        raise UsageError("data", "a new or empty directory (a node would restore the state "
-                         "a previous run left there)", str(data))
-    root = Path(data) if data is not None else Path(tempfile.mkdtemp(prefix="paxosbook-net-"))
-    root.mkdir(parents=True, exist_ok=True)
+    root = data_dir(data)
     try:
         with Supervisor(config, root, seed, faults) as sup:
             sup.launch()
@@ -325,6 +320,25 @@ def run_cluster(*, acceptors: int = 3, proposers: int = 1, learners: int = 1,
     finally:
         if data is None:
             shutil.rmtree(root, ignore_errors=True)
+
+
+def data_dir(data: str | os.PathLike[str] | None, prefix: str = "paxosbook-net-") -> Path:
+    """The directory a run keeps its nodes' files in: ``data``, created if need be (a new or
+    empty directory: a node would restore the state a previous run left there), or a new
+    temporary one when ``data`` is None (the caller removes it). ``UsageError`` naming
+    ``data`` when it is not new or empty or cannot be created."""
+    if data is None:
+        return Path(tempfile.mkdtemp(prefix=prefix))
+    root = Path(data)
+    allowed = ("a new or empty directory (a node would restore the state a previous run "
+               "left there)")
+    try:
+        if root.exists() and (not root.is_dir() or any(root.iterdir())):
+            raise UsageError("data", allowed, str(data))
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError("data", allowed, f"{data} ({exc.strerror})") from None
+    return root
 
 
 def prepare(*, acceptors: int = 3, proposers: int = 1, learners: int = 1,
