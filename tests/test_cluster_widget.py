@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from test_net import processes_naming
 
 from paxosbook.core import UsageError
 from paxosbook.net.live import LiveCluster
@@ -14,19 +15,6 @@ from paxosbook.widgets import ClusterPanel
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/cmdline").exists(),
                                 reason="process checks read /proc")
-
-
-def processes_naming(text: str) -> list[int]:
-    """Pids of live processes whose command line contains ``text`` (the data directory)."""
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if text.encode() in (entry / "cmdline").read_bytes():
-                    pids.append(int(entry.name))
-            except OSError:
-                continue
-    return pids
 
 
 def events_of(panel: ClusterPanel, node: str) -> list[str]:
