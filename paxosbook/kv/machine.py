@@ -66,11 +66,14 @@ class Machine:
     data: dict[str, str] = field(default_factory=dict)
     last: dict[int, tuple[int, Reply]] = field(default_factory=dict)
     applied: int = 0
+    duplicates: int = 0
+    """Commands not applied because their request was applied before (not in snapshots)."""
 
     def execute(self, cmd: Command) -> Reply:
         """Apply ``cmd`` unless its request was applied before; the reply either way."""
         seen = self.last.get(cmd.client)
         if seen is not None and cmd.seq <= seen[0]:
+            self.duplicates += 1
             return seen[1] if cmd.seq == seen[0] else Reply(False, "stale")
         old = self.data.get(cmd.key, "")
         if cmd.op == "get":

@@ -265,6 +265,7 @@ class KVNode:
         seen = self.machine.last.get(cmd.client)
         if seen is not None and cmd.seq <= seen[0]:
             if cmd.seq == seen[0]:
+                self.stats["answered_from_cache"] += 1
                 self.answer(cmd, seen[1], addr)
             return
         if self.prop.role is Role.FOLLOWER and self.prop.leader != self.name:
@@ -500,7 +501,8 @@ class KVNode:
         return {"name": self.name, "applied": self.machine.applied, "data": self.machine.data,
                 "last": {str(c): s for c, (s, _) in self.machine.last.items()},
                 "role": self.prop.role.value, "ballot": list(self.prop.ballot),
-                "stats": dict(self.stats, batches=self.batches)}
+                "stats": dict(self.stats, batches=self.batches,
+                              duplicates=self.machine.duplicates)}
 
     async def serve(self, host: str, port: int, control: bool) -> None:
         loop = asyncio.get_running_loop()

@@ -26,7 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -142,9 +142,12 @@ def parse_kinds(text: str) -> tuple[str, ...]:
 def run_kv(*, nodes: int = 5, clients: int = 10, duration: float = 5.0, nemesis: str = "",
            keys: int = 5, seed: int = 0, data: str | os.PathLike[str] | None = None,
            mutant: str = "", history: str | os.PathLike[str] | None = None,
-           outage_every: float = OUTAGE_EVERY) -> KVRun:
-    """Run the replicated KV store for ``duration`` seconds under the nemesis; ``UsageError``
-    for a bad argument, before any process starts."""
+           outage_every: float = OUTAGE_EVERY,
+           crashes: Iterable[tuple[str, float, float]] = ()) -> KVRun:
+    """Run the replicated KV store for ``duration`` seconds under the nemesis (plus the given
+    ``crashes``: ``(node, kill at, restart at)`` in seconds); ``history``: a file for the
+    history's JSON lines; ``data``: a new or empty directory keeping the nodes' files (default:
+    a temporary one, removed). ``UsageError`` for a bad argument, before any process starts."""
     _integer("nodes", nodes, 1, 9)
     _integer("clients", clients, 1, 100)
     check_number("duration", duration, 0.0, 3600.0, open_lo=True)
@@ -162,7 +165,8 @@ def run_kv(*, nodes: int = 5, clients: int = 10, duration: float = 5.0, nemesis:
         with sup:
             sup.launch()
             workload = Clients(clients, keys, seed, sup.addresses)
-            asyncio.run(_drive(sup, workload, kinds, duration, seed, outage_every))
+            asyncio.run(_drive(sup, workload, kinds, duration, seed, outage_every,
+                               tuple(crashes)))
             sup.stop()
             sup.close()
             finals = [json.loads(p.read_text("utf-8"))
@@ -191,11 +195,14 @@ def _checked(workload: Clients, lines: list[str], duration: float, sup: KVSuperv
 
 
 async def _drive(sup: KVSupervisor, workload: Clients, kinds: tuple[str, ...],
-                 duration: float, seed: int, outage_every: float) -> None:
+                 duration: float, seed: int, outage_every: float,
+                 crashes: tuple[tuple[str, float, float], ...]) -> None:
     loop = asyncio.get_running_loop()
     net = tuple(k for k in kinds if k in NET_KINDS)
     faults = plan(net, sup.config.cluster(), duration, seed)
     moves: list[tuple[float, Callable[[], None]]] = []
+    for node, at, recover in crashes:
+        moves += [(at, partial(sup.kill, node)), (recover, partial(sup.restart, node))]
     for c in faults.crashes:
         moves.append((c.at, partial(sup.kill, c.node)))
         if c.recover is not None:
