@@ -52,7 +52,9 @@ def test_a_retried_append_is_applied_once() -> None:
     assert m.data == {"k": "x;"} and again == first and m.duplicates == 1
     m.execute(Command(7, 2, "append", "k", "y;"))
     assert m.execute(Command(7, 1, "append", "k", "x;")).value == "stale"  # older: ignored
-    assert m.data == {"k": "x;y;"}
+    assert m.data == {"k": "x;y;"} and m.done == {7: [[1, 2]]}
+    m.execute(Command(7, 4, "get", "k", ""))  # 3 never applied: a hole in the runs
+    assert m.done == {7: [[1, 2], [4, 4]]} and not m.applied_request(7, 3)
 
 
 def test_cas_get_put_and_the_snapshot_round_trip() -> None:
@@ -63,7 +65,8 @@ def test_cas_get_put_and_the_snapshot_round_trip() -> None:
     batch = encode_batch("n1:0:1", [Command(3, 1, "put", "j", "p;")])
     assert decode_batch(NOOP) == [] and m.apply_slot(batch)[0][1] == Reply(True, "")
     back = Machine.restore(m.snapshot())
-    assert (back.data, back.last, back.applied) == ({"k": "a", "j": "p;"}, m.last, 1)
+    assert (back.data, back.last, back.applied, back.done) == (
+        {"k": "a", "j": "p;"}, m.last, 1, m.done)
     # the dedup table survives the snapshot: a retry after a restart is not applied again
     assert back.execute(Command(3, 1, "put", "j", "q;")) == Reply(True, "")
     assert back.data["j"] == "p;"
@@ -81,12 +84,12 @@ def test_wire_round_trip_and_garbage() -> None:
 def test_lost_writes_counts_only_writes_nothing_could_have_overwritten() -> None:
     put = Op(1, 1, "put", "k", "1.1;", 0.0, 1.0, "ok")
     append = Op(2, 1, "append", "k", "2.1;", 2.0, 3.0, "ok")
-    final, last = {"k": "1.1;2.1;"}, {"1": 1, "2": 1}
-    assert lost_writes([put, append], final, last) == []
-    assert lost_writes([put, append], {"k": "1.1;"}, last) == [append]  # the append is gone
-    assert lost_writes([put, append], final, {"1": 1, "2": 0}) == [append]  # the log lost it
+    final, done = {"k": "1.1;2.1;"}, {"1": [[1, 1]], "2": [[1, 1]]}
+    assert lost_writes([put, append], final, done) == []
+    assert lost_writes([put, append], {"k": "1.1;"}, done) == [append]  # the append is gone
+    assert lost_writes([put, append], final, {"1": [[1, 1]]}) == [append]  # the log lost it
     later = Op(3, 1, "put", "k", "3.1;", 2.5, 4.0, "ok")  # may come after the append
-    assert lost_writes([put, append, later], {"k": "3.1;"}, {**last, "3": 1}) == []
+    assert lost_writes([put, append, later], {"k": "3.1;"}, {**done, "3": [[1, 1]]}) == []
 
 
 def test_the_kv_model_checks_cas() -> None:
@@ -230,3 +233,4 @@ def test_the_soak_catches_each_planted_durability_bug(tmp_path: Path, mutant: st
     vanish, and the linearizability checker sees a read that no order explains."""
     run = run_kv(**SOAK, data=tmp_path, mutant=mutant)  # type: ignore[arg-type]
     assert run.verdict.linearizable is False
+    assert run.lost  # acknowledged writes the final replica never applied

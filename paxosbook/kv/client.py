@@ -66,6 +66,8 @@ class Clients(asyncio.DatagramProtocol):
         self.transport: asyncio.DatagramTransport | None = None
         self.last_read: dict[tuple[int, str], str] = {}
         self.t0 = time.perf_counter()
+        self.last_answer = 0.0
+        """When the last answer arrived (``time.perf_counter``)."""
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
@@ -144,7 +146,8 @@ class Clients(asyncio.DatagramProtocol):
             return target
 
     def complete(self, op: Op, msg: Answer) -> None:
-        op.end, op.node = time.perf_counter() - self.t0, msg.node
+        self.last_answer = time.perf_counter()
+        op.end, op.node = self.last_answer - self.t0, msg.node
         if op.f == "get":
             op.status, op.output = "ok", msg.value
             self.last_read[(op.client, op.key)] = msg.value
@@ -175,11 +178,13 @@ async def run_clients(clients: Clients, duration: float) -> None:
         clients.finish()
 
 
-def lost_writes(ops: list[Op], final: dict[str, str], last: dict[str, int]) -> list[Op]:
-    """Acknowledged put / append / cas whose effect is missing from the final state ``final``
-    (``last``: each client's last applied sequence number there). A write is missing when its
-    client's last applied number is below it (the log lost it), or when its token is not in
-    the key's value although no put or cas that could have come after it overwrote it."""
+def lost_writes(ops: list[Op], final: dict[str, str], done: dict[str, list[list[int]]]
+                ) -> list[Op]:
+    """Acknowledged put / append / cas whose effect is missing from the final state: ``final``
+    (the map) and ``done`` (each client's applied sequence numbers, as ``[first, last]``
+    runs). A write is missing when the replica has no record of applying it (its log lost
+    it), or when its token is not in the key's value although no put or cas that could have
+    come after it overwrote it."""
     writes: dict[str, list[Op]] = {}
     for op in ops:
         if op.f in ("put", "cas") and op.status != "fail":
@@ -188,7 +193,7 @@ def lost_writes(ops: list[Op], final: dict[str, str], last: dict[str, int]) -> l
     for op in ops:
         if op.status != "ok" or op.f == "get":
             continue
-        if last.get(str(op.client), 0) < op.seq:
+        if not any(a <= op.seq <= b for a, b in done.get(str(op.client), [])):
             out.append(op)
             continue
         tokens = final.get(op.key, "").split(";")

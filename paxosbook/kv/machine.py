@@ -66,6 +66,9 @@ class Machine:
     data: dict[str, str] = field(default_factory=dict)
     last: dict[int, tuple[int, Reply]] = field(default_factory=dict)
     applied: int = 0
+    done: dict[int, list[list[int]]] = field(default_factory=dict)
+    """The sequence numbers of each client applied so far, as ``[first, last]`` runs (one run
+    per client in a healthy store: a client moves on only once answered)."""
     duplicates: int = 0
     """Commands not applied because their request was applied before (not in snapshots)."""
 
@@ -91,6 +94,11 @@ class Machine:
                 self.data[cmd.key] = str(new)
             reply = Reply(hit, "")
         self.last[cmd.client] = (cmd.seq, reply)
+        runs = self.done.setdefault(cmd.client, [])
+        if runs and runs[-1][1] == cmd.seq - 1:
+            runs[-1][1] = cmd.seq
+        else:
+            runs.append([cmd.seq, cmd.seq])
         return reply
 
     def apply_slot(self, value: str) -> list[tuple[Command, Reply]]:
@@ -100,16 +108,23 @@ class Machine:
 
     # -- snapshots ------------------------------------------------------------------------------
     def snapshot(self) -> str:
-        """Everything the machine is, as one JSON text (applied index, map, dedup table)."""
+        """Everything the machine is, as one JSON text (applied index, map, dedup table, the
+        requests applied)."""
         return json.dumps({"applied": self.applied, "data": self.data,
-                           "last": [[c, s, list(r)] for c, (s, r) in self.last.items()]},
+                           "last": [[c, s, list(r)] for c, (s, r) in self.last.items()],
+                           "done": [[c, runs] for c, runs in self.done.items()]},
                           separators=(",", ":"))
 
     @classmethod
     def restore(cls, text: str) -> Machine:
         doc = json.loads(text)
         last = {int(c): (int(s), Reply(bool(r[0]), str(r[1]))) for c, s, r in doc["last"]}
-        return cls(dict(doc["data"]), last, int(doc["applied"]))
+        done = {int(c): [[int(a), int(b)] for a, b in runs] for c, runs in doc["done"]}
+        return cls(dict(doc["data"]), last, int(doc["applied"]), done)
+
+    def applied_request(self, client: int, seq: int) -> bool:
+        """Was request ``(client, seq)`` applied?"""
+        return any(a <= seq <= b for a, b in self.done.get(client, []))
 
 
 __all__ = ["OPS", "Command", "Machine", "Reply", "decode_batch", "encode_batch"]

@@ -499,14 +499,18 @@ class KVNode:
     def final(self) -> dict[str, Any]:
         """What the node says at the end (the supervisor reads it)."""
         return {"name": self.name, "applied": self.machine.applied, "data": self.machine.data,
-                "last": {str(c): s for c, (s, _) in self.machine.last.items()},
+                "done": {str(c): runs for c, runs in self.machine.done.items()},
                 "role": self.prop.role.value, "ballot": list(self.prop.ballot),
                 "stats": dict(self.stats, batches=self.batches,
                               duplicates=self.machine.duplicates)}
 
-    async def serve(self, host: str, port: int, control: bool) -> None:
+    async def serve(self, host: str, port: int, control: bool,
+                    duration: float | None = None) -> None:
+        """Bind, then run until stopped, the control input closes, or ``duration`` s."""
         loop = asyncio.get_running_loop()
         self.done = loop.create_future()
+        if duration is not None:
+            loop.call_later(duration, self.stop)
         sock = self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         for opt in (socket.SO_RCVBUF, socket.SO_SNDBUF):
             sock.setsockopt(socket.SOL_SOCKET, opt, 4 * 2**20)
@@ -560,6 +564,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--incarnation", type=int, default=0)
     p.add_argument("--mutant", default="", choices=("", *MUTANTS))
     p.add_argument("--control", action="store_true", help="read control lines on stdin")
+    p.add_argument("--duration", type=float, default=None, help="stop after this many s")
     args = p.parse_args(argv)
     names = tuple(n for n in args.names.split(",") if n)
     if args.name not in names:
@@ -573,7 +578,7 @@ def main(argv: list[str] | None = None) -> int:
         except ValueError as exc:
             p.error(str(exc))
     node.blocked = frozenset(n for n in args.block.split(",") if n)
-    asyncio.run(node.serve(args.host, args.port, args.control))
+    asyncio.run(node.serve(args.host, args.port, args.control, args.duration))
     return 0
 
 

@@ -5,7 +5,8 @@ Theory of operation. ``run_kv`` starts one ``paxosbook.kv.node`` process per nod
 runs the clients (``kv.client``) in this process's asyncio loop for ``duration`` seconds and
 plays the nemesis's moves on the same loop: the ``paxosbook.net`` plan's kills (``kill -9``
 and restart of a minority) and partitions, plus ``kill-all``, a whole-cluster ``kill -9`` and
-restart every ``OUTAGE_EVERY`` seconds (a power cut: only what is on disk survives). Then it
+restart every ``OUTAGE_EVERY`` seconds (a power cut: only what is on disk survives), timed
+right after a client was answered, so that operations are in flight. Then it
 heals every partition, restarts every node, lets the replicas catch up for ``QUIESCE``
 seconds, stops the nodes (each writes its final state) and checks:
 
@@ -46,6 +47,8 @@ KINDS = ("kill", "partition", "kill-all")
 """The nemesis's kinds for a KV run."""
 OUTAGE_EVERY = 3.0
 """Seconds between two whole-cluster kills (``kill-all``); the first comes after 1.5 s."""
+BUSY, BUSY_WAIT = 0.005, 1.0
+"""A whole-cluster kill waits (at most ``BUSY_WAIT`` s) for an answer less than ``BUSY`` s old."""
 QUIESCE = 1.5
 """Seconds the replicas get to catch up after the clients stopped and every node is back."""
 
@@ -184,14 +187,27 @@ def _checked(workload: Clients, lines: list[str], duration: float, sup: KVSuperv
              finals: list[dict[str, Any]]) -> KVRun:
     verdict = check(parse_history(lines), "kv") if lines else check(
         parse_history('{"process":0,"type":"invoke","f":"get","key":"k0"}'), "kv")
-    best: dict[str, Any] = max(finals, key=lambda f: f["applied"], default={"data": {}, "last": {}})
-    lost = lost_writes(workload.ops, best["data"], best["last"])
+    best: dict[str, Any] = max(finals, key=lambda f: f["applied"],
+                               default={"data": {}, "done": {}})
+    lost = lost_writes(workload.ops, best["data"], best["done"])
     stats: dict[str, int] = {}
     for f in finals:
         for k, v in f["stats"].items():
             stats[k] = stats.get(k, 0) + v
     return KVRun(workload.ops, lines, duration, sup.kills, sup.restarts, finals, verdict,
                  lost, stats)
+
+
+def _outage(sup: KVSupervisor, workload: Clients, until: float) -> None:
+    """``kill -9`` the whole cluster in the middle of traffic: right after a client got an
+    answer (so operations are in flight and recent ones were just acknowledged), or at
+    ``until`` (the loop's time) if none comes."""
+    loop = asyncio.get_running_loop()
+    if time.perf_counter() - workload.last_answer > BUSY and loop.time() < until:
+        loop.call_later(0.002, _outage, sup, workload, until)
+        return
+    sup.settle()
+    sup.outage()
 
 
 async def _drive(sup: KVSupervisor, workload: Clients, kinds: tuple[str, ...],
@@ -211,12 +227,12 @@ async def _drive(sup: KVSupervisor, workload: Clients, kinds: tuple[str, ...],
         moves.append((p.start, partial(sup.partition, p, True)))
         if p.end is not None:
             moves.append((p.end, partial(sup.partition, p, False)))
+    start = loop.time()
     if "kill-all" in kinds:
         t = 1.5
         while t < duration - 0.5:
-            moves.append((t, sup.outage))
+            moves.append((t, partial(_outage, sup, workload, start + t + BUSY_WAIT)))
             t += outage_every
-    start = loop.time()
 
     def play(move: Callable[[], None]) -> None:
         sup.settle()
