@@ -81,5 +81,8 @@ def main(args: argparse.Namespace) -> int:
             print(f"{key:<26} {value}")
         if run.verdict.linearizable is False:
             print(run.verdict)
-    good = out["linearizable"] and not out["lost_acknowledged_writes"] and out["replicas_agree"]
+        for line in run.dishonoured[:5]:
+            print(f"  {line}")
+    good = (out["linearizable"] and not out["lost_acknowledged_writes"]
+            and out["replicas_agree"] and not out["dishonoured_promises"])
     return 0 if good else 1

@@ -4,10 +4,10 @@
 snapshots), ``node`` one node process hosting the core's log roles (leader election, batching,
 group commit, catch-up from snapshots), ``wire`` its messages, ``store`` its SQLite file,
 ``client`` the clients and their history, ``run`` the supervisor glue and the checks
-(linearizability, lost acknowledged writes).
+(linearizability, lost acknowledged writes): ``paxosbook.kv.run.run_kv``. (The package
+does not import ``run``, so that ``python -m paxosbook.kv.node`` runs the node module once.)
 """
 
 from .machine import Command, Machine, Reply
-from .run import KVRun, run_kv
 
-__all__ = ["Command", "KVRun", "Machine", "Reply", "run_kv"]
+__all__ = ["Command", "Machine", "Reply"]

@@ -28,9 +28,9 @@ effects they return, with no Paxos rule of its own:
 
 Mutants (planted bugs, for the soak's teeth): ``forget-promise-on-restart`` restores the
 acceptor from nothing (the core ``Acceptor.init`` rule under that mutant);
-``write-after-reply`` sends the turn's datagrams first and commits ``WINDOW`` s later (a
-deliberately widened window: a ``kill -9`` within it loses promises and acceptances already
-announced).
+``write-after-reply`` sends the turn's datagrams first and commits up to ``WINDOW`` s later
+(a deliberately widened window: a ``kill -9`` within it loses promises and acceptances
+already announced).
 
 Supervised (``--control``), the node speaks the ``paxosbook.net`` supervisor's control
 protocol on its standard input/output (``{"port": P}``, ``peers``, ``start``, ``block``,
@@ -57,6 +57,7 @@ from ..core import (
     Accepted,
     AcceptorState,
     Backoff,
+    Ballot,
     CancelTimer,
     Mutant,
     Nack,
@@ -111,7 +112,9 @@ KEEP = 64
 MAX_BATCH = 32
 """Most commands in one slot's value."""
 WINDOW = 0.2
-"""The ``write-after-reply`` mutant commits this long after its replies left."""
+"""The ``write-after-reply`` mutant commits only every ``WINDOW`` s of the host's monotonic
+clock (all nodes at once), well after its replies left: a deliberately widened window, so
+that a whole-cluster ``kill -9`` loses the same stretch of the log on every node."""
 CHUNK = 40_000
 """Characters of snapshot per datagram."""
 WRITE_AFTER_REPLY = "write-after-reply"
@@ -166,6 +169,9 @@ class KVNode:
         self.blocked: frozenset[str] = frozenset()
         self.timers: dict[Any, asyncio.TimerHandle] = {}
         self.sock: socket.socket | None = None
+        self.vows = os.open(data / f"{name}.vows", os.O_WRONLY | os.O_APPEND | os.O_CREAT,
+                            0o644)
+        self.vowed: dict[str, Ballot] = {}
         self.started = False
         self.done: asyncio.Future[None] | None = None
 
@@ -396,8 +402,9 @@ class KVNode:
     def flush(self) -> None:
         if self.mutant == WRITE_AFTER_REPLY:
             self.transmit()
-            if self.late is None and self.has_dirty():
-                self.late = asyncio.get_running_loop().call_later(WINDOW, self.late_commit)
+            if self.late is None and self.has_dirty():  # at the next multiple of WINDOW
+                wait = WINDOW - time.monotonic() % WINDOW  # of the host's clock: every node
+                self.late = asyncio.get_running_loop().call_later(wait, self.late_commit)
             return
         self.commit()
         self.transmit()
@@ -415,7 +422,19 @@ class KVNode:
             self.stats["commits"] += 1
             self.dirty, self.dirty_round, self.dirty_snapshot = {}, None, None
 
+    def vow(self, kind: str, ballot: Ballot, pick: Any) -> None:
+        old = self.vowed.get(kind)
+        self.vowed[kind] = ballot if old is None else pick(old, ballot)
+
     def transmit(self) -> None:
+        """Send the turn's datagrams, after noting in ``NAME.vows`` the highest promise and
+        the lowest acceptance they announce (one ``write``: it survives a ``kill -9``), for
+        the supervisor's check that a restarted acceptor honours its earlier promises."""
+        if self.vowed:
+            lines = "".join(json.dumps([self.incarnation, k, list(b)]) + "\n"
+                            for k, b in self.vowed.items())
+            os.write(self.vows, lines.encode())
+            self.vowed = {}
         sock, out = self.sock, self.outbox
         self.outbox = []
         if sock is None:
@@ -427,6 +446,11 @@ class KVNode:
                 self.stats["send_errors"] += 1  # too big, or the buffer is full: lost
 
     def send(self, msg: Any) -> None:
+        kind = type(msg)
+        if kind is MultiPromise:
+            self.vow("promise", msg.ballot, max)
+        elif kind is Slotted and type(msg.msg) is Accepted:
+            self.vow("accept", msg.msg.ballot, min)
         dst = msg.dst
         if dst == self.name:
             self.local.append(msg)
@@ -534,6 +558,7 @@ class KVNode:
             out.write_text(json.dumps(self.final()), "utf-8")
             sock.close()
             self.store.close()
+            os.close(self.vows)
 
     buffer = b""
 

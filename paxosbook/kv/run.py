@@ -14,7 +14,9 @@ seconds, stops the nodes (each writes its final state) and checks:
   model: get, put, append, cas);
 * ``lost_acknowledged_writes``: acknowledged writes missing from the final state of the most
   advanced replica (``client.lost_writes``);
-* ``replicas_agree``: replicas that applied as many slots hold the same map.
+* ``replicas_agree``: replicas that applied as many slots hold the same map;
+* ``dishonoured_promises``: acceptances or promises a node announced, after a restart, below
+  a promise it announced before (each node notes what it announces in ``NAME.vows``).
 """
 
 from __future__ import annotations
@@ -80,7 +82,10 @@ class KVSupervisor(Supervisor):
         return proc
 
     def outage(self) -> None:
-        """``kill -9`` every node, then restart them all."""
+        """``kill -9`` every node at once (every signal sent before any is waited for),
+        then restart them all."""
+        for proc in self.procs.values():
+            proc.kill()
         for name in self.names:
             self.kill(name)
         for name in self.names:
@@ -100,6 +105,8 @@ class KVRun:
     verdict: Linearizability
     lost: list[Op]
     stats: dict[str, int] = field(default_factory=dict)
+    dishonoured: list[str] = field(default_factory=list)
+    """Promises a restarted acceptor did not honour (``dishonoured_promises``)."""
 
     @property
     def replicas_agree(self) -> bool:
@@ -124,6 +131,7 @@ class KVRun:
                 "linearizable": self.verdict.linearizable,
                 "lost_acknowledged_writes": len(self.lost),
                 "replicas_agree": self.replicas_agree,
+                "dishonoured_promises": len(self.dishonoured),
                 "snapshots_installed": self.stats.get("snapshots_installed", 0),
                 "commits": self.stats.get("commits", 0),
                 "applied_commands": self.stats.get("applied_commands", 0)}
@@ -132,6 +140,28 @@ class KVRun:
 def _integer(name: str, value: Any, lo: int, hi: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
         raise UsageError(name, f"an integer in [{lo}, {hi}]", value)
+
+
+def dishonoured_promises(data: Path, names: tuple[str, ...]) -> list[str]:
+    """Every acceptance or promise a node announced below a promise it announced before one
+    of its restarts (from the nodes' ``NAME.vows`` files): an acceptor that forgot."""
+    out: list[str] = []
+    for name in names:
+        path = data / f"{name}.vows"
+        lines = path.read_text("utf-8").splitlines() if path.exists() else []
+        before: dict[int, tuple[int, int]] = {}  # incarnation -> highest promise
+        for line in lines:
+            try:
+                inc, kind, ballot = json.loads(line)
+            except (ValueError, TypeError):
+                continue  # cut short by a kill -9
+            floor = max((b for i, b in before.items() if i < inc), default=(0, 0))
+            if tuple(ballot) < floor:
+                out.append(f"{name} {kind} {ballot[0]}.{ballot[1]} in incarnation {inc}, "
+                           f"below its promise {floor[0]}.{floor[1]} before a restart")
+            if kind == "promise":
+                before[inc] = max(before.get(inc, (0, 0)), tuple(ballot))
+    return out
 
 
 def parse_kinds(text: str) -> tuple[str, ...]:
@@ -174,10 +204,13 @@ def run_kv(*, nodes: int = 5, clients: int = 10, duration: float = 5.0, nemesis:
             sup.close()
             finals = [json.loads(p.read_text("utf-8"))
                       for p in sorted(root.glob("*.final.json"))]
+            dishonoured = dishonoured_promises(root, sup.names)
         lines = [json.dumps(e, separators=(",", ":")) for e in workload.events]
         if history is not None:
             Path(history).write_text("\n".join(lines) + "\n", "utf-8")
-        return _checked(workload, lines, duration, sup, finals)
+        run = _checked(workload, lines, duration, sup, finals)
+        run.dishonoured = dishonoured
+        return run
     finally:
         if data is None:
             shutil.rmtree(root, ignore_errors=True)
