@@ -7,12 +7,14 @@ effects they return, with no Paxos rule of its own:
 
 * Acceptors answer the proposer that asked only; the leader's learner learns a slot from a
   quorum of ``Accepted`` and, as the paper's distinguished learner (section 2.4), tells the
-  other learners with ``Commit``. Every replica applies the learned slots in order to its
-  ``Machine`` and the node that holds a client's request answers it.
+  other learners, every ``COMMIT_DELAY`` s, the slots chosen meanwhile (``Entries``). Every
+  replica applies the learned slots in order to its ``Machine`` and the node that holds a
+  client's request answers it.
 * Leader election is the runtime's failure detector (section 3 leaves it to timeouts): the
   leader sends a ``Heartbeat`` every ``HEARTBEAT`` s; a follower that heard none for an
-  election timeout believes itself leader and starts the core proposer, which runs phase 1
-  with a higher ballot from the first slot its replica has not applied. A heartbeat with a
+  election timeout (the first node of a new cluster: at once) believes itself leader and
+  starts the core proposer, which runs phase 1 with a higher ballot from the first slot its
+  replica has not applied. A heartbeat with a
   higher ballot is news of that ballot, given to the proposer as the ``Nack`` it would get
   from an acceptor (it steps down to that leader).
 * Clients send a ``Request``; a follower answers ``Redirect(leader)``; the leader packs every
@@ -20,6 +22,8 @@ effects they return, with no Paxos rule of its own:
 * Group commit: the node reads every datagram waiting on its socket, handles them all, then
   commits every ``Persist`` of that turn in one SQLite transaction, and only then sends the
   turn's datagrams (so nothing that depends on a state leaves before the state is on disk).
+  The one exception is a leader's phase 2a (``Accept``), which depends on no state of the
+  turn: it leaves before the commit, so the leader's fsync overlaps its followers'.
 * Snapshots: every ``SNAPSHOT_EVERY`` applied slots the machine (applied index, map, dedup
   table) is persisted in the same transaction; a restarted node starts from it. A replica
   that lags (its applied index is below what the leader's previous heartbeat said) sends a
@@ -115,6 +119,8 @@ WINDOW = 0.2
 """The ``write-after-reply`` mutant commits only every ``WINDOW`` s of the host's monotonic
 clock (all nodes at once), well after its replies left: a deliberately widened window, so
 that a whole-cluster ``kill -9`` loses the same stretch of the log on every node."""
+COMMIT_DELAY = 0.01
+"""The leader tells the other learners what was chosen at most this often (seconds)."""
 CHUNK = 40_000
 """Characters of snapshot per datagram."""
 WRITE_AFTER_REPLY = "write-after-reply"
@@ -152,12 +158,15 @@ class KVNode:
         self.dirty_round: int | None = None
         self.dirty_snapshot: str | None = None
         self.outbox: list[tuple[bytes, Address]] = []
+        self.early: list[tuple[bytes, Address]] = []
+        """Datagrams that depend on no state persisted this turn (a leader's ``Accept``)."""
         self.local: collections.deque[Any] = collections.deque()
         self.late: asyncio.TimerHandle | None = None
         # the replica's clients and the leader it knows
         self.pending: dict[tuple[int, int], Command] = {}
         self.waiting: dict[tuple[int, int], Address] = {}
         self.batches = 0
+        self.to_commit: list[tuple[int, str]] = []
         self.heard = time.monotonic()
         self.wait = self.election_wait()
         self.leader_ballot = NO_BALLOT
@@ -343,8 +352,9 @@ class KVNode:
     def learned(self, eff: LearnSlot) -> None:
         """A slot was learned: the leader tells the others; apply what became contiguous."""
         if self.prop.role is Role.LEADING:
-            for name in self.others:
-                self.send(Commit(self.name, name, eff.slot, eff.value, eff.ballot))
+            self.to_commit.append((eff.slot, eff.value))
+            if len(self.to_commit) == 1:
+                asyncio.get_running_loop().call_later(COMMIT_DELAY, self.tell_chosen)
         while self.machine.applied < self.log.applied:
             entry = self.log.learned[self.machine.applied]
             for cmd, reply in self.machine.apply_slot(entry.value):
@@ -356,6 +366,21 @@ class KVNode:
             if self.machine.applied % SNAPSHOT_EVERY == 0:
                 self.dirty_snapshot = self.machine.snapshot()
                 self.prune()
+
+    def tell_chosen(self) -> None:
+        """The leader tells the other learners what was chosen, ``COMMIT_DELAY`` s of it at
+        a time: runs of consecutive slots as ``Entries``, any other slot as a ``Commit``."""
+        chosen, self.to_commit = sorted(self.to_commit), []
+        runs: list[tuple[int, list[str]]] = []
+        for slot, value in chosen:
+            if runs and runs[-1][0] + len(runs[-1][1]) == slot:
+                runs[-1][1].append(value)
+            else:
+                runs.append((slot, [value]))
+        for name in self.others:
+            for first, values in runs:
+                self.send(Entries(self.name, name, first, tuple(values)))
+        self.turn()
 
     def prune(self) -> None:
         learned = self.log.learned
@@ -406,7 +431,8 @@ class KVNode:
                 wait = WINDOW - time.monotonic() % WINDOW  # of the host's clock: every node
                 self.late = asyncio.get_running_loop().call_later(wait, self.late_commit)
             return
-        self.commit()
+        self.transmit(early=True)  # phase 2a depends on no state of this turn: overlap
+        self.commit()              # the leader's own fsync with its followers'
         self.transmit()
 
     def has_dirty(self) -> bool:
@@ -426,17 +452,25 @@ class KVNode:
         old = self.vowed.get(kind)
         self.vowed[kind] = ballot if old is None else pick(old, ballot)
 
-    def transmit(self) -> None:
+    def transmit(self, early: bool = False) -> None:
         """Send the turn's datagrams, after noting in ``NAME.vows`` the highest promise and
         the lowest acceptance they announce (one ``write``: it survives a ``kill -9``), for
         the supervisor's check that a restarted acceptor honours its earlier promises."""
+        if early:
+            self.early, out = [], self.early
+            self.send_all(out)
+            return
         if self.vowed:
             lines = "".join(json.dumps([self.incarnation, k, list(b)]) + "\n"
                             for k, b in self.vowed.items())
             os.write(self.vows, lines.encode())
             self.vowed = {}
-        sock, out = self.sock, self.outbox
-        self.outbox = []
+        self.outbox, out = [], self.early + self.outbox
+        self.early = []
+        self.send_all(out)
+
+    def send_all(self, out: list[tuple[bytes, Address]]) -> None:
+        sock = self.sock
         if sock is None:
             return
         for data, addr in out:
@@ -455,7 +489,8 @@ class KVNode:
         if dst == self.name:
             self.local.append(msg)
         elif dst not in self.blocked and dst in self.peers:
-            self.outbox.append((encode(msg), self.peers[dst]))
+            box = self.early if kind is Slotted and type(msg.msg) is Accept else self.outbox
+            box.append((encode(msg), self.peers[dst]))
 
     def reply(self, msg: Any, addr: Address) -> None:
         self.outbox.append((encode(msg), addr))
@@ -502,6 +537,8 @@ class KVNode:
             return
         self.started = True
         self.heard = time.monotonic()
+        if not self.incarnation and self.prop.leader == self.name:
+            self.heard -= ELECTION * 2  # the first node of a new cluster stands at once
         asyncio.get_running_loop().call_later(HEARTBEAT, self.tick)
 
     def on_control(self, doc: dict[str, Any]) -> None:
