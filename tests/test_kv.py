@@ -20,6 +20,7 @@ from paxosbook.cli import main
 from paxosbook.core.log import NOOP
 from paxosbook.kv.client import Op, lost_writes
 from paxosbook.kv.machine import Command, Machine, Reply, decode_batch, encode_batch
+from paxosbook.kv.replica import well_formed
 from paxosbook.kv.run import KVSupervisor, dishonoured_promises, run_kv
 from paxosbook.kv.wire import Answer, Redirect, Request, decode, encode
 from paxosbook.linearizability import check, parse_history
@@ -80,6 +81,16 @@ def test_wire_round_trip_and_garbage() -> None:
     for junk in (b"", b"{", b'{"v": 2, "m": ["Answer"]}', b'{"v": 1, "m": ["Answer", 1]}',
                  b'{"v": 1, "m": ["os.system", "x"]}', b"\xff" * 10):
         assert decode(junk) is None
+
+
+def test_malformed_requests_never_reach_the_log() -> None:
+    """A bad cas argument or a string id would make every replica fail applying the slot."""
+    good = Request(1, 2, "cas", "k", ("a", "b"))
+    assert well_formed(good) and well_formed(Request(1, 3, "get", "k", ""))
+    for bad in (good._replace(arg=("a",)), good._replace(arg="ab"), good._replace(client="1"),
+                good._replace(seq=-1), good._replace(op="delete", arg=""),
+                good._replace(key=3), Request(1, 2, "put", "k", 5)):
+        assert not well_formed(bad)
 
 
 def test_lost_writes_counts_only_writes_nothing_could_have_overwritten() -> None:

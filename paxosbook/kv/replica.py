@@ -65,7 +65,7 @@ from ..core.log import (
     Submit,
     promise_all,
 )
-from .machine import Command, Machine, Reply, encode_batch
+from .machine import OPS, Command, Machine, Reply, encode_batch
 from .wire import (
     MAX_DATAGRAM,
     Answer,
@@ -97,6 +97,17 @@ CHUNK = 40_000
 """Characters of snapshot per datagram."""
 
 Address = tuple[str, int]
+
+
+def well_formed(req: Request) -> bool:
+    """A request the machine can apply: integer ids, a known op, string key and values."""
+    ints = all(type(x) is int and 0 <= x < 2**62 for x in (req.client, req.seq))
+    arg = req.arg
+    if req.op == "cas":
+        good = type(arg) is tuple and len(arg) == 2 and all(type(v) is str for v in arg)
+    else:
+        good = req.op in OPS and type(arg) is str
+    return ints and good and type(req.key) is str
 
 
 class Replica:
@@ -236,6 +247,9 @@ class Replica:
             self.on_chunk(msg)
 
     def on_request(self, req: Request, addr: Address) -> None:
+        if not well_formed(req):  # garbage from a client never reaches the log
+            self.stats["bad_requests"] += 1
+            return
         cmd = Command(req.client, req.seq, req.op, req.key, req.arg)
         seen = self.machine.last.get(cmd.client)
         if seen is not None and cmd.seq <= seen[0]:
