@@ -253,9 +253,12 @@ def test_chaos_soak_is_linearizable_and_loses_no_acknowledged_write(tmp_path: Pa
 @pytest.mark.parametrize("mutant", ["forget-promise-on-restart", "write-after-reply"])
 def test_the_soak_catches_each_planted_durability_bug(tmp_path: Path, mutant: str) -> None:
     """The same soak with an acceptor that forgets on restart, or one that replies before its
-    state is on disk: a whole-cluster kill -9 then loses chosen slots and acknowledged writes
-    vanish from the final replica. Measured over 5 seeds, twice: lost writes caught 20 of 20
-    runs; the linearizability checker 10/10 (forget) and 9/10 (write-after-reply); the
-    promise check 4/5 and 3/5. Only the most reliable is asserted."""
+    state is on disk: a whole-cluster kill -9 then loses chosen slots; acknowledged writes
+    vanish from the final replica, reads see it, restarted acceptors break promises. Measured
+    over seeds 1-5 (this soak, a shared 2-core machine): forget-promise-on-restart caught by
+    all three checks 5/5; write-after-reply by lost writes 5/5, the linearizability checker
+    3/5, the promise check 1/5. Any one of them is enough here."""
     run = run_kv(**SOAK, data=tmp_path, mutant=mutant)  # type: ignore[arg-type]
-    assert run.lost, (run.verdict.linearizable, run.dishonoured[:3])
+    caught = {"linearizability": run.verdict.linearizable is False,
+              "lost acknowledged writes": bool(run.lost), "broken promises": bool(run.dishonoured)}
+    assert any(caught.values()), caught

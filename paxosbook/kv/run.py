@@ -47,7 +47,7 @@ from .node import MUTANTS
 
 KINDS = ("kill", "partition", "kill-all")
 """The nemesis's kinds for a KV run."""
-OUTAGE_EVERY = 3.0
+OUTAGE_EVERY = 2.0
 """Seconds between two whole-cluster kills (``kill-all``); the first comes after 1.5 s."""
 BUSY, BUSY_WAIT = 0.005, 1.0
 """A whole-cluster kill waits (at most ``BUSY_WAIT`` s) for an answer less than ``BUSY`` s old."""
