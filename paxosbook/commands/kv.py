@@ -23,6 +23,8 @@ from ..net.cluster import NodeFailure
 from .args import FlagError, report
 
 PROG = "paxosbook kv"
+SHOWN = 12
+"""Lines of a linearizability violation printed (the failing part can be long)."""
 FLAGS = {"nodes": "--nodes", "clients": "--clients", "duration": "--duration",
          "nemesis": "--nemesis", "keys": "--keys", "seed": "--seed", "data": "--data",
          "mutant": "--mutant", "history": "--history"}
@@ -80,7 +82,11 @@ def main(args: argparse.Namespace) -> int:
         for key, value in out.items():
             print(f"{key:<26} {value}")
         if run.verdict.linearizable is False:
-            print(run.verdict)
+            lines = str(run.verdict).splitlines()
+            print("\n".join(lines[:SHOWN]))
+            if len(lines) > SHOWN:
+                print(f"  ... {len(lines) - SHOWN} more (--history FILE, then paxosbook "
+                      "lincheck FILE --model kv)")
         for line in run.dishonoured[:5]:
             print(f"  {line}")
     good = (out["linearizable"] and not out["lost_acknowledged_writes"]

@@ -115,6 +115,8 @@ class KVRun:
                    for f in self.finals)
 
     def report(self) -> dict[str, Any]:
+        """What ``paxosbook kv`` prints (``snapshots_installed``: by the nodes' last
+        incarnations, the ones that wrote a final state)."""
         done = [op for op in self.ops if op.status != "info"]
         lat = sorted((op.end - op.start) * 1000 for op in done)
 
@@ -132,9 +134,7 @@ class KVRun:
                 "lost_acknowledged_writes": len(self.lost),
                 "replicas_agree": self.replicas_agree,
                 "dishonoured_promises": len(self.dishonoured),
-                "snapshots_installed": self.stats.get("snapshots_installed", 0),
-                "commits": self.stats.get("commits", 0),
-                "applied_commands": self.stats.get("applied_commands", 0)}
+                "snapshots_installed": self.stats.get("snapshots_installed", 0)}
 
 
 def _integer(name: str, value: Any, lo: int, hi: int) -> None:
