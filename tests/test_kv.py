@@ -149,7 +149,10 @@ def test_a_fault_free_run_is_linearizable_and_leaves_no_process(tmp_path: Path) 
 
 
 @needs_proc
-def test_an_interrupted_run_leaves_no_process(tmp_path: Path) -> None:
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL])
+def test_an_interrupted_or_killed_run_leaves_no_process(tmp_path: Path, sig: int) -> None:
+    """SIGINT: the supervisor kills its process group. SIGKILL: it cannot, but every node
+    (and the anchor) exits when its control pipe closes."""
     proc = subprocess.Popen([sys.executable, "-m", "paxosbook", "kv", "--nodes", "3",
                              "--duration", "60", "--data", str(tmp_path)], env=ENV,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -160,11 +163,19 @@ def test_an_interrupted_run_leaves_no_process(tmp_path: Path) -> None:
             time.sleep(0.1)
         assert len(processes_naming(str(tmp_path))) >= 4
         time.sleep(0.5)  # the clients are running
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(sig)
         out, _ = proc.communicate(timeout=30)
     finally:
         proc.kill()
-    assert proc.returncode == 130 and "interrupted" in out
+    if sig == signal.SIGINT:
+        assert proc.returncode == 130 and "interrupted" in out
+        assert processes_naming(str(tmp_path)) == []
+        return
+    assert proc.returncode == -signal.SIGKILL
+    for _ in range(100):
+        if not processes_naming(str(tmp_path)):
+            break
+        time.sleep(0.1)
     assert processes_naming(str(tmp_path)) == []
 
 
