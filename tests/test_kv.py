@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+from test_net import processes_naming
 
 from paxosbook.cli import main
 from paxosbook.core.log import NOOP
@@ -29,20 +30,6 @@ ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 needs_proc = pytest.mark.skipif(not Path("/proc/self/cmdline").exists(),
                                 reason="process checks read /proc")
-
-
-def processes_naming(text: str) -> list[int]:
-    """Pids of live processes whose command line contains ``text`` (a data directory)."""
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                cmdline = (entry / "cmdline").read_bytes()
-            except OSError:
-                continue
-            if text.encode() in cmdline:
-                pids.append(int(entry.name))
-    return pids
 
 
 # -- the state machine -------------------------------------------------------------------------
@@ -183,7 +170,8 @@ def test_an_interrupted_or_killed_run_leaves_no_process(tmp_path: Path, sig: int
     (["--nodes", "0"], "--nodes"), (["--clients", "1000"], "--clients"),
     (["--duration", "-1"], "--duration"), (["--nemesis", "kill,flood"], "--nemesis"),
     (["--keys", "0"], "--keys"), (["--mutant", "nope"], "--mutant"),
-    (["--history", "/no/such/dir/h.jsonl"], "--history"), (["--nodes", "x"], "--nodes")])
+    (["--history", "/no/such/dir/h.jsonl"], "--history"), (["--nodes", "x"], "--nodes"),
+    (["--data", "/proc/self/cmdline/sub"], "--data")])
 def test_bad_flags_exit_2_with_one_line(flags: list[str], flag: str,
                                         capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_:

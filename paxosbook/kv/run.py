@@ -27,7 +27,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -38,7 +37,7 @@ from typing import Any
 from ..config import Config
 from ..core import UsageError
 from ..linearizability import Linearizability, check, parse_history
-from ..net.cluster import Supervisor
+from ..net.cluster import Supervisor, data_dir
 from ..net.nemesis import KINDS as NET_KINDS
 from ..net.nemesis import Plan, plan
 from ..validation import check_number
@@ -188,11 +187,7 @@ def run_kv(*, nodes: int = 5, clients: int = 10, duration: float = 5.0, nemesis:
     kinds = parse_kinds(nemesis)
     if mutant and mutant not in MUTANTS:
         raise UsageError("mutant", " or ".join(MUTANTS), mutant)
-    if data is not None and Path(data).exists() and (
-            not Path(data).is_dir() or any(Path(data).iterdir())):
-        raise UsageError("data", "a new or empty directory", str(data))
-    root = Path(data) if data is not None else Path(tempfile.mkdtemp(prefix="paxosbook-kv-"))
-    root.mkdir(parents=True, exist_ok=True)
+    root = data_dir(data, prefix="paxosbook-kv-")
     try:
         sup = KVSupervisor(nodes, root, seed, mutant)
         with sup:
