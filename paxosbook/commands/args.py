@@ -8,8 +8,9 @@ same way, with the config field translated back to its flag.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from ..core import UsageError
 from ..network import CRASH_FORM, PARTITION_FORM
@@ -98,3 +99,13 @@ def write_trace(path: str, run: Run, flags: dict[str, str], prog: str) -> None:
     except OSError as exc:
         report(FlagError("--trace", "a writable file path", f"{path} ({exc.strerror})"),
                flags, prog)
+
+
+def interrupt_on_sigterm() -> None:
+    """Make SIGTERM raise ``KeyboardInterrupt``: a command that starts processes cleans up
+    after ``kill`` as after Ctrl-C."""
+    signal.signal(signal.SIGTERM, _interrupt)
+
+
+def _interrupt(signum: int, frame: Any) -> NoReturn:
+    raise KeyboardInterrupt

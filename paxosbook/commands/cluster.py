@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
 import sys
-from typing import Any, NoReturn
+from typing import Any
 
 from ..core import Mutant, UsageError
 from ..net.cluster import NodeFailure, run_cluster
 from ..net.nemesis import KINDS
 from ..network import CRASH_FORM, PARTITION_FORM
-from .args import FlagError, number, report, write_trace
+from .args import FlagError, interrupt_on_sigterm, number, report, write_trace
 
 PROG = "paxosbook cluster"
 FLAGS = {"acceptors": "--acceptors", "proposers": "--proposers", "learners": "--learners",
@@ -60,12 +59,8 @@ def add_parser(sub: Any) -> None:
     p.set_defaults(main=main)
 
 
-def _terminate(signum: int, frame: Any) -> NoReturn:
-    raise KeyboardInterrupt  # SIGTERM: clean up as on Ctrl-C
-
-
 def main(args: argparse.Namespace) -> int:
-    signal.signal(signal.SIGTERM, _terminate)
+    interrupt_on_sigterm()
     for flag, value in (("--acceptors", args.acceptors), ("--proposers", args.proposers),
                         ("--learners", args.learners)):
         if not 1 <= value <= 9:

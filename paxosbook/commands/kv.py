@@ -12,15 +12,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
 import sys
-from typing import Any, NoReturn
+from typing import Any
 
 from ..core import UsageError
 from ..kv.node import MUTANTS
 from ..kv.run import KINDS, run_kv
 from ..net.cluster import NodeFailure
-from .args import FlagError, report
+from .args import FlagError, interrupt_on_sigterm, report
 
 PROG = "paxosbook kv"
 SHOWN = 12
@@ -51,12 +50,8 @@ def add_parser(sub: Any) -> None:
     p.set_defaults(main=main)
 
 
-def _terminate(signum: int, frame: Any) -> NoReturn:
-    raise KeyboardInterrupt  # SIGTERM: clean up as on Ctrl-C
-
-
 def main(args: argparse.Namespace) -> int:
-    signal.signal(signal.SIGTERM, _terminate)
+    interrupt_on_sigterm()
     if args.history:
         try:
             open(args.history, "w").close()
