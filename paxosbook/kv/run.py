@@ -25,7 +25,6 @@ import asyncio
 import json
 import os
 import shutil
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -62,23 +61,12 @@ class KVSupervisor(Supervisor):
         super().__init__(config, data, seed, Plan())
         self.mutant = mutant
 
-    def spawn(self, name: str, port: int = 0, peers: str = "",
-              blocked: frozenset[str] = frozenset()) -> subprocess.Popen[bytes]:
+    def node_argv(self, name: str, port: int) -> list[str]:
         argv = [sys.executable, "-m", "paxosbook.kv.node", "--name", name, "--names",
                 ",".join(self.names), "--data", str(self.data), "--port", str(port),
                 "--seed", str(self.seed), "--incarnation", str(self.incarnation[name]),
                 "--control"]
-        if self.mutant:
-            argv += ["--mutant", self.mutant]
-        if peers:
-            argv += ["--peers", peers]
-        if blocked:
-            argv += ["--block", ",".join(sorted(blocked))]
-        with open(self.data / f"{name}.stderr", "ab") as err:
-            proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                    stderr=err, process_group=self.pgid)
-        self.children.append(proc)
-        return proc
+        return argv + (["--mutant", self.mutant] if self.mutant else [])
 
     def outage(self) -> None:
         """``kill -9`` every node at once (every signal sent before any is waited for),

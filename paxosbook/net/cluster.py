@@ -109,14 +109,19 @@ class Supervisor:
             self.answer(name, deadline)
         self.broadcast("start")
 
-    def spawn(self, name: str, port: int = 0, peers: str = "",
-              blocked: frozenset[str] = frozenset()) -> subprocess.Popen[bytes]:
+    def node_argv(self, name: str, port: int) -> list[str]:
+        """The command line of node ``name`` (its process module and flags, before the
+        peers and blocked names ``spawn`` adds)."""
         f = self.faults
-        argv = [sys.executable, "-m", "paxosbook.net.node", "--config",
+        return [sys.executable, "-m", "paxosbook.net.node", "--config",
                 str(self.data / "config.json"), "--name", name, "--data", str(self.data),
                 "--port", str(port), "--seed", str(self.seed), "--incarnation",
                 str(self.incarnation[name]), "--t0", repr(self.t0), "--drop", repr(f.drop),
                 "--windows", json.dumps([w.as_list() for w in f.windows]), "--control"]
+
+    def spawn(self, name: str, port: int = 0, peers: str = "",
+              blocked: frozenset[str] = frozenset()) -> subprocess.Popen[bytes]:
+        argv = self.node_argv(name, port)
         if peers:
             argv += ["--peers", peers]
         if blocked:
