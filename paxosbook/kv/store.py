@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core import AcceptorState, Ballot, Proposal, ProposerRound
+from ..net.store import durable
 
 _SCHEMA = ("CREATE TABLE IF NOT EXISTS acceptor (slot INTEGER PRIMARY KEY, body TEXT NOT NULL)",
            "CREATE TABLE IF NOT EXISTS meta (kind TEXT PRIMARY KEY, body TEXT NOT NULL)")
@@ -35,11 +36,7 @@ class KVStore:
     """The SQLite file at ``path`` (created if missing)."""
 
     def __init__(self, path: str | Path) -> None:
-        self.conn = sqlite3.connect(str(path), isolation_level=None)
-        self.conn.execute("PRAGMA journal_mode=WAL")
-        self.conn.execute("PRAGMA synchronous=FULL")
-        for statement in _SCHEMA:
-            self.conn.execute(statement)
+        self.conn = durable(path, _SCHEMA)
         self.commits = 0
 
     def load(self) -> tuple[dict[Any, Any], str | None]:

@@ -44,15 +44,23 @@ def decode_state(kind: str, body: str) -> tuple[type, Any]:
     return AcceptorState, AcceptorState(_ballot(doc["promised"]), accepted)
 
 
+def durable(path: str | Path, schema: tuple[str, ...]) -> sqlite3.Connection:
+    """The SQLite file at ``path`` (created if missing, with ``schema``'s statements), in
+    autocommit mode, WAL, and ``synchronous=FULL``: a commit is on the disk (fsync'd) when it
+    returns, so what a reply depends on survives ``kill -9`` and a power cut."""
+    conn = sqlite3.connect(str(path), isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    for statement in schema:
+        conn.execute(statement)
+    return conn
+
+
 class Store:
     """The SQLite file at ``path`` (created if missing)."""
 
     def __init__(self, path: str | Path) -> None:
-        self.conn = sqlite3.connect(str(path), isolation_level=None)
-        self.conn.execute("PRAGMA journal_mode=WAL")
-        self.conn.execute("PRAGMA synchronous=FULL")
-        for statement in _SCHEMA:
-            self.conn.execute(statement)
+        self.conn = durable(path, _SCHEMA)
 
     def load(self) -> dict[type, Any]:
         """Every persisted state by type (empty for a node that never persisted)."""
