@@ -22,7 +22,7 @@ from paxosbook.core.log import NOOP
 from paxosbook.kv.client import Op, lost_writes
 from paxosbook.kv.machine import Command, Machine, Reply, decode_batch, encode_batch
 from paxosbook.kv.replica import well_formed
-from paxosbook.kv.run import KVSupervisor, dishonoured_promises, run_kv
+from paxosbook.kv.run import KVSupervisor, dishonoured_promises, run_kv, slot_disagreements
 from paxosbook.kv.wire import Answer, Redirect, Request, decode, encode
 from paxosbook.linearizability import check, parse_history
 
@@ -98,6 +98,15 @@ def test_a_promise_broken_after_a_restart_is_found(tmp_path: Path) -> None:
     (tmp_path / "n2.vows").write_text('[0, "promise", [3, 1]]\n[1, "accept", [3, 1]]\n')
     found = dishonoured_promises(tmp_path, ("n1", "n2", "n3"))
     assert found == ["n1 accept 2.2 in incarnation 1, below its promise 3.1 before a restart"]
+
+
+def test_a_slot_learned_with_two_values_is_found(tmp_path: Path) -> None:
+    """n1 learned slot 4 as "aa" in its first life and as "bb" in its second; n2 agrees
+    with the first. Slot 5, learned once, and a line cut by kill -9 are not findings."""
+    (tmp_path / "n1.learned").write_text('[0, 4, "aa"]\n[1, 4, "bb"]\n[1, 5, "cc"]\n[1, 6')
+    (tmp_path / "n2.learned").write_text('[0, 4, "aa"]\n')
+    assert slot_disagreements(tmp_path, ("n1", "n2", "n3")) == [
+        "slot 4: n1 (life 0) learned aa, n1 (life 1) learned bb"]
 
 
 def test_the_kv_model_checks_cas() -> None:
@@ -246,6 +255,7 @@ def test_chaos_soak_is_linearizable_and_loses_no_acknowledged_write(tmp_path: Pa
     assert report["linearizable"] is True, str(run.verdict)
     assert report["lost_acknowledged_writes"] == 0 and report["replicas_agree"]
     assert run.dishonoured == []  # every restarted acceptor honoured its earlier promises
+    assert run.disagreements == [] and report["slot_disagreements"] == 0  # one value a slot
 
 
 @needs_proc
@@ -259,5 +269,7 @@ def test_the_soak_catches_each_planted_durability_bug(tmp_path: Path, mutant: st
     3/5, the promise check 1/5. Any one of them is enough here."""
     run = run_kv(**SOAK, data=tmp_path, mutant=mutant)  # type: ignore[arg-type]
     caught = {"linearizability": run.verdict.linearizable is False,
-              "lost acknowledged writes": bool(run.lost), "broken promises": bool(run.dishonoured)}
+              "lost acknowledged writes": bool(run.lost), "broken promises": bool(run.dishonoured),
+              "slot disagreements": bool(run.disagreements)}
     assert any(caught.values()), caught
+    print(mutant, caught)  # which checks caught it (pytest -s)

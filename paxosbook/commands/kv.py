@@ -82,8 +82,9 @@ def main(args: argparse.Namespace) -> int:
             if len(lines) > SHOWN:
                 print(f"  ... {len(lines) - SHOWN} more (--history FILE, then paxosbook "
                       "lincheck FILE --model kv)")
-        for line in run.dishonoured[:5]:
+        for line in run.dishonoured[:5] + run.disagreements[:5]:
             print(f"  {line}")
     good = (out["linearizable"] and not out["lost_acknowledged_writes"]
-            and out["replicas_agree"] and not out["dishonoured_promises"])
+            and out["replicas_agree"] and not out["dishonoured_promises"]
+            and not out["slot_disagreements"])
     return 0 if good else 1

@@ -64,6 +64,8 @@ class KVNode(Replica):
         self.sock: socket.socket | None = None
         self.vows = os.open(data / f"{name}.vows", os.O_WRONLY | os.O_APPEND | os.O_CREAT,
                             0o644)
+        self.learned_file = os.open(data / f"{name}.learned",
+                                    os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         self.started = False
         self.done: asyncio.Future[None] | None = None
         self.buffer = b""
@@ -140,6 +142,11 @@ class KVNode(Replica):
                             for k, b in self.vowed.items())
             os.write(self.vows, lines.encode())
             self.vowed = {}
+        if self.noted:
+            lines = "".join(json.dumps([self.incarnation, slot, d]) + "\n"
+                            for slot, d in self.noted)
+            os.write(self.learned_file, lines.encode())
+            self.noted = []
         self.outbox, out = [], self.early + self.outbox
         self.early = []
         self.send_all(out)
@@ -230,6 +237,7 @@ class KVNode(Replica):
             sock.close()
             self.store.close()
             os.close(self.vows)
+            os.close(self.learned_file)
 
     def stdin(self) -> None:
         chunk = os.read(sys.stdin.fileno(), 65536)

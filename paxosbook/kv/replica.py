@@ -30,6 +30,7 @@ persist is collected in ``dirty``, ``dirty_round`` and ``dirty_snapshot``, what 
 from __future__ import annotations
 
 import collections
+import hashlib
 import random
 import time
 from typing import Any
@@ -99,6 +100,11 @@ CHUNK = 40_000
 Address = tuple[str, int]
 
 
+def digest(value: str) -> str:
+    """A short fingerprint of a slot's value, for the supervisor's slot agreement check."""
+    return hashlib.blake2b(value.encode(), digest_size=8).hexdigest()
+
+
 def well_formed(req: Request) -> bool:
     """A request the machine can apply: integer ids, a known op, string key and values."""
     ints = all(type(x) is int and 0 <= x < 2**62 for x in (req.client, req.seq))
@@ -142,6 +148,8 @@ class Replica:
         """Datagrams that depend on no state persisted this turn (a leader's ``Accept``)."""
         self.local: collections.deque[Any] = collections.deque()
         self.vowed: dict[str, Ballot] = {}
+        self.noted: list[tuple[int, str]] = []
+        """Slots learned this turn, with a digest of their value (``NAME.learned``)."""
         # the replica's clients and the leader it knows
         self.pending: dict[tuple[int, int], Command] = {}
         self.waiting: dict[tuple[int, int], Address] = {}
@@ -325,6 +333,7 @@ class Replica:
 
     def learned(self, eff: LearnSlot) -> None:
         """A slot was learned: the leader tells the others; apply what became contiguous."""
+        self.noted.append((eff.slot, digest(eff.value)))
         if self.prop.role is Role.LEADING:
             self.to_commit.append((eff.slot, eff.value))
             if len(self.to_commit) == 1:

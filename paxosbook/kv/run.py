@@ -17,6 +17,9 @@ seconds, stops the nodes (each writes its final state) and checks:
 * ``replicas_agree``: replicas that applied as many slots hold the same map;
 * ``dishonoured_promises``: acceptances or promises a node announced, after a restart, below
   a promise it announced before (each node notes what it announces in ``NAME.vows``).
+* ``slot_disagreements``: slots that two replicas (or two lives of one) learned with different
+  values, Multi-Paxos's safety property slot by slot (each node notes a digest of every slot
+  it learns in ``NAME.learned``).
 """
 
 from __future__ import annotations
@@ -94,6 +97,8 @@ class KVRun:
     stats: dict[str, int] = field(default_factory=dict)
     dishonoured: list[str] = field(default_factory=list)
     """Promises a restarted acceptor did not honour (``dishonoured_promises``)."""
+    disagreements: list[str] = field(default_factory=list)
+    """Slots learned with two values (``slot_disagreements``)."""
 
     @property
     def replicas_agree(self) -> bool:
@@ -121,6 +126,7 @@ class KVRun:
                 "lost_acknowledged_writes": len(self.lost),
                 "replicas_agree": self.replicas_agree,
                 "dishonoured_promises": len(self.dishonoured),
+                "slot_disagreements": len(self.disagreements),
                 "snapshots_installed": self.stats.get("snapshots_installed", 0)}
 
 
@@ -148,6 +154,25 @@ def dishonoured_promises(data: Path, names: tuple[str, ...]) -> list[str]:
                            f"below its promise {floor[0]}.{floor[1]} before a restart")
             if kind == "promise":
                 before[inc] = max(before.get(inc, (0, 0)), tuple(ballot))
+    return out
+
+
+def slot_disagreements(data: Path, names: tuple[str, ...]) -> list[str]:
+    """Every slot learned with two different values, by two nodes or two lives of one node
+    (from the nodes' ``NAME.learned`` files: incarnation, slot, digest of the value)."""
+    first: dict[int, tuple[str, str]] = {}  # slot -> (digest, who learned it)
+    out: list[str] = []
+    for name in names:
+        path = data / f"{name}.learned"
+        for line in path.read_text("utf-8").splitlines() if path.exists() else []:
+            try:
+                inc, slot, value = json.loads(line)
+            except (ValueError, TypeError):
+                continue  # cut short by a kill -9
+            seen = first.setdefault(slot, (value, f"{name} (life {inc})"))
+            if seen[0] != value:
+                out.append(f"slot {slot}: {seen[1]} learned {seen[0]}, {name} (life {inc}) "
+                           f"learned {value}")
     return out
 
 
@@ -188,11 +213,13 @@ def run_kv(*, nodes: int = 5, clients: int = 10, duration: float = 5.0, nemesis:
             finals = [json.loads(p.read_text("utf-8"))
                       for p in sorted(root.glob("*.final.json"))]
             dishonoured = dishonoured_promises(root, sup.names)
+            disagreements = slot_disagreements(root, sup.names)
         lines = [json.dumps(e, separators=(",", ":")) for e in workload.events]
         if history is not None:
             Path(history).write_text("\n".join(lines) + "\n", "utf-8")
         run = _checked(workload, lines, duration, sup, finals)
         run.dishonoured = dishonoured
+        run.disagreements = disagreements
         return run
     finally:
         if data is None:
