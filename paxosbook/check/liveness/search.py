@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from itertools import combinations, pairwise
+from typing import Any
 
 from ...config import Config
 from ...core import UsageError
@@ -11,6 +12,7 @@ from ...validation import check_int
 from ..model import Action
 from .graph import Bound, cycle_through, longest_to_decision
 from .lasso import Lasso, Response
+from .symmetry import Acceptors
 from .system import State, System
 
 MAX_STATES = 500_000
@@ -23,10 +25,15 @@ Parent = tuple[State | None, Action | None]
 
 def bounded_response(acceptors: int = 3, proposers: int = 1, active: int = 1, *,
                      learners: int = 1, faulty_ballots: int = 1, restarts: int = 0,
-                     faults: bool = True, max_states: int = MAX_STATES) -> Response:
+                     faults: bool = True, max_states: int = MAX_STATES,
+                     symmetry: bool = False) -> Response:
     """Explore the stable system reached from every state of the faulty phase (or, with
     ``faults=False``, from the initial state) with ``active`` proposers left; the least bound
-    on the steps to a decision, or a ``Lasso`` that never decides (module docstring)."""
+    on the steps to a decision, or a ``Lasso`` that never decides (module docstring).
+
+    ``symmetry=True`` keeps one stable state per renaming of the acceptors (``symmetry``):
+    the same ``k`` (renaming is an automorphism), ``states`` counts representatives. A cycle
+    or dead end is then explained by a search without it."""
     check_int("acceptors", acceptors, 1, LIMITS["acceptors"], why="bounded_response's limit")
     check_int("proposers", proposers, 1, LIMITS["proposers"], why="bounded_response's limit")
     check_int("active", active, 1, proposers, why="the proposers left active")
@@ -35,8 +42,9 @@ def bounded_response(acceptors: int = 3, proposers: int = 1, active: int = 1, *,
               why="bounded_response's limit")
     check_int("restarts", restarts, 0, LIMITS["restarts"], why="bounded_response's limit")
     check_int("max_states", max_states, 1, 5_000_000, why="bounded_response's limit")
-    if not isinstance(faults, bool):
-        raise UsageError("faults", "True or False", faults)
+    for name, flag in (("faults", faults), ("symmetry", symmetry)):
+        if not isinstance(flag, bool):
+            raise UsageError(name, "True or False", flag)
     config = Config(acceptors=acceptors, proposers=proposers, learners=learners,
                     backoff="none", max_attempts=0)
     system = System(config, active, faulty_ballots, restarts if faults else 0)
@@ -49,12 +57,86 @@ def bounded_response(acceptors: int = 3, proposers: int = 1, active: int = 1, *,
             root = system.stabilise(s, keep)
             label = Action("stabilise", tuple(system.nodes[i] for i in keep))
             roots.setdefault(root, (s, label))
+    parameters = {"acceptors": acceptors, "proposers": proposers, "active": active,
+                  "learners": learners, "faulty_ballots": faulty_ballots, "restarts": restarts,
+                  "faults": faults}
+    canon = Acceptors(system).canonical if symmetry else _same
+    longest = _longest(system, roots, max_states, canon)
+    if longest is not None:  # bounded: the answer without the graph's edges
+        response = Response(None, len(longest), len(faulty), len(roots), True,
+                            parameters=parameters)
+        _worst(system, response, faulty, roots, longest, canon)
+        return response
     edges, on_cycle, complete = _stable(system, roots, max_states)
-    response = Response(None, len(edges), len(faulty), len(roots), complete, parameters={
-        "acceptors": acceptors, "proposers": proposers, "active": active, "learners": learners,
-        "faulty_ballots": faulty_ballots, "restarts": restarts, "faults": faults})
+    response = Response(None, len(edges), len(faulty), len(roots), complete,
+                        parameters=parameters)
     _judge(system, response, faulty, roots, edges, on_cycle)
     return response
+
+
+def _same(state: State) -> State:
+    return state
+
+
+def _longest(system: System, roots: Iterable[State], max_states: int,
+             canon: Callable[[State], State]) -> dict[State, int] | None:
+    """For every stable state reachable from ``roots``, the most steps before a decision,
+    depth-first, keeping one number per state and no edge. None when a cycle of undecided
+    states, an undecided state with no step or ``max_states`` is met: ``_stable`` then builds
+    the graph that explains it. (An undecided state's value is final once every successor's
+    is, and a successor still on the stack is a cycle, so no depth bound is involved.) States
+    are kept as ``canon`` gives them."""
+    longest: dict[State, int] = {}
+    decided = system.decided
+
+    def successors(s: State) -> list[State]:
+        return [canon(t) for t in system.successors(s)]
+
+    for root in dict.fromkeys(canon(r) for r in roots):
+        if root in longest:
+            continue
+        grey = {root}
+        stack: list[list[Any]] = [[root, iter(() if decided(root) else successors(root)), 0]]
+        while stack:
+            top = stack[-1]
+            for t in top[1]:
+                known = longest.get(t)
+                if known is not None:
+                    if known >= top[2]:
+                        top[2] = known + 1
+                    continue
+                if t in grey or len(longest) + len(grey) >= max_states:
+                    return None
+                grey.add(t)
+                stack.append([t, iter(() if decided(t) else successors(t)), 0])
+                break
+            else:
+                stack.pop()
+                s, _, d = top
+                grey.discard(s)
+                if d == 0 and not decided(s):
+                    return None  # a dead end
+                longest[s] = d
+                if stack and d >= stack[-1][2]:
+                    stack[-1][2] = d + 1
+    return longest
+
+
+def _worst(system: System, response: Response, faulty: Mapping[State, Parent],
+           roots: Mapping[State, Parent], longest: Mapping[State, int],
+           canon: Callable[[State], State]) -> None:
+    """``response.k`` and a path that takes it: the faulty path to the worst stabilisation
+    point, its ``stabilise`` step, then steps that each lower the remaining bound by one (the
+    most urgent such step each time, as ``_judge`` picks them)."""
+    worst = max(roots, key=lambda r: longest[canon(r)])
+    response.k = longest[canon(worst)]
+    _, response.worst = _path_to(worst, {worst: (None, None)}, roots, faulty)
+    s = worst
+    while not system.decided(s):
+        left = longest[canon(s)] - 1
+        action, s = next((a, t) for a, t in sorted(system.steps(s), key=system.urgency)
+                         if longest[canon(t)] == left)
+        response.worst.append(action)
 
 
 def _faulty(system: System, faults: bool) -> dict[State, Parent]:

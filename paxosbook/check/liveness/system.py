@@ -113,29 +113,48 @@ class System:
     def steps(self, state: State, renumber: bool = True) -> list[tuple[Action, State]]:
         """Every step of ``state`` under its phase's relation (stable states: renumbered,
         unless ``renumber`` is false)."""
+        return [(self._action(kind, i, what), t)
+                for kind, i, what, t in self._moves(state, renumber)]
+
+    def successors(self, state: State) -> list[State]:
+        """The states of ``steps`` (renumbered where stable), without naming the steps, most
+        urgent first (``urgency``)."""
+        moves = self._moves(state, True)
+        moves.sort(key=self._urgency)
+        return [t for _, _, _, t in moves]
+
+    def _urgency(self, move: tuple[str, int, Any, State]) -> int:
+        if move[0] != "deliver":
+            return len(URGENCY)
+        return URGENCY.index(type(self.msgs[move[2]]).__name__)
+
+    def _action(self, kind: str, i: int, what: Any) -> Action:
+        if kind == "timeout":
+            return Action("timeout", (self.nodes[i], what.value), (i, what))
+        if kind == "restart":
+            return Action("restart", (self.nodes[i],), (i, None))
+        return Action(kind, (self.labels[what],), (i, what))
+
+    def _moves(self, state: State, renumber: bool) -> list[tuple[str, int, Any, State]]:
         stable, left, net, nodes = state
-        out: list[tuple[Action, State]] = []
+        out: list[tuple[str, int, Any, State]] = []
         for j, mid in enumerate(net):
             if j and net[j - 1] == mid:
                 continue
             rest = net[:j] + net[j + 1:]
-            out.append((Action("deliver", (self.labels[mid],), (self.dst[mid], mid)),
-                        self._deliver(state, rest, mid)))
+            out.append(("deliver", self.dst[mid], mid, self._deliver(state, rest, mid)))
             if not stable:
-                out.append((Action("drop", (self.labels[mid],), (-1, mid)),
-                            (False, left, rest, nodes)))
+                out.append(("drop", -1, mid, (False, left, rest, nodes)))
         if not stable or not net:
             for i, (_s, timers, _) in enumerate(nodes):
                 for timer in sorted(timers, key=lambda t: t.value):
-                    out.append((Action("timeout", (self.nodes[i], timer.value), (i, timer)),
-                                self._timeout(state, i, timer)))
+                    out.append(("timeout", i, timer, self._timeout(state, i, timer)))
         if not stable and left:
             for i in self.acceptors:
-                out.append((Action("restart", (self.nodes[i],), (i, None)),
-                            self._restart(state, i)))
+                out.append(("restart", i, None, self._restart(state, i)))
         if stable:
-            return [(a, self.normal(t)) for a, t in out] if renumber else out
-        return [(a, t) for a, t in out if self._attempts_ok(t)]
+            return [(k, i, w, self.normal(t)) for k, i, w, t in out] if renumber else out
+        return [m for m in out if self._attempts_ok(m[3])]
 
     def _replace(self, state: State, i: int, local: tuple[Any, ...], net: Iterable[int]
                  ) -> State:
