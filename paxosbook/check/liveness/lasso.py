@@ -49,7 +49,8 @@ class Response:
     k: int | None
     """The least k such that every stable path decides within k steps; None if none does."""
     states: int
-    """Distinct stable states explored (up to renumbering)."""
+    """Distinct stable states explored (up to renumbering; with ``symmetry``, also up to
+    renaming the acceptors)."""
     faulty_states: int
     """Distinct states of the faulty phase."""
     stabilisations: int
