@@ -174,3 +174,18 @@ def test_the_api_search_stops_at_max_states_by_default(monkeypatch: pytest.Monke
     assert not r.complete and r.stop_reason == "max_states"
     with pytest.raises(api.UsageError, match="max_states"):
         api.check("tla", max_states=601)
+
+
+def test_por_gives_the_same_figures(capsys: pytest.CaptureFixture[str]) -> None:
+    """--por: the same counts as the search without it; refused with --dfs or the tla model
+    (one line naming --por, exit 2)."""
+    base = ["--model", "actors", "--max-ballot", "0", "--symmetry", "--json"]
+    _, plain, _ = run(capsys, *base)
+    code, reduced, _ = run(capsys, *base, "--por")
+    keys = ("distinct_states", "total_states", "depth", "raw_distinct_states",
+            "raw_total_states", "ok")
+    assert code == 0
+    assert {k: json.loads(reduced)[k] for k in keys} == {k: json.loads(plain)[k] for k in keys}
+    for extra in (["--model", "actors", "--dfs", "--por"], ["--model", "tla", "--por"]):
+        code, _, err = run(capsys, *extra)
+        assert code == 2 and "--por" in err and len(err.strip().splitlines()) == 1

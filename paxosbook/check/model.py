@@ -98,6 +98,21 @@ class Model(Generic[S]):
         raise UsageError("symmetry", f"off for model {self.name!r} (it has no symmetry group)",
                          True)
 
+    def sleep_successors(self, state: S, sleep: Any) -> tuple[int, list[tuple[S, Any]]]:
+        """Partial-order reduction (``explore(..., por=True)``): like ``successors``, but the
+        steps in the sleep set ``sleep`` are counted and not taken, and each successor comes
+        with its own sleep set (the steps of ``sleep`` or taken before it that commute with
+        the step to it). The initial states' sleep set is 0 (empty)."""
+        raise UsageError("por", f"off for model {self.name!r} (it has no sleep sets)", True)
+
+    def canonical_renaming(self, state: S) -> tuple[S, int, Any]:
+        """``canonical`` and a renaming that maps ``state`` to its representative."""
+        raise UsageError("symmetry", f"off for model {self.name!r} with por", True)
+
+    def sleep_image(self, renaming: Any, sleep: Any) -> Any:
+        """The sleep set ``sleep`` carried by ``renaming`` (from ``canonical_renaming``)."""
+        raise UsageError("por", f"off for model {self.name!r} (it has no sleep sets)", True)
+
     def describe_state(self, state: S) -> str:
         return repr(state)
 

@@ -33,7 +33,8 @@ FLAGS = {"model": "--model", "acceptors": "--acceptors", "values": "--values",
          "mutants": "--mutant", "network": "--network", "restarts": "--restarts",
          "learners": "--learners", "max_attempts": "--max-attempts", "order": "--dfs",
          "max_states": "--max-states", "max_seconds": "--max-seconds",
-         "symmetry": "--symmetry", "unsafe": "--quorums", "crashed": "--crashed"}
+         "symmetry": "--symmetry", "unsafe": "--quorums", "crashed": "--crashed",
+         "por": "--por"}
 PROG = "paxosbook check"
 EXIT_STATUS = ("Exit status: 0 when no property is violated (in the states explored: see "
                "'complete'), 1 when one is or when a complete search never meets a sometimes "
@@ -65,6 +66,9 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--symmetry", action="store_true",
                    help="merge states equal up to renaming acceptors (and values, tla); "
                         "strongly advised for --model actors")
+    p.add_argument("--por", action="store_true",
+                   help="actors, breadth-first: partial-order reduction by sleep sets (the "
+                        "same states and figures, fewer successors built)")
     p.add_argument("--max-states", type=int,
                    help="stop after about this many distinct states (checked every 512; "
                         f"default and limit {MAX_STATES:,})")
@@ -116,7 +120,8 @@ def main(args: argparse.Namespace) -> int:
             print(f"{PROG}: warning: phase-1 and phase-2 quorums do not all intersect; "
                   "safety is not guaranteed (looking for the violation)", file=sys.stderr)
         result = explore(model, order="dfs" if args.dfs else "bfs", symmetry=args.symmetry,
-                         max_states=state_limit(args.max_states), max_seconds=args.max_seconds,
+                         por=args.por, max_states=state_limit(args.max_states),
+                         max_seconds=args.max_seconds,
                          stop_on_violation=not args.keep_going)
     except (UsageError, FlagError) as exc:
         report(exc, FLAGS, PROG)

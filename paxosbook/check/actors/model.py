@@ -27,7 +27,9 @@ distinct state is checked against ``PROPERTIES`` through ``paxosbook.properties.
 Exact reductions (``reductions``), each switchable and each an object the model holds:
 messages their receiver would ignore are pruned; proposers that can never act again are
 merged; learners, which only listen, are explored on the side; messages no receiver can tell
-apart are aliased; symmetric acceptors are merged by ``canonical`` (``symmetry``). Every
+apart are aliased; symmetric acceptors are merged by ``canonical`` (``symmetry``). With
+``explore(..., por=True)`` sleep sets skip steps that commute with ones already taken
+(``sleep``): fewer transitions, the same states. Every
 search ends with ``certify``, which checks the assumption of each reduction in use; one that
 fails is switched off and the search runs again (``engine``), and one that a planted bug is
 known to break is off from the start (``reductions.UNSOUND_WITH``).
@@ -69,6 +71,7 @@ from .base import (
     view,
 )
 from .reductions import UNSOUND_WITH, Alias, LearnersAside, MergeIdle, Prune, Reduction
+from .sleep import Sleep
 from .symmetry import Symmetry
 
 if TYPE_CHECKING:
@@ -187,6 +190,7 @@ class ActorModel(Model[State]):
         self.aliaser = Alias(self) if on["alias"] else None
         self.asider = LearnersAside(self, self.aside) if self.aside else None
         self.symmetry = Symmetry(self)
+        self.sleep = Sleep(self)
         self._init_kw = {"network": network, "restarts": restarts, "cluster": cluster, **wanted}
         self.learner_nodes = tuple(i for i, r in enumerate(roles) if "learner" in r)
         self._chosen: dict[int, bool] = {}
@@ -539,6 +543,15 @@ class ActorModel(Model[State]):
 
     def canonical(self, state: State) -> tuple[State, int]:
         return self.symmetry.canonical(state)
+
+    def sleep_successors(self, state: State, sleep: Any) -> tuple[int, list[tuple[State, Any]]]:
+        return self.sleep.successors(state, sleep)
+
+    def canonical_renaming(self, state: State) -> tuple[State, int, Any]:
+        return self.symmetry.canonical_renaming(state)
+
+    def sleep_image(self, renaming: Any, sleep: Any) -> Any:
+        return self.sleep.image(renaming, sleep)
 
     def explain(self, state: State, names: tuple[str, ...]) -> str:
         found = check_snapshot(self.snapshot(state), self.cluster.quorums)

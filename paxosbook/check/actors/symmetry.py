@@ -72,23 +72,28 @@ class Symmetry:
         self._anon_values: dict[Any, int] = {}
 
     def canonical(self, state: State) -> tuple[State, int]:
+        best, orbit, _ = self.canonical_renaming(state)
+        return best, orbit
+
+    def canonical_renaming(self, state: State) -> tuple[State, int, _Renaming]:
+        """(the least renaming of ``state``, its orbit's size, a renaming that gives it)."""
         group = self._group if self._group is not None else self._symmetries()
         keys = tuple([self._anon(state[3 + i]) for i in self.model.symmetric])
         arranged = [g.landing(keys) for g in group]
         low = min(arranged)
-        best, fixed = None, 0
+        best, by, fixed = None, group[0], 0
         for g, order in zip(group, arranged, strict=True):
             image = None
             if order == low:
                 image = state if g.identity else self._image(state, g)
                 if best is None or image < best:
-                    best = image
+                    best, by = image, g
             if order == keys:
                 if image is None:
                     image = state if g.identity else self._image(state, g)
                 fixed += image == state
         assert best is not None
-        return best, len(group) // max(fixed, 1)
+        return best, len(group) // max(fixed, 1), by
 
     def _anon(self, lid: int) -> int:
         """An id of node state ``lid`` that forgets which node it belongs to."""
@@ -124,7 +129,8 @@ class Symmetry:
             out = g.msgs[mid] = m.alias(m.intern_msg(rename(m.message(mid), g.mapping)))
         return out
 
-    def _net_image(self, g: _Renaming, net: int) -> int:
+    def net_image(self, g: _Renaming, net: int) -> int:
+        """The image under ``g`` of a mask of message ids."""
         out, c, chunks = 0, 0, g.chunks
         while net:
             v = net & 0xFFFF
@@ -148,7 +154,7 @@ class Symmetry:
         m = self.model
         net = state[0]
         if m.network == "set":
-            new_net: Any = self._net_image(g, net)
+            new_net: Any = self.net_image(g, net)
         else:
             new_net = tuple(sorted(self._msg_image(g, x) for x in net))
         gid = g.ghosts.get(state[1])
