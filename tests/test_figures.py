@@ -211,6 +211,18 @@ def test_a_view_created_after_updates_draws_the_current_figure() -> None:
     assert cursor["x0"] == ex.viewer.time == 0.0
 
 
+def test_in_a_kernel_a_first_display_keeps_its_state_at_once() -> None:
+    """A figure's first traces are its synced state before the cell ends, loop or not: its
+    view may be created any moment (a deferred state drew notebook 07's cluster panel as
+    empty axes)."""
+    async def build() -> list[bool]:
+        ex = Explorer(acceptors=3, proposers=2)
+        return [w.get_state()["_widget_data"] == w._data and len(w._data) > 0
+                for w in (ex.sequence, ex.graph, ex.ballots)]
+
+    assert asyncio.run(build()) == [True, True, True]
+
+
 def test_in_a_kernel_the_state_is_kept_once_after_a_burst_of_changes() -> None:
     """With an event loop running (a kernel), the synced state follows a little later, once
     for a burst of slider changes, and is then the figure shown. Would catch: the state left

@@ -67,7 +67,7 @@ def show_spec(widget: go.FigureWidget, spec: Spec) -> None:
         widget.data = ()
         widget.add_traces(data)
         _assign_changed(widget.layout, layout)
-    keep_state(widget)
+    keep_state(widget, now=True)  # a first display: its view may be created any moment
 
 
 def _update_in_place(widget: go.FigureWidget, data: list[dict[str, Any]],
@@ -124,14 +124,15 @@ KEEP_AFTER = 0.3
 """Seconds after a change at which a figure's synced state is brought up to date, in a kernel."""
 
 
-def keep_state(widget: go.FigureWidget, *, data: bool = True) -> None:
+def keep_state(widget: go.FigureWidget, *, data: bool = True, now: bool = False) -> None:
     """Store the figure ``widget`` shows in its synced state (``_widget_data`` and
     ``_widget_layout``), as plotly does only when a FigureWidget is displayed by itself.
     In a kernel (a running event loop) this is done ``KEEP_AFTER`` seconds later, once for
     all the changes made meanwhile: it is a quarter of a slider change's cost (the whole
     figure serialised and sent), which the repaint of the change need not wait for, and a
     reader holding an arrow key down makes several changes a second. Without a loop (a
-    script, a test) it is done at once.
+    script, a test), or with ``now`` (a figure's first display: a view created before the
+    state was kept drew empty axes, notebook 07's cluster panel), it is done at once.
 
     plotly sends changes as one-off messages that the browser's model applies to its copy;
     its synced state stays what it was when the widget was created or last displayed (empty,
@@ -145,7 +146,11 @@ def keep_state(widget: go.FigureWidget, *, data: bool = True) -> None:
     try:
         loop = asyncio.get_running_loop()
     except RuntimeError:
-        _keep_now(widget, data)
+        now = True
+    if now:
+        pending = getattr(widget, "_keep_pending", None)
+        widget._keep_pending = None  # a timer still to come finds nothing to do
+        _keep_now(widget, data or bool(pending))
         return
     pending = getattr(widget, "_keep_pending", None)
     widget._keep_pending = data or bool(pending)
