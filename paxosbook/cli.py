@@ -1,5 +1,5 @@
 """``python -m paxosbook SUBCOMMAND``: run, show, validate, sweep, log, check, lincheck, cluster,
-lab, strip-outputs."""
+kv, lab, strip-outputs."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from collections.abc import Sequence
 
 from .commands.args import Parser
 
-SUBCOMMANDS = ["run", "show", "validate", "sweep", "log", "check", "lincheck", "cluster", "lab",
-               "strip"]
+SUBCOMMANDS = ["run", "show", "validate", "sweep", "log", "check", "lincheck", "cluster", "kv",
+               "lab", "strip"]
 """Modules of ``paxosbook.commands``, in the order ``--help`` lists them."""
 
 

@@ -93,18 +93,33 @@ class Register(Model):
 
 @dataclass(frozen=True)
 class KeyValue(Model):
-    """String values under keys: ``get`` (``""`` when absent), ``put``, ``append``."""
+    """String values under keys: ``get`` (``""`` when absent), ``put``, ``append``, and
+    ``cas [expected new]`` (a failed cas is an observation, as for the register: the value
+    was not ``expected`` at its linearization point)."""
 
     name = "kv"
     init = ""
-    operations = ("get", "put", "append")
+    operations = ("get", "put", "append", "cas")
     partitioned = True
+
+    def observed(self, op: Operation) -> bool:
+        if op.f == "cas" and op.status == "fail":
+            return True
+        return super().observed(op)
 
     def step(self, state: Any, op: Operation) -> tuple[bool, Any]:
         if op.f == "get":
             return op.output == state, state
         if op.f == "put":
             return True, op.value
+        if op.f == "cas":
+            expected, new = op.value
+            hit = state == expected
+            if op.status == "fail":
+                return not hit, state
+            if op.status == "ok":
+                return hit, new if hit else state
+            return True, new if hit else state  # info: happened, with whatever outcome
         return True, state + op.value
 
 
@@ -126,7 +141,11 @@ def check_operations(model: Model, ops: list[Operation]) -> None:
         if op.f not in model.operations:
             raise FormatError(f"line {op.line}: f: must be one of {', '.join(model.operations)} "
                               f"for the {model.name} model; got {op.f!r}")
-        if model.name == "kv" and op.f != "get" and not isinstance(op.value, str):
+        if model.name == "kv" and op.f == "cas" and not (
+                isinstance(op.value, tuple) and all(isinstance(v, str) for v in op.value)):
+            raise FormatError(f"line {op.line}: value: must be [expected new] strings for cas; "
+                              f"got {op.value!r}")
+        if model.name == "kv" and op.f in ("put", "append") and not isinstance(op.value, str):
             raise FormatError(f"line {op.line}: value: must be a string for {op.f}; got "
                               f"{op.value!r}")
         if model.name == "kv" and op.f == "get" and op.status == "ok" \

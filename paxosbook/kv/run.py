@@ -1,0 +1,292 @@
+"""A KV run: start the nodes, drive the clients, play the nemesis, check what happened.
+
+Theory of operation. ``run_kv`` starts one ``paxosbook.kv.node`` process per node through the
+``paxosbook.net`` supervisor (one process group, killed whole on exit, interrupt or failure),
+runs the clients (``kv.client``) in this process's asyncio loop for ``duration`` seconds and
+plays the nemesis's moves on the same loop: the ``paxosbook.net`` plan's kills (``kill -9``
+and restart of a minority) and partitions, plus ``kill-all``, a whole-cluster ``kill -9`` and
+restart every ``OUTAGE_EVERY`` seconds (a power cut: only what is on disk survives), timed
+right after a client was answered, so that operations are in flight. Then it
+heals every partition, restarts every node, lets the replicas catch up for ``QUIESCE``
+seconds, stops the nodes (each writes its final state) and checks:
+
+* ``linearizable``: the clients' history, checked by ``paxosbook.linearizability`` (kv
+  model: get, put, append, cas);
+* ``lost_acknowledged_writes``: acknowledged writes missing from the final state of the most
+  advanced replica (``client.lost_writes``);
+* ``replicas_agree``: replicas that applied as many slots hold the same map;
+* ``dishonoured_promises``: acceptances or promises a node announced, after a restart, below
+  a promise it announced before (each node notes what it announces in ``NAME.vows``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from ..config import Config
+from ..core import UsageError
+from ..linearizability import Linearizability, check, parse_history
+from ..net.cluster import Supervisor
+from ..net.nemesis import KINDS as NET_KINDS
+from ..net.nemesis import Plan, plan
+from ..validation import check_number
+from .client import Clients, Op, lost_writes, run_clients
+from .node import MUTANTS
+
+KINDS = ("kill", "partition", "kill-all")
+"""The nemesis's kinds for a KV run."""
+OUTAGE_EVERY = 3.0
+"""Seconds between two whole-cluster kills (``kill-all``); the first comes after 1.5 s."""
+BUSY, BUSY_WAIT = 0.005, 1.0
+"""A whole-cluster kill waits (at most ``BUSY_WAIT`` s) for an answer less than ``BUSY`` s old."""
+QUIESCE = 1.5
+"""Seconds the replicas get to catch up after the clients stopped and every node is back."""
+
+
+class KVSupervisor(Supervisor):
+    """The ``paxosbook.net`` supervisor, starting ``paxosbook.kv.node`` processes."""
+
+    def __init__(self, nodes: int, data: Path, seed: int, mutant: str = "") -> None:
+        config = Config(acceptors=nodes, proposers=1, learners=1, colocated=True)
+        super().__init__(config, data, seed, Plan())
+        self.mutant = mutant
+
+    def spawn(self, name: str, port: int = 0, peers: str = "",
+              blocked: frozenset[str] = frozenset()) -> subprocess.Popen[bytes]:
+        argv = [sys.executable, "-m", "paxosbook.kv.node", "--name", name, "--names",
+                ",".join(self.names), "--data", str(self.data), "--port", str(port),
+                "--seed", str(self.seed), "--incarnation", str(self.incarnation[name]),
+                "--control"]
+        if self.mutant:
+            argv += ["--mutant", self.mutant]
+        if peers:
+            argv += ["--peers", peers]
+        if blocked:
+            argv += ["--block", ",".join(sorted(blocked))]
+        with open(self.data / f"{name}.stderr", "ab") as err:
+            proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                    stderr=err, process_group=self.pgid)
+        self.children.append(proc)
+        return proc
+
+    def outage(self) -> None:
+        """``kill -9`` every node at once (every signal sent before any is waited for),
+        then restart them all."""
+        for proc in self.procs.values():
+            proc.kill()
+        for name in self.names:
+            self.kill(name)
+        for name in self.names:
+            self.restart(name)
+
+
+@dataclass
+class KVRun:
+    """What a KV run did and what the checks say."""
+
+    ops: list[Op]
+    history: list[str]
+    duration: float
+    kills: int
+    restarts: int
+    finals: list[dict[str, Any]]
+    verdict: Linearizability
+    lost: list[Op]
+    stats: dict[str, int] = field(default_factory=dict)
+    dishonoured: list[str] = field(default_factory=list)
+    """Promises a restarted acceptor did not honour (``dishonoured_promises``)."""
+
+    @property
+    def replicas_agree(self) -> bool:
+        by_applied: dict[int, Any] = {}
+        return all(by_applied.setdefault(f["applied"], f["data"]) == f["data"]
+                   for f in self.finals)
+
+    def report(self) -> dict[str, Any]:
+        done = [op for op in self.ops if op.status != "info"]
+        lat = sorted((op.end - op.start) * 1000 for op in done)
+
+        def pct(p: float) -> float:
+            return round(lat[min(len(lat) - 1, int(p * len(lat)))], 2) if lat else 0.0
+
+        return {"invoked": len(self.ops),
+                "ok": sum(op.status == "ok" for op in self.ops),
+                "failed": sum(op.status == "fail" for op in self.ops),
+                "indeterminate": sum(op.status == "info" for op in self.ops),
+                "ops_per_second": round(len(done) / self.duration, 1),
+                "latency_p50_ms": pct(0.50), "latency_p99_ms": pct(0.99),
+                "kills": self.kills, "restarts": self.restarts,
+                "linearizable": self.verdict.linearizable,
+                "lost_acknowledged_writes": len(self.lost),
+                "replicas_agree": self.replicas_agree,
+                "dishonoured_promises": len(self.dishonoured),
+                "snapshots_installed": self.stats.get("snapshots_installed", 0),
+                "commits": self.stats.get("commits", 0),
+                "applied_commands": self.stats.get("applied_commands", 0)}
+
+
+def _integer(name: str, value: Any, lo: int, hi: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise UsageError(name, f"an integer in [{lo}, {hi}]", value)
+
+
+def dishonoured_promises(data: Path, names: tuple[str, ...]) -> list[str]:
+    """Every acceptance or promise a node announced below a promise it announced before one
+    of its restarts (from the nodes' ``NAME.vows`` files): an acceptor that forgot."""
+    out: list[str] = []
+    for name in names:
+        path = data / f"{name}.vows"
+        lines = path.read_text("utf-8").splitlines() if path.exists() else []
+        before: dict[int, tuple[int, int]] = {}  # incarnation -> highest promise
+        for line in lines:
+            try:
+                inc, kind, ballot = json.loads(line)
+            except (ValueError, TypeError):
+                continue  # cut short by a kill -9
+            floor = max((b for i, b in before.items() if i < inc), default=(0, 0))
+            if tuple(ballot) < floor:
+                out.append(f"{name} {kind} {ballot[0]}.{ballot[1]} in incarnation {inc}, "
+                           f"below its promise {floor[0]}.{floor[1]} before a restart")
+            if kind == "promise":
+                before[inc] = max(before.get(inc, (0, 0)), tuple(ballot))
+    return out
+
+
+def parse_kinds(text: str) -> tuple[str, ...]:
+    kinds = tuple(k for k in text.split(",") if k)
+    for k in kinds:
+        if k not in KINDS:
+            raise UsageError("nemesis", "comma-separated kinds from " + ", ".join(KINDS), k)
+    return kinds
+
+
+def run_kv(*, nodes: int = 5, clients: int = 10, duration: float = 5.0, nemesis: str = "",
+           keys: int = 5, seed: int = 0, data: str | os.PathLike[str] | None = None,
+           mutant: str = "", history: str | os.PathLike[str] | None = None,
+           outage_every: float = OUTAGE_EVERY,
+           crashes: Iterable[tuple[str, float, float]] = ()) -> KVRun:
+    """Run the replicated KV store for ``duration`` seconds under the nemesis (plus the given
+    ``crashes``: ``(node, kill at, restart at)`` in seconds); ``history``: a file for the
+    history's JSON lines; ``data``: a new or empty directory keeping the nodes' files (default:
+    a temporary one, removed). ``UsageError`` for a bad argument, before any process starts."""
+    _integer("nodes", nodes, 1, 9)
+    _integer("clients", clients, 1, 100)
+    check_number("duration", duration, 0.0, 3600.0, open_lo=True)
+    _integer("keys", keys, 1, 1000)
+    kinds = parse_kinds(nemesis)
+    if mutant and mutant not in MUTANTS:
+        raise UsageError("mutant", " or ".join(MUTANTS), mutant)
+    if data is not None and Path(data).exists() and (
+            not Path(data).is_dir() or any(Path(data).iterdir())):
+        raise UsageError("data", "a new or empty directory", str(data))
+    root = Path(data) if data is not None else Path(tempfile.mkdtemp(prefix="paxosbook-kv-"))
+    root.mkdir(parents=True, exist_ok=True)
+    try:
+        sup = KVSupervisor(nodes, root, seed, mutant)
+        with sup:
+            sup.launch()
+            workload = Clients(clients, keys, seed, sup.addresses)
+            asyncio.run(_drive(sup, workload, kinds, duration, seed, outage_every,
+                               tuple(crashes)))
+            sup.stop()
+            sup.close()
+            finals = [json.loads(p.read_text("utf-8"))
+                      for p in sorted(root.glob("*.final.json"))]
+            dishonoured = dishonoured_promises(root, sup.names)
+        lines = [json.dumps(e, separators=(",", ":")) for e in workload.events]
+        if history is not None:
+            Path(history).write_text("\n".join(lines) + "\n", "utf-8")
+        run = _checked(workload, lines, duration, sup, finals)
+        run.dishonoured = dishonoured
+        return run
+    finally:
+        if data is None:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+def _checked(workload: Clients, lines: list[str], duration: float, sup: KVSupervisor,
+             finals: list[dict[str, Any]]) -> KVRun:
+    verdict = check(parse_history(lines), "kv") if lines else check(
+        parse_history('{"process":0,"type":"invoke","f":"get","key":"k0"}'), "kv")
+    best: dict[str, Any] = max(finals, key=lambda f: f["applied"],
+                               default={"data": {}, "done": {}})
+    lost = lost_writes(workload.ops, best["data"], best["done"])
+    stats: dict[str, int] = {}
+    for f in finals:
+        for k, v in f["stats"].items():
+            stats[k] = stats.get(k, 0) + v
+    return KVRun(workload.ops, lines, duration, sup.kills, sup.restarts, finals, verdict,
+                 lost, stats)
+
+
+def _outage(sup: KVSupervisor, workload: Clients, until: float) -> None:
+    """``kill -9`` the whole cluster in the middle of traffic: right after a client got an
+    answer (so operations are in flight and recent ones were just acknowledged), or at
+    ``until`` (the loop's time) if none comes."""
+    loop = asyncio.get_running_loop()
+    if time.perf_counter() - workload.last_answer > BUSY and loop.time() < until:
+        loop.call_later(0.002, _outage, sup, workload, until)
+        return
+    sup.settle()
+    sup.outage()
+
+
+async def _drive(sup: KVSupervisor, workload: Clients, kinds: tuple[str, ...],
+                 duration: float, seed: int, outage_every: float,
+                 crashes: tuple[tuple[str, float, float], ...]) -> None:
+    loop = asyncio.get_running_loop()
+    net = tuple(k for k in kinds if k in NET_KINDS)
+    faults = plan(net, sup.config.cluster(), duration, seed)
+    moves: list[tuple[float, Callable[[], None]]] = []
+    for node, at, recover in crashes:
+        moves += [(at, partial(sup.kill, node)), (recover, partial(sup.restart, node))]
+    for c in faults.crashes:
+        moves.append((c.at, partial(sup.kill, c.node)))
+        if c.recover is not None:
+            moves.append((c.recover, partial(sup.restart, c.node)))
+    for p in faults.partitions:
+        moves.append((p.start, partial(sup.partition, p, True)))
+        if p.end is not None:
+            moves.append((p.end, partial(sup.partition, p, False)))
+    start = loop.time()
+    if "kill-all" in kinds:
+        t = 1.5
+        while t < duration - 0.5:
+            moves.append((t, partial(_outage, sup, workload, start + t + BUSY_WAIT)))
+            t += outage_every
+
+    def play(move: Callable[[], None]) -> None:
+        sup.settle()
+        move()
+
+    handles = [loop.call_at(start + at, play, move) for at, move in sorted(moves,
+                                                                              key=lambda m: m[0])]
+    try:
+        await run_clients(workload, duration)
+    finally:
+        for h in handles:
+            h.cancel()
+    for name in sup.names:  # heal
+        sup.blocked[name] = frozenset()
+        sup.tell(name, "block", names=[])
+    for name in sup.names:
+        sup.restart(name)
+    sup.settle(wait=True)
+    deadline = time.monotonic() + QUIESCE
+    while time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+
+
+__all__ = ["KINDS", "KVRun", "KVSupervisor", "run_kv"]
