@@ -33,6 +33,9 @@ ROW = 18
 """px: one node's row in the strip."""
 GAP = 36
 """px between the load's plot area and the strip."""
+LEGEND_GAP = 64
+"""px from the plot area down to the legend: room for the tick labels and the x axis title
+(at 48 px the centred title ran into a legend as wide as the figure)."""
 DOWN_COLOR = "#455A64"
 CUT_COLOR = "#E57373"
 OK_COLOR = "#4C78A8"
@@ -64,7 +67,7 @@ def kv_chart(run: Any) -> go.Figure:
     data += _strip(run, names, end)
     strip = ROW * max(len(names), 1)
     area = PLOT + GAP + strip
-    legend, bottom = style.legend_below(data, area, 48)
+    legend, bottom = style.legend_below(data, area, LEGEND_GAP)
     report = run.report()
     title = (f"{report['ops_per_second']:g} ops/s, p50 {report['latency_p50_ms']:g} ms, "
              f"p99 {report['latency_p99_ms']:g} ms; {run.kills} kills")
@@ -171,7 +174,7 @@ def lost_writes_figure(run: Any, key: str | None = None) -> go.Figure:
     focus = _focus(mine, [x for x in outages["x"] if x is not None], whole)
     data.append(_labels(mine, rows, focus))
     plot = 30 * (final_row + 1)
-    legend, bottom = style.legend_below(data, plot, 48)
+    legend, bottom = style.legend_below(data, plot, LEGEND_GAP)
     title = (f"key {key!r}: {len(mine)} acknowledged writes lost" if mine
              else f"key {key!r}: no acknowledged write lost")
     buttons = [{"label": label, "method": "relayout", "args": [{"xaxis.range": list(xs)}]}
