@@ -30,7 +30,8 @@ import os
 import shutil
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -42,6 +43,7 @@ from ..linearizability import Linearizability, check, parse_history
 from ..net.cluster import Supervisor, data_dir
 from ..net.nemesis import KINDS as NET_KINDS
 from ..net.nemesis import Plan, plan
+from ..network import Crash, Partition
 from ..validation import check_number
 from .client import Clients, Op, lost_writes, run_clients
 from .node import MUTANTS
@@ -99,6 +101,10 @@ class KVRun:
     """Promises a restarted acceptor did not honour (``dishonoured_promises``)."""
     disagreements: list[str] = field(default_factory=list)
     """Slots learned with two values (``slot_disagreements``)."""
+    crashes: list[Crash] = field(default_factory=list)
+    """Each node's stretches down (killed at, restarted at; seconds since the nodes started)."""
+    partitions: list[Partition] = field(default_factory=list)
+    """The partitions as the nemesis applied them (the same clock)."""
 
     @property
     def replicas_agree(self) -> bool:
@@ -206,8 +212,7 @@ def run_kv(*, nodes: int = 5, clients: int = 10, duration: float = 5.0, nemesis:
         with sup:
             sup.launch()
             workload = Clients(clients, keys, seed, sup.addresses)
-            asyncio.run(_drive(sup, workload, kinds, duration, seed, outage_every,
-                               tuple(crashes)))
+            _run(_drive(sup, workload, kinds, duration, seed, outage_every, tuple(crashes)))
             sup.stop()
             sup.close()
             finals = [json.loads(p.read_text("utf-8"))
@@ -220,10 +225,22 @@ def run_kv(*, nodes: int = 5, clients: int = 10, duration: float = 5.0, nemesis:
         run = _checked(workload, lines, duration, sup, finals)
         run.dishonoured = dishonoured
         run.disagreements = disagreements
+        run.crashes, run.partitions = list(sup.crashes), list(sup.partitions)
         return run
     finally:
         if data is None:
             shutil.rmtree(root, ignore_errors=True)
+
+
+def _run(coro: Coroutine[Any, Any, None]) -> None:
+    """``asyncio.run(coro)``, in a thread of its own when this one runs an event loop already
+    (a Jupyter kernel's)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 def _checked(workload: Clients, lines: list[str], duration: float, sup: KVSupervisor,
