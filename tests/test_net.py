@@ -405,6 +405,17 @@ def test_the_nemesis_plan_is_seeded_and_keeps_a_majority_of_acceptors() -> None:
                for p in bold for c in p.crashes) > 2
 
 
+def test_a_colocated_partition_names_each_node_once() -> None:
+    """With colocated nodes a proposer is also an acceptor: the side cut off named it twice
+    (``n1,n1|n2,...``, seeds 3 and 4 of the kv soak's plan)."""
+    cluster = Config(acceptors=5, proposers=2, learners=1, colocated=True).cluster()
+    cuts = [p for seed in range(60) for p in plan("partition", cluster, 20, seed).partitions]
+    assert len(cuts) > 60
+    for cut in cuts:
+        names = [n for group in cut.groups for n in group]
+        assert len(names) == len(set(names)) == 5, cut
+
+
 def test_a_node_that_fails_by_itself_is_reported_and_nothing_is_left(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     fake = tmp_path / "python"

@@ -166,7 +166,9 @@ def _partitions(rng: random.Random, cluster: Cluster, duration: float, limit: in
         up = [a for a in cluster.acceptors if a not in down]
         side = rng.sample(up, rng.randint(1, min(room, len(up))))
         if cluster.proposers and rng.random() < 0.5:
-            side.append(rng.choice(cluster.proposers).node)
+            proposer = rng.choice(cluster.proposers).node
+            if proposer not in side:  # colocated: it may be one of the acceptors cut
+                side.append(proposer)
         rest = tuple(n for n in cluster.nodes if n not in side)
         cuts.append(Partition((tuple(side), rest), round(t, 3), round(end, 3)))
         t = end + rng.uniform(*GAP)
