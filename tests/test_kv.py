@@ -243,7 +243,8 @@ def test_a_restarted_node_catches_up_from_a_snapshot(tmp_path: Path) -> None:
 
 # -- the chaos soak and its teeth --------------------------------------------------------------
 SOAK = {"nodes": 5, "clients": 10, "duration": 8.0, "nemesis": "kill,partition,kill-all",
-        "seed": 1}
+        "seed": 4}  # seed 4: 10 kills and 4 partitions (seed 1 drew kills only, filling the
+# minority the nemesis may take out)
 
 
 @needs_proc
@@ -251,7 +252,7 @@ def test_chaos_soak_is_linearizable_and_loses_no_acknowledged_write(tmp_path: Pa
     """kill -9 of a minority every little while, partitions, and two whole-cluster kill -9s."""
     run = run_kv(**SOAK, data=tmp_path)  # type: ignore[arg-type]
     report = run.report()
-    assert report["kills"] >= 10 and report["ok"] > 100
+    assert report["kills"] >= 10 and report["ok"] > 100 and len(run.partitions) >= 3
     assert report["linearizable"] is True, str(run.verdict)
     assert report["lost_acknowledged_writes"] == 0 and report["replicas_agree"]
     assert run.dishonoured == []  # every restarted acceptor honoured its earlier promises
