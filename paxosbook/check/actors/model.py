@@ -38,6 +38,7 @@ known to break is off from the start (``reductions.UNSOUND_WITH``).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from ...core import (
@@ -176,8 +177,6 @@ class ActorModel(Model[State]):
         self.steps: dict[int, Step] = {}
         self._ghost_steps: dict[tuple[int, Any], int] = {}
         self._verdicts: dict[tuple[Any, ...], tuple[str, ...]] = {}
-        self._reading: dict[int, int] = {}
-        self._readings: dict[Any, int] = {}
         self.node_lids: list[list[int]] = [[] for _ in self.nodes]
         roles = [c.roles() for c in self.configs]
         self.watched = tuple(i for i, r in enumerate(roles) if "acceptor" in r or "learner" in r)
@@ -191,7 +190,7 @@ class ActorModel(Model[State]):
             if on["merge_idle"] else None
         self.aliaser = Alias(self) if on["alias"] else None
         self.asider = LearnersAside(self, self.aside) if self.aside else None
-        self.read_nodes = tuple(i for i in self.watched if i not in self.aside)
+        self._watched_ids = itemgetter(1, *(3 + i for i in self.watched))
         self.symmetry = Symmetry(self)
         self.sleep = Sleep(self)
         self._init_kw = {"network": network, "restarts": restarts, "cluster": cluster, **wanted}
@@ -487,35 +486,26 @@ class ActorModel(Model[State]):
         return self.asider.outcomes(state) if self.asider is not None else [{}]
 
     def violated(self, state: State) -> tuple[str, ...]:
-        """Memoised on what the properties read (``snapshot``): the ghost, each watched node's
-        promise, accepted ballot and learned proposal (``_reading``), and what each learner
-        kept aside could learn, so states that differ elsewhere share one verdict."""
-        key = [state[1]]
-        reading = self._reading
-        for i in self.read_nodes:
-            lid = state[3 + i]
-            r = reading.get(lid)
-            key.append(self._read(lid) if r is None else r)
+        """Memoised on what the properties can read: the ghost, the watched nodes' states and,
+        for learners kept aside, the messages sent to them."""
+        key = self._watched_ids(state)
         if self.asider is not None:
-            key.extend(self.asider.learnable_ids(state))
-        names = self._verdicts.get(tuple(key))
+            net = state[0]
+            if self.network == "set":
+                inbox = 0
+                for i in self.aside:
+                    inbox |= self.to[i]
+                key = (key, net & inbox)
+            else:
+                key = (key, *self.asider.inboxes(state))
+        names = self._verdicts.get(key)
         if names is None:
             found: dict[str, None] = {}
             for learned in self.outcomes(state):
                 for name in self.found(state, learned):
                     found[name] = None
-            names = self._verdicts[tuple(key)] = tuple(found)
+            names = self._verdicts[key] = tuple(found)
         return names
-
-    def _read(self, lid: int) -> int:
-        """An id of what ``snapshot`` reads of node state ``lid``."""
-        node = self._locals[lid][1]
-        acc, lr = node.acceptor, node.learner
-        value = (None if acc is None else
-                 (acc.promised, None if acc.accepted is None else acc.accepted.ballot),
-                 None if lr is None else lr.learned)
-        out = self._reading[lid] = self._readings.setdefault(value, len(self._readings))
-        return out
 
     def acceptors(self) -> tuple[str, ...]:
         return tuple(self.cluster.acceptors)

@@ -139,9 +139,15 @@ class Prune(Reduction):
                     kept |= 1 << mid
             self._kept[key] = kept
         net = (net ^ mine) | kept
-        for mid in _bits(sends & ~m.to[i]):
-            if not live(state[3 + dst[mid]], mid):
-                net ^= 1 << mid
+        known, ext = self._live, sends & ~m.to[i]
+        while ext:
+            bit = ext & -ext
+            ext ^= bit
+            mid = bit.bit_length() - 1
+            lid2 = state[3 + dst[mid]]
+            out = known.get((lid2 << SHIFT) | mid)
+            if not (live(lid2, mid) if out is None else out):
+                net ^= bit
         return net
 
     def all(self, net: Any, locs: list[int]) -> Any:
@@ -298,8 +304,6 @@ class LearnersAside(Reduction):
         self.nodes = nodes
         self.order = sorted(nodes)
         self._memo: dict[tuple[int, Any], dict[Any, list[int]]] = {}
-        self._ids: dict[tuple[int, Any], int] = {}
-        self._id_values: dict[tuple[Any, ...], int] = {}
         self.failure: str | None = None
 
     def inboxes(self, state: State) -> tuple[Any, ...]:
@@ -308,21 +312,6 @@ class LearnersAside(Reduction):
         if m.network == "set":
             return tuple(net & m.to[i] for i in self.order)
         return tuple(tuple(x for x in net if m.dst[x] == i) for i in self.order)
-
-    def learnable_ids(self, state: State) -> list[int]:
-        """Per learner kept aside, an id of the values it could learn in ``state`` (in the
-        order ``outcomes`` tries them): what the properties read of it."""
-        m, ids, out = self.model, self._ids, []
-        net = state[0]
-        for i in self.order:
-            box = net & m.to[i] if m.network == "set" else tuple(x for x in net if m.dst[x] == i)
-            key = (state[3 + i], box)
-            got = ids.get(key)
-            if got is None:
-                got = ids[key] = self._id_values.setdefault(
-                    tuple(self.learnable(i, state[3 + i], box)), len(self._id_values))
-            out.append(got)
-        return out
 
     def learnable(self, i: int, lid: int, inbox: Any) -> dict[Any, list[int]]:
         """learned value -> shortest list of deliveries to learner ``i`` that reaches it."""

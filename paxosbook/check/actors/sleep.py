@@ -135,7 +135,8 @@ class Sleep:
             awake.append((i, mid, hit))
         out: list[tuple[State, int]] = []
         done = sleep | (loops << low)
-        # ActorModel.apply for a delivery on a set network, inlined: the step is known
+        # ActorModel.apply on a set network, inlined for deliveries (whose step is known)
+        # and timeouts
         net, ghost, left = state[0], state[1], state[2]
         after = m.pruner.after if m.pruner is not None else None
         for i, mid, (lid, sends, delta) in awake:
@@ -146,13 +147,21 @@ class Sleep:
                  *state[3:3 + i], lid, *state[4 + i:])
             out.append((t, done & ~dependent(i, mid)))
             done |= 1 << (low + mid)
+        armed, nt = m.armed, self.nt
         for i, lid in enumerate(state[3:]):
-            for code in m.armed[lid]:
+            for code in armed[lid]:
                 count += 1
-                b = self.bit(i, code)
+                b = 1 << (i * nt + code - TIMER_BASE)  # bit(i, code)
                 if sleep & b:
                     continue
-                out.append((apply(state, i, code, -1), done & ~self.dependent(i, code)))
+                hit = steps.get((lid << SHIFT) | code)
+                nid, sends, delta = step(i, lid, code) if hit is None else hit
+                t_net = net | sends
+                if after is not None and (sends or nid != lid):
+                    t_net = after(t_net, i, nid, sends, state)
+                t = (t_net, ghost if delta is None else m._ghost_add(ghost, delta), left,
+                     *state[3:3 + i], nid, *state[4 + i:])
+                out.append((t, done & ~dependent(i, code)))
                 done |= b
         if state[2]:
             for i in m.restartable:

@@ -74,6 +74,9 @@ class Symmetry:
         self._anon_values: dict[Any, int] = {}
         self._plans: dict[tuple[int, ...], tuple[list[_Renaming], list[_Renaming]]] = {}
         self._size = 1
+        at = [3 + i for i in model.symmetric]
+        self._lids = itemgetter(*at) if len(at) > 1 else (lambda s: tuple(s[j] for j in at))
+        """The symmetric acceptors' node state ids in a state."""
 
     def canonical(self, state: State) -> tuple[State, int]:
         best, orbit, _ = self.canonical_renaming(state)
@@ -81,14 +84,10 @@ class Symmetry:
 
     def canonical_renaming(self, state: State) -> tuple[State, int, _Renaming]:
         """(the least renaming of ``state``, its orbit's size, a renaming that gives it)."""
-        anon = self._anon_ids
-        keys = []
-        for i in self.model.symmetric:
-            k = anon.get(state[3 + i])
-            keys.append(self._anon(state[3 + i]) if k is None else k)
-        plan = self._plans.get(tuple(keys))
+        lids = self._lids(state)
+        plan = self._plans.get(lids)
         if plan is None:
-            plan = self._plan(tuple(keys))
+            plan = self._plan(lids)
         candidates, stabiliser = plan
         if not stabiliser and len(candidates) == 1:  # the common case: one image, orbit |G|
             g = candidates[0]
@@ -106,18 +105,19 @@ class Symmetry:
         assert best is not None
         return best, self._size // fixed, by
 
-    def _plan(self, keys: tuple[int, ...]) -> tuple[list[_Renaming], list[_Renaming]]:
-        """For the acceptors' anonymous states ``keys``: the renamings that put them in the
-        least order (only these can give the least image) and those, other than the identity,
-        that keep them in their own order (the stabiliser lies among them). The plan depends
-        on ``keys`` only, so it is computed once per multiset arrangement."""
+    def _plan(self, lids: tuple[int, ...]) -> tuple[list[_Renaming], list[_Renaming]]:
+        """For the acceptors' node states ``lids``: the renamings that put their anonymous
+        states (``_anon``) in the least order (only these can give the least image) and those,
+        other than the identity, that keep them in their own order (the stabiliser lies among
+        them). The plan depends on ``lids`` only, so it is computed once for each."""
         group = self._group if self._group is not None else self._symmetries()
+        keys = tuple([self._anon(lid) for lid in lids])
         arranged = [g.landing(keys) for g in group]
         low = min(arranged)
         plan = ([g for g, order in zip(group, arranged, strict=True) if order == low],
                 [g for g, order in zip(group, arranged, strict=True)
                  if order == keys and not g.identity])
-        self._plans[keys] = plan
+        self._plans[lids] = plan
         return plan
 
     def _anon(self, lid: int) -> int:
