@@ -9,12 +9,25 @@ machine the absolute time depends on who else runs; the ratio measured in one ru
 steadier figure, and the line "at the reference speed" scales the reduced time to a baseline
 of 90 s (the test's time on the 2-core reference machine).
 
-    python benchmarks/bench_por.py [--small]
+With ``--reference REV`` (a git revision, e.g. the commit before the per-state speed-ups) the
+search with and without sleep sets is also run on that revision's code, in a subprocess from
+``git archive``: the issue's "~90 s" is the reference code's plain search, so the honest
+figure for the current code is the ratio to that run (and the scaled time is computed against
+it), measured on the same machine at the same time.
+
+    python benchmarks/bench_por.py [--small] [--reference REV]
 """
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import subprocess
+import sys
+import tarfile
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 from paxosbook import Config
@@ -48,9 +61,45 @@ def run(config: Config, por: bool) -> tuple[Any, int, float]:
     return r, model.built, time.process_time() - cpu
 
 
+REFERENCE_RUN = """
+import json, sys, time
+from paxosbook import Config
+from paxosbook.check.actors import ActorModel
+from paxosbook.check.engine import explore
+config = Config(acceptors=3, proposers=2, values=("add", "jmp"), learners=1,
+                max_attempts=int(sys.argv[1]), backoff="none")
+cpu = time.process_time()
+r = explore(ActorModel(config), symmetry=True, por=sys.argv[2] == "por")
+print(json.dumps({"distinct_states": r.distinct_states, "total_states": r.total_states,
+                  "depth": r.depth, "raw_distinct_states": r.raw_distinct_states,
+                  "raw_total_states": r.raw_total_states, "seconds": r.seconds,
+                  "cpu": time.process_time() - cpu}))
+"""
+
+
+def reference(rev: str, attempts: int, por: bool) -> dict[str, Any]:
+    """The search (symmetry, with or without sleep sets) on the code of git revision ``rev``."""
+    root = Path(__file__).resolve().parent.parent
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = subprocess.run(["git", "-C", str(root), "archive", rev, "paxosbook"],
+                                 check=True, capture_output=True).stdout
+        tar = Path(tmp) / "ref.tar"
+        tar.write_bytes(archive)
+        with tarfile.open(tar) as t:
+            t.extractall(tmp, filter="data")
+        out = subprocess.run([sys.executable, "-c", REFERENCE_RUN, str(attempts),
+                              "por" if por else "plain"], check=True,
+                             capture_output=True, text=True,
+                             env={**os.environ, "PYTHONPATH": tmp}, cwd=tmp).stdout
+    figures: dict[str, Any] = json.loads(out.splitlines()[-1])
+    return figures
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--small", action="store_true", help="one ballot each (a quick look)")
+    ap.add_argument("--reference", metavar="REV",
+                    help="also run the plain search on this git revision's code")
     args = ap.parse_args(argv)
     config = Config(acceptors=3, proposers=2, values=("add", "jmp"), learners=1,
                     max_attempts=1 if args.small else 2, backoff="none")
@@ -63,11 +112,23 @@ def main(argv: list[str] | None = None) -> int:
               f"{r.raw_total_states:,}  built {built:>11,}  {r.seconds:7.1f} s "
               f"(cpu {cpu:.1f} s)  ok {r.ok}", flush=True)
     fast, slow = results[True], results[False]
-    same = all(getattr(fast, f) == getattr(slow, f) for f in (
-        "distinct_states", "total_states", "depth", "raw_distinct_states", "raw_total_states"))
+    fields = ("distinct_states", "total_states", "depth", "raw_distinct_states",
+              "raw_total_states")
+    same = all(getattr(fast, f) == getattr(slow, f) for f in fields)
     print(f"counts {'EQUAL' if same else 'DIFFERENT (a bug)'}; speed-up "
           f"{slow.seconds / fast.seconds:.2f}x in this run")
-    scaled = fast.seconds * REFERENCE_BASELINE / slow.seconds
+    base = slow.seconds
+    if args.reference:
+        for por in (True, False):
+            ref = reference(args.reference, config.max_attempts, por)
+            same = same and all(ref[f] == getattr(fast, f) for f in fields)
+            print(f"reference {args.reference}: {'sleep sets' if por else 'plain search'} "
+                  f"{ref['seconds']:.1f} s (cpu {ref['cpu']:.1f} s), counts "
+                  f"{'EQUAL' if same else 'DIFFERENT (a bug)'}; this code's sleep sets "
+                  f"{ref['seconds'] / fast.seconds:.2f}x faster", flush=True)
+        base = ref["seconds"]
+    scaled = fast.seconds * REFERENCE_BASELINE / base
+    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} (shared machine)")
     print(f"target: exhaustive search under {TARGET_SECONDS:.0f} s: "
           f"{'MET' if fast.seconds < TARGET_SECONDS else 'MISSED'} ({fast.seconds:.1f} s here); "
           f"at the reference speed (baseline {REFERENCE_BASELINE:.0f} s): {scaled:.1f} s, "

@@ -272,34 +272,46 @@ class _Search(Generic[S]):
         level or this one are ignored (``check.actors.sleep`` says why that is sound and keeps
         every state at its breadth-first distance)."""
         parents, orbits, model, symmetry = self.parents, self.orbits, self.model, self.symmetry
+        successors, image = model.sleep_successors, model.sleep_image
+        renaming = model.canonical_renaming if symmetry else None
+        violated = self.tested if self.pending else model.violated
         nxt: list[S] = []
+        append = nxt.append
         later: dict[S, Any] = {}
-        for i, s in enumerate(frontier):
-            n, succ = model.sleep_successors(s, sleeps.pop(s))
-            self.total += n
-            if symmetry:
-                self.raw_total += orbits[s] * n
-            for t, z in succ:
-                if t in parents:
-                    if t in later:
-                        later[t] &= z
-                    continue
-                orbit = 1
+        total, raw_total, raw_distinct = self.total, self.raw_total, self.raw_distinct
+        try:
+            for i, s in enumerate(frontier):
+                n, succ = successors(s, sleeps.pop(s))
+                total += n
                 if symmetry:
-                    t, orbit, g = model.canonical_renaming(t)
+                    raw_total += orbits[s] * n
+                for t, z in succ:
                     if t in parents:
                         if t in later:
-                            later[t] &= model.sleep_image(g, z)
+                            later[t] &= z
                         continue
-                    z = model.sleep_image(g, z)
-                    orbits[t] = orbit
-                    self.raw_distinct += orbit
-                parents[t] = s
-                later[t] = z
-                nxt.append(t)
-                self.judge(t)
-            if not i % LIMIT_CHECK_EVERY:
-                self.limits(i)
+                    if renaming is not None:
+                        t, orbit, g = renaming(t)
+                        if z:
+                            z = image(g, z)
+                        if t in parents:
+                            if t in later:
+                                later[t] &= z
+                            continue
+                        orbits[t] = orbit
+                        raw_distinct += orbit
+                    parents[t] = s
+                    later[t] = z
+                    append(t)
+                    if violated(t):
+                        self.total, self.raw_total, self.raw_distinct = (total, raw_total,
+                                                                         raw_distinct)
+                        self.judge(t)
+                if not i % LIMIT_CHECK_EVERY:
+                    self.total, self.raw_total, self.raw_distinct = total, raw_total, raw_distinct
+                    self.limits(i)
+        finally:
+            self.total, self.raw_total, self.raw_distinct = total, raw_total, raw_distinct
         return nxt, later
 
     # -- depth-first ------------------------------------------------------------------------

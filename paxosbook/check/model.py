@@ -110,7 +110,8 @@ class Model(Generic[S]):
         raise UsageError("symmetry", f"off for model {self.name!r} with por", True)
 
     def sleep_image(self, renaming: Any, sleep: Any) -> Any:
-        """The sleep set ``sleep`` carried by ``renaming`` (from ``canonical_renaming``)."""
+        """The sleep set ``sleep`` carried by ``renaming`` (from ``canonical_renaming``). The
+        engine does not ask for an empty (falsy) sleep set: it is its own image."""
         raise UsageError("por", f"off for model {self.name!r} (it has no sleep sets)", True)
 
     def describe_state(self, state: S) -> str:

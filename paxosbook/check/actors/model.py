@@ -38,6 +38,7 @@ known to break is off from the start (``reductions.UNSOUND_WITH``).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from ...core import (
@@ -189,6 +190,7 @@ class ActorModel(Model[State]):
             if on["merge_idle"] else None
         self.aliaser = Alias(self) if on["alias"] else None
         self.asider = LearnersAside(self, self.aside) if self.aside else None
+        self._watched_ids = itemgetter(1, *(3 + i for i in self.watched))
         self.symmetry = Symmetry(self)
         self.sleep = Sleep(self)
         self._init_kw = {"network": network, "restarts": restarts, "cluster": cluster, **wanted}
@@ -484,8 +486,18 @@ class ActorModel(Model[State]):
         return self.asider.outcomes(state) if self.asider is not None else [{}]
 
     def violated(self, state: State) -> tuple[str, ...]:
-        inboxes = self.asider.inboxes(state) if self.asider is not None else ()
-        key = (state[1], *(state[3 + i] for i in self.watched), *inboxes)
+        """Memoised on what the properties can read: the ghost, the watched nodes' states and,
+        for learners kept aside, the messages sent to them."""
+        key = self._watched_ids(state)
+        if self.asider is not None:
+            net = state[0]
+            if self.network == "set":
+                inbox = 0
+                for i in self.aside:
+                    inbox |= self.to[i]
+                key = (key, net & inbox)
+            else:
+                key = (key, *self.asider.inboxes(state))
         names = self._verdicts.get(key)
         if names is None:
             found: dict[str, None] = {}

@@ -139,9 +139,15 @@ class Prune(Reduction):
                     kept |= 1 << mid
             self._kept[key] = kept
         net = (net ^ mine) | kept
-        for mid in _bits(sends & ~m.to[i]):
-            if not live(state[3 + dst[mid]], mid):
-                net ^= 1 << mid
+        known, ext = self._live, sends & ~m.to[i]
+        while ext:
+            bit = ext & -ext
+            ext ^= bit
+            mid = bit.bit_length() - 1
+            lid2 = state[3 + dst[mid]]
+            out = known.get((lid2 << SHIFT) | mid)
+            if not (live(lid2, mid) if out is None else out):
+                net ^= bit
         return net
 
     def all(self, net: Any, locs: list[int]) -> Any:

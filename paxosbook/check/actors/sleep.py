@@ -40,7 +40,7 @@ messages (``image``).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .base import RESTART, SHIFT, TIMER_BASE, TIMERS, State
 
@@ -110,7 +110,7 @@ class Sleep:
         net &= ~aside
         count = net.bit_count()
         x = net & ~(sleep >> low)
-        awake: list[tuple[int, int]] = []
+        awake: list[tuple[int, int, Any]] = []
         loops = 0
         while x:
             bit = x & -x
@@ -132,19 +132,36 @@ class Sleep:
                 if not new:
                     loops |= bit
                     continue
-            awake.append((i, mid))
+            awake.append((i, mid, hit))
         out: list[tuple[State, int]] = []
         done = sleep | (loops << low)
-        for i, mid in awake:
-            out.append((apply(state, i, mid, -1), done & ~dependent(i, mid)))
+        # ActorModel.apply on a set network, inlined for deliveries (whose step is known)
+        # and timeouts
+        net, ghost, left = state[0], state[1], state[2]
+        after = m.pruner.after if m.pruner is not None else None
+        for i, mid, (lid, sends, delta) in awake:
+            t_net = net | sends
+            if after is not None and (sends or lid != state[3 + i]):
+                t_net = after(t_net, i, lid, sends, state)
+            t = (t_net, ghost if delta is None else m._ghost_add(ghost, delta), left,
+                 *state[3:3 + i], lid, *state[4 + i:])
+            out.append((t, done & ~dependent(i, mid)))
             done |= 1 << (low + mid)
+        armed, nt = m.armed, self.nt
         for i, lid in enumerate(state[3:]):
-            for code in m.armed[lid]:
+            for code in armed[lid]:
                 count += 1
-                b = self.bit(i, code)
+                b = 1 << (i * nt + code - TIMER_BASE)  # bit(i, code)
                 if sleep & b:
                     continue
-                out.append((apply(state, i, code, -1), done & ~self.dependent(i, code)))
+                hit = steps.get((lid << SHIFT) | code)
+                nid, sends, delta = step(i, lid, code) if hit is None else hit
+                t_net = net | sends
+                if after is not None and (sends or nid != lid):
+                    t_net = after(t_net, i, nid, sends, state)
+                t = (t_net, ghost if delta is None else m._ghost_add(ghost, delta), left,
+                     *state[3:3 + i], nid, *state[4 + i:])
+                out.append((t, done & ~dependent(i, code)))
                 done |= b
         if state[2]:
             for i in m.restartable:

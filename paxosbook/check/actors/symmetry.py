@@ -45,10 +45,10 @@ def rename(obj: Any, names: dict[str, str]) -> Any:
 
 class _Renaming:
     """One permutation of the acceptors, with its caches (message, node state and ghost ids,
-    and 16-bit chunk tables for set networks)."""
+    whole networks and tuples of node states, and 16-bit chunk tables for set networks)."""
 
     __slots__ = ("chunks", "ghosts", "identity", "landing", "locals", "mapping", "msgs",
-                 "node_perm")
+                 "nets", "node_perm", "nodes")
 
     def __init__(self, mapping: dict[str, str], node_perm: list[int],
                  landing: tuple[int, ...]) -> None:
@@ -60,6 +60,8 @@ class _Renaming:
         self.locals: dict[int, int] = {}
         self.ghosts: dict[int, int] = {}
         self.chunks: list[dict[int, int]] = []
+        self.nets: dict[int, int] = {}
+        self.nodes: dict[tuple[int, ...], tuple[int, ...]] = {}
 
 
 class Symmetry:
@@ -70,6 +72,11 @@ class Symmetry:
         self._group: list[_Renaming] | None = None
         self._anon_ids: dict[int, int] = {}
         self._anon_values: dict[Any, int] = {}
+        self._plans: dict[tuple[int, ...], tuple[list[_Renaming], list[_Renaming]]] = {}
+        self._size = 1
+        at = [3 + i for i in model.symmetric]
+        self._lids = itemgetter(*at) if len(at) > 1 else (lambda s: tuple(s[j] for j in at))
+        """The symmetric acceptors' node state ids in a state."""
 
     def canonical(self, state: State) -> tuple[State, int]:
         best, orbit, _ = self.canonical_renaming(state)
@@ -77,23 +84,41 @@ class Symmetry:
 
     def canonical_renaming(self, state: State) -> tuple[State, int, _Renaming]:
         """(the least renaming of ``state``, its orbit's size, a renaming that gives it)."""
+        lids = self._lids(state)
+        plan = self._plans.get(lids)
+        if plan is None:
+            plan = self._plan(lids)
+        candidates, stabiliser = plan
+        if not stabiliser and len(candidates) == 1:  # the common case: one image, orbit |G|
+            g = candidates[0]
+            return (state if g.identity else self._image(state, g)), self._size, g
+        images: dict[int, State] = {}
+        best, by = None, candidates[0]
+        for g in candidates:
+            image = images[id(g)] = state if g.identity else self._image(state, g)
+            if best is None or image < best:
+                best, by = image, g
+        fixed = 1
+        for g in stabiliser:
+            seen = images.get(id(g))
+            fixed += (self._image(state, g) if seen is None else seen) == state
+        assert best is not None
+        return best, self._size // fixed, by
+
+    def _plan(self, lids: tuple[int, ...]) -> tuple[list[_Renaming], list[_Renaming]]:
+        """For the acceptors' node states ``lids``: the renamings that put their anonymous
+        states (``_anon``) in the least order (only these can give the least image) and those,
+        other than the identity, that keep them in their own order (the stabiliser lies among
+        them). The plan depends on ``lids`` only, so it is computed once for each."""
         group = self._group if self._group is not None else self._symmetries()
-        keys = tuple([self._anon(state[3 + i]) for i in self.model.symmetric])
+        keys = tuple([self._anon(lid) for lid in lids])
         arranged = [g.landing(keys) for g in group]
         low = min(arranged)
-        best, by, fixed = None, group[0], 0
-        for g, order in zip(group, arranged, strict=True):
-            image = None
-            if order == low:
-                image = state if g.identity else self._image(state, g)
-                if best is None or image < best:
-                    best, by = image, g
-            if order == keys:
-                if image is None:
-                    image = state if g.identity else self._image(state, g)
-                fixed += image == state
-        assert best is not None
-        return best, len(group) // max(fixed, 1), by
+        plan = ([g for g, order in zip(group, arranged, strict=True) if order == low],
+                [g for g, order in zip(group, arranged, strict=True)
+                 if order == keys and not g.identity])
+        self._plans[lids] = plan
+        return plan
 
     def _anon(self, lid: int) -> int:
         """An id of node state ``lid`` that forgets which node it belongs to."""
@@ -120,6 +145,7 @@ class Symmetry:
             group.append(_Renaming({a: b for a, b in mapping.items() if a != b}, node_perm,
                                    landing))
         self._group = group
+        self._size = len(group)
         return group
 
     def _msg_image(self, g: _Renaming, mid: int) -> int:
@@ -130,7 +156,14 @@ class Symmetry:
         return out
 
     def net_image(self, g: _Renaming, net: int) -> int:
-        """The image under ``g`` of a mask of message ids."""
+        """The image under ``g`` of a mask of message ids (memoised: few networks recur
+        across many states)."""
+        out = g.nets.get(net)
+        if out is None:
+            out = g.nets[net] = self._net_image(g, net)
+        return out
+
+    def _net_image(self, g: _Renaming, net: int) -> int:
         out, c, chunks = 0, 0, g.chunks
         while net:
             v = net & 0xFFFF
@@ -150,6 +183,21 @@ class Symmetry:
             c += 1
         return out
 
+    def _nodes_image(self, g: _Renaming, locs: tuple[int, ...]) -> tuple[int, ...]:
+        """The node state ids ``locs`` renamed by ``g`` and moved to their new places."""
+        m = self.model
+        new_locs = list(locs)
+        node_perm, cache = g.node_perm, g.locals
+        for i, lid in enumerate(locs):
+            l2 = cache.get(lid)
+            if l2 is None:
+                _, node_state, timers, stored = m.local(lid)
+                j = node_perm[i]
+                l2 = cache[lid] = m.canon_local(
+                    j, (j, rename(node_state, g.mapping), timers, rename(stored, g.mapping)))
+            new_locs[node_perm[i]] = l2
+        return tuple(new_locs)
+
     def _image(self, state: State, g: _Renaming) -> State:
         m = self.model
         net = state[0]
@@ -160,14 +208,8 @@ class Symmetry:
         gid = g.ghosts.get(state[1])
         if gid is None:
             gid = g.ghosts[state[1]] = m.intern_ghost(rename(m.ghost(state[1]), g.mapping))
-        new_locs = list(state[3:])
-        node_perm, cache = g.node_perm, g.locals
-        for i, lid in enumerate(state[3:]):
-            l2 = cache.get(lid)
-            if l2 is None:
-                _, node_state, timers, stored = m.local(lid)
-                j = node_perm[i]
-                l2 = cache[lid] = m.canon_local(
-                    j, (j, rename(node_state, g.mapping), timers, rename(stored, g.mapping)))
-            new_locs[node_perm[i]] = l2
+        locs = state[3:]
+        new_locs = g.nodes.get(locs)
+        if new_locs is None:
+            new_locs = g.nodes[locs] = self._nodes_image(g, locs)
         return (new_net, gid, state[2], *new_locs)
