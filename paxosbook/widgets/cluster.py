@@ -58,6 +58,8 @@ class ClusterPanel(AutosizeOnDisplay, w.VBox):
         self.status = w.HTML()
         self.sequence = figure_widget()
         self.chart = figure_widget()
+        for fig in (self.sequence, self.chart):  # redrawn from the ticker thread too
+            fig._keep_at_once = True
         super().__init__([row([self.start_button, self.stop_button, self.status],
                               align_items="center"),
                           row(cells), self.chart, self.sequence])

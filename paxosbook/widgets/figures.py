@@ -22,6 +22,7 @@ import asyncio
 import copy
 import json
 import math
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -50,11 +51,30 @@ def plain(value: Any) -> Any:
     return value
 
 
+_LOCKS_LOCK = threading.Lock()
+
+
+def _lock(widget: go.FigureWidget) -> threading.RLock:
+    """``widget``'s own lock: a panel may redraw it from a thread of its own (07's cluster
+    panel) while the kernel's loop keeps its state (``flush_state``); neither may see the
+    figure half changed."""
+    with _LOCKS_LOCK:
+        lock = widget.__dict__.get("_pb_lock")
+        if lock is None:
+            lock = widget.__dict__["_pb_lock"] = threading.RLock()
+        return lock
+
+
 def show_spec(widget: go.FigureWidget, spec: Spec) -> None:
     """Make ``widget`` show the figure ``spec`` (``{"data": [...], "layout": {...}}``),
     sending only the properties that differ from what it shows (see the module doc)."""
     data: list[dict[str, Any]] = plain(spec["data"])
     layout: dict[str, Any] = plain(spec["layout"])
+    with _lock(widget):
+        _show(widget, data, layout)
+
+
+def _show(widget: go.FigureWidget, data: list[dict[str, Any]], layout: dict[str, Any]) -> None:
     template = layout.get("template")
     same = template == getattr(widget, "_shown_template", None) and len(widget.data) == len(
         data) and all(old.type == new.get("type", "scatter")
@@ -131,8 +151,10 @@ def keep_state(widget: go.FigureWidget, *, data: bool = True, now: bool = False)
     all the changes made meanwhile: it is a quarter of a slider change's cost (the whole
     figure serialised and sent), which the repaint of the change need not wait for, and a
     reader holding an arrow key down makes several changes a second. Without a loop (a
-    script, a test), or with ``now`` (a figure's first display: a view created before the
-    state was kept drew empty axes, notebook 07's cluster panel), it is done at once.
+    script, a test), with ``now`` (a figure's first display: a view created before the
+    state was kept drew empty axes), or for a widget marked ``_keep_at_once`` (one redrawn
+    from a thread of its own: 07's cluster panel, whose diagram then sometimes never drew in
+    the browser test), it is done at once.
 
     plotly sends changes as one-off messages that the browser's model applies to its copy;
     its synced state stays what it was when the widget was created or last displayed (empty,
@@ -147,7 +169,7 @@ def keep_state(widget: go.FigureWidget, *, data: bool = True, now: bool = False)
         loop = asyncio.get_running_loop()
     except RuntimeError:
         now = True
-    if now:
+    if now or getattr(widget, "_keep_at_once", False):
         pending = getattr(widget, "_keep_pending", None)
         widget._keep_pending = None  # a timer still to come finds nothing to do
         _keep_now(widget, data or bool(pending))
@@ -161,10 +183,11 @@ def keep_state(widget: go.FigureWidget, *, data: bool = True, now: bool = False)
 def flush_state(widget: go.FigureWidget) -> None:
     """Keep now the state ``keep_state`` left for later (what the loop does after
     ``KEEP_AFTER`` s)."""
-    data = getattr(widget, "_keep_pending", None)
-    if data is not None:
-        widget._keep_pending = None
-        _keep_now(widget, data)
+    with _lock(widget):
+        data = getattr(widget, "_keep_pending", None)
+        if data is not None:
+            widget._keep_pending = None
+            _keep_now(widget, data)
 
 
 def _keep_now(widget: go.FigureWidget, data: bool) -> None:
