@@ -82,13 +82,7 @@ class Register(Model):
             return op.output == state, state
         if op.f == "write":
             return True, op.value
-        expected, new = op.value
-        hit = state == expected
-        if op.status == "fail":
-            return not hit, state
-        if op.status == "ok":
-            return hit, new if hit else state
-        return True, new if hit else state  # info: happened, with whatever outcome
+        return _cas(state, op)
 
 
 @dataclass(frozen=True)
@@ -113,14 +107,20 @@ class KeyValue(Model):
         if op.f == "put":
             return True, op.value
         if op.f == "cas":
-            expected, new = op.value
-            hit = state == expected
-            if op.status == "fail":
-                return not hit, state
-            if op.status == "ok":
-                return hit, new if hit else state
-            return True, new if hit else state  # info: happened, with whatever outcome
+            return _cas(state, op)
         return True, state + op.value
+
+
+def _cas(state: Any, op: Operation) -> tuple[bool, Any]:
+    """``cas [expected new]`` in ``state``: a failed one is an observation (the value was not
+    ``expected``), an ``info`` one happened with whatever outcome."""
+    expected, new = op.value
+    hit = state == expected
+    if op.status == "fail":
+        return not hit, state
+    if op.status == "ok":
+        return hit, new if hit else state
+    return True, new if hit else state
 
 
 MODELS: dict[str, type[Model]] = {"register": Register, "kv": KeyValue}
