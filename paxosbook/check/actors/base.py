@@ -61,3 +61,13 @@ def view(state: NodeState) -> NodeState:
         return state
     accepts = ps.accepts if phase is Phase.ACCEPTING else frozenset()
     return NodeState(ps._replace(promises=(), accepts=accepts), state.acceptor, state.learner)
+
+
+def bits(x: int) -> list[int]:
+    """The positions of the set bits of ``x``, lowest first (message ids in a set network)."""
+    out = []
+    while x:
+        low = x & -x
+        x ^= low
+        out.append(low.bit_length() - 1)
+    return out

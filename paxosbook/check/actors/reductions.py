@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...core import Mutant, Promise
 from ..engine import Action
-from .base import SHIFT, State
+from .base import SHIFT, State, bits
 
 if TYPE_CHECKING:
     from .model import ActorModel
@@ -62,14 +62,6 @@ def _field_names(msg: Any) -> tuple[str, ...]:
         return tuple(msg._fields)
     return tuple(f.name for f in dataclasses.fields(msg))
 
-
-def _bits(x: int) -> list[int]:
-    out = []
-    while x:
-        low = x & -x
-        x ^= low
-        out.append(low.bit_length() - 1)
-    return out
 
 
 class Reduction:
@@ -134,7 +126,7 @@ class Prune(Reduction):
         kept = self._kept.get(key)
         if kept is None:
             kept = 0
-            for mid in _bits(mine):
+            for mid in bits(mine):
                 if live(lid, mid):
                     kept |= 1 << mid
             self._kept[key] = kept
@@ -154,7 +146,7 @@ class Prune(Reduction):
         dst, live = self.model.dst, self.live
         if self.model.network != "set":
             return tuple(x for x in net if live(locs[dst[x]], x))
-        for mid in _bits(net):
+        for mid in bits(net):
             if not live(locs[dst[mid]], mid):
                 net ^= 1 << mid
         return net
@@ -212,7 +204,7 @@ class MergeIdle(Reduction):
         m = self.model
         if m.armed[lid]:
             return False
-        for mid in _bits(m.to[i]):
+        for mid in bits(m.to[i]):
             _, effects, _ = m.react(i, lid, mid)
             if any(type(e).__name__ in _OUTPUTS or (type(e).__name__ == "Persist"
                                                     and getattr(e.state, "accepted", None))
@@ -231,7 +223,7 @@ class MergeIdle(Reduction):
                 cur = stack.pop()
                 if not self.silent(i, cur):
                     return f"{m.nodes[i]} acts again after looking idle"
-                for mid in _bits(m.to[i]):
+                for mid in bits(m.to[i]):
                     state, _, timers = m.react(i, cur, mid)
                     nxt = m.intern_local((i, m.shown(state), timers, m.local(cur)[3]))
                     if nxt not in seen:
@@ -320,7 +312,7 @@ class LearnersAside(Reduction):
         if memo is not None:
             return memo
         m = self.model
-        mids = _bits(inbox) if m.network == "set" else list(inbox)
+        mids = bits(inbox) if m.network == "set" else list(inbox)
         out: dict[Any, list[int]] = {}
         start = (lid, tuple(mids))
         seen: dict[tuple[int, tuple[int, ...]], list[int]] = {start: []}

@@ -42,7 +42,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .base import RESTART, SHIFT, TIMER_BASE, TIMERS, State
+from .base import RESTART, SHIFT, TIMER_BASE, TIMERS, State, bits
 
 if TYPE_CHECKING:
     from .model import ActorModel
@@ -188,7 +188,7 @@ class Sleep:
         out = self._low_images.get(key)
         if out is None:
             out, n, nt = 0, self.n, self.nt
-            for k in _bits(part):
+            for k in bits(part):
                 if k < n * nt:
                     i, t = divmod(k, nt)
                     out |= 1 << (g.node_perm[i] * nt + t)
@@ -197,14 +197,6 @@ class Sleep:
             self._low_images[key] = out
         return msgs | out
 
-
-def _bits(x: int) -> list[int]:
-    out = []
-    while x:
-        low = x & -x
-        x ^= low
-        out.append(low.bit_length() - 1)
-    return out
 
 
 __all__ = ["Sleep"]
