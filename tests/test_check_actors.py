@@ -295,6 +295,34 @@ def test_the_learners_aside_certificate_catches_a_learner_that_sends() -> None:
     assert "sent a message" in r.reductions_off["learners_aside"]
 
 
+@pytest.mark.parametrize("learners, mutants", [(1, ()), (2, ()), (1, ("learn-without-quorum",))])
+def test_incremental_learnable_values_equal_the_full_search(learners: int,
+                                                            mutants: tuple[str, ...]) -> None:
+    """``LearnersAside.values`` extends the learner states reached with an inbox less its
+    newest message; on every inbox of every reachable state it must give the values of the
+    full breadth-first ``learnable``, nearest first: what the learner already knows, then the
+    rest. A correct learner learns at most one value whatever the order, so the mutant that
+    learns from the first Accepted is what gives this teeth: there each message delivered
+    first is a different outcome, and a closure that started afresh instead of from the
+    smaller inbox's states (or let only the newest message be delivered first) misses
+    some."""
+    model = ActorModel(Config(acceptors=3, proposers=2, learners=learners, max_attempts=1,
+                              backoff="none", mutants=mutants), network="set")
+    search = _Search(model, False, None, None, False, False)
+    search.bfs()
+    asider = model.asider
+    assert asider is not None
+    compared, learnt = 0, 0
+    for s in search.parents:
+        for i, box in zip(asider.order, asider.inboxes(s), strict=True):
+            full = asider.learnable(i, s[3 + i], box)
+            fast = asider.values(i, s[3 + i], box)
+            assert set(fast) == set(full) and len(fast) == len(set(fast))
+            assert fast[0] == next(iter(full))
+            compared += 1
+            learnt += any(v is not None for v in fast)
+    assert compared > 1000 and learnt > 100
+
 def test_node_states_are_immutable_hashable_values() -> None:
     """What replaced freeze/thaw: the core's states are values the checker stores as is."""
     node = cfg(2, 2).cluster().node("p1")

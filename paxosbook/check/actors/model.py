@@ -193,6 +193,10 @@ class ActorModel(Model[State]):
         self._watched_ids = itemgetter(1, *(3 + i for i in self.watched))
         self.symmetry = Symmetry(self)
         self.sleep = Sleep(self)
+        # the engine calls these once per successor: bound straight to the objects that
+        # do the work (the methods below say the same, one call deeper)
+        self.canonical_renaming = self.symmetry.canonical_renaming  # type: ignore[method-assign]
+        self.sleep_image = self.sleep.image  # type: ignore[method-assign, assignment]
         self._init_kw = {"network": network, "restarts": restarts, "cluster": cluster, **wanted}
         self.learner_nodes = tuple(i for i, r in enumerate(roles) if "learner" in r)
         self._chosen: dict[int, bool] = {}

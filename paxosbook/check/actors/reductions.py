@@ -33,6 +33,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from itertools import product
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from ...core import Mutant, Promise
@@ -87,6 +88,8 @@ class Prune(Reduction):
         breaks the assumption for them)."""
         self._live: dict[int, bool] = {}
         self._kept: dict[tuple[int, int], int] = {}
+        self._receivers: dict[int, Callable[[State], tuple[Any, ...]]] = {}
+        self._dead: dict[tuple[int, tuple[Any, ...]], int] = {}
         self.pruned: set[tuple[int, int]] = set()
 
     def live(self, lid: int, mid: int) -> bool:
@@ -131,16 +134,21 @@ class Prune(Reduction):
                     kept |= 1 << mid
             self._kept[key] = kept
         net = (net ^ mine) | kept
-        known, ext = self._live, sends & ~m.to[i]
-        while ext:
-            bit = ext & -ext
-            ext ^= bit
-            mid = bit.bit_length() - 1
-            lid2 = state[3 + dst[mid]]
-            out = known.get((lid2 << SHIFT) | mid)
-            if not (live(lid2, mid) if out is None else out):
-                net ^= bit
-        return net
+        ext = sends & ~m.to[i]
+        if not ext:
+            return net
+        at = self._receivers.get(ext)
+        if at is None:
+            at = self._receivers[ext] = itemgetter(2, *(3 + dst[x] for x in bits(ext)))
+        key2 = (ext, at(state))
+        dead = self._dead.get(key2)
+        if dead is None:
+            dead = 0
+            for mid in bits(ext):
+                if not live(state[3 + dst[mid]], mid):
+                    dead |= 1 << mid
+            self._dead[key2] = dead
+        return net & ~dead
 
     def all(self, net: Any, locs: list[int]) -> Any:
         dst, live = self.model.dst, self.live
@@ -296,6 +304,7 @@ class LearnersAside(Reduction):
         self.nodes = nodes
         self.order = sorted(nodes)
         self._memo: dict[tuple[int, Any], dict[Any, list[int]]] = {}
+        self._reached: dict[tuple[int, int, int], tuple[dict[int, int], tuple[Any, ...]]] = {}
         self.failure: str | None = None
 
     def inboxes(self, state: State) -> tuple[Any, ...]:
@@ -335,9 +344,58 @@ class LearnersAside(Reduction):
         self._memo[key] = out
         return out
 
+    def values(self, i: int, lid: int, inbox: Any) -> tuple[Any, ...]:
+        """What learner ``i`` in state ``lid`` could learn from ``inbox`` (the keys of
+        ``learnable``, in the same order), on a set network computed incrementally: deliveries
+        never consume a message, so the learner states reachable with ``inbox`` are those
+        reachable with ``inbox`` less its newest message, closed under all of ``inbox``.
+        (``learnable`` still finds the shortest deliveries, for ``extend``.)"""
+        if self.model.network != "set":
+            return tuple(self.learnable(i, lid, inbox))
+        return self._reach(i, lid, inbox)[1]
+
+    def _reach(self, i: int, lid: int, inbox: int) -> tuple[dict[int, int], tuple[Any, ...]]:
+        """(learner states reachable from ``lid`` with ``inbox``, each with its breadth-first
+        distance in ``learnable``'s search; what they learned, nearest first)."""
+        key = (i, lid, inbox)
+        hit = self._reached.get(key)
+        if hit is not None:
+            return hit
+        m = self.model
+        if not inbox:
+            dist = {lid: 0}
+        else:
+            newest = 1 << (inbox.bit_length() - 1)
+            dist = dict(self._reach(i, lid, inbox ^ newest)[0])
+            mids = bits(inbox)
+            # states already reached take the newest message; whatever is new takes every
+            # message, until nothing new is reached (distances: a breadth-first relaxation)
+            frontier = list(dist)
+            first = True
+            while frontier:
+                nxt: list[int] = []
+                for cur in frontier:
+                    d = dist[cur] + 1
+                    for mid in ((mids[-1],) if first else mids):
+                        nid, sends, delta = m.step(i, cur, mid)
+                        if (sends or delta is not None) and self.failure is None:
+                            self.failure = f"{m.nodes[i]} sent a message"
+                        old = dist.get(nid)
+                        if old is None or d < old:
+                            dist[nid] = d
+                            nxt.append(nid)
+                frontier, first = nxt, False
+        order = sorted(dist, key=dist.__getitem__)  # stable: ties keep discovery order
+        seen: dict[Any, None] = {}
+        for x in order:
+            learner = m.local(x)[1].learner
+            seen.setdefault(learner.learned if learner is not None else None, None)
+        out = self._reached[key] = (dist, tuple(seen))
+        return out
+
     def outcomes(self, state: State) -> list[dict[int, Any]]:
         """Every combination of what the learners kept aside could have learned."""
-        choices = [list(self.learnable(i, state[3 + i], box))
+        choices = [self.values(i, state[3 + i], box)
                    for i, box in zip(self.order, self.inboxes(state), strict=True)]
         return [dict(zip(self.order, combo, strict=True)) for combo in product(*choices)]
 

@@ -62,6 +62,9 @@ class Sleep:
         """Per node: the bits of its timers and its restart."""
         self.n, self.nt = n, nt
         self._low_images: dict[tuple[int, int], int] = {}
+        self._known = -1
+        self._deps: list[int] = []
+        self._aside = 0
 
     def bit(self, i: int, code: int) -> int:
         if code == RESTART:
@@ -75,6 +78,20 @@ class Sleep:
         node ``i`` (and every restart, for a restart)."""
         out = (self.model.to[i] << self.low) | self.own[i]
         return out | self.restart_bits if code == RESTART else out
+
+    def _masks(self) -> tuple[list[int], int]:
+        """(``dependent`` of each node's deliveries and timeouts, the messages to learners
+        kept aside), recomputed only when a message has been interned since."""
+        m = self.model
+        known = len(m.dst)
+        if known != self._known:
+            self._known = known
+            self._deps = [self.dependent(i, 0) for i in range(self.n)]  # 0: not a restart
+            aside = 0
+            for i in m.aside:
+                aside |= m.to[i]
+            self._aside = aside
+        return self._deps, self._aside
 
     def successors(self, state: State, sleep: int) -> tuple[int, list[tuple[State, int]]]:
         """(every enabled step counted, the successors of the steps not asleep, each with its
@@ -101,12 +118,10 @@ class Sleep:
         only grown), so it stays asleep, at no cost, until its node takes a step."""
         m = self.model
         net = state[0]
-        low, to, dependent = self.low, m.to, self.dependent
+        low = self.low
         dst, steps, step, apply = m.dst, m.steps, m.step, m.apply
         live = m.pruner.live if m.pruner is not None else None
-        aside = 0
-        for i in m.aside:
-            aside |= to[i]
+        deps, aside = self._masks()
         net &= ~aside
         count = net.bit_count()
         x = net & ~(sleep >> low)
@@ -145,7 +160,7 @@ class Sleep:
                 t_net = after(t_net, i, lid, sends, state)
             t = (t_net, ghost if delta is None else m._ghost_add(ghost, delta), left,
                  *state[3:3 + i], lid, *state[4 + i:])
-            out.append((t, done & ~dependent(i, mid)))
+            out.append((t, done & ~deps[i]))
             done |= 1 << (low + mid)
         armed, nt = m.armed, self.nt
         for i, lid in enumerate(state[3:]):
@@ -161,7 +176,7 @@ class Sleep:
                     t_net = after(t_net, i, nid, sends, state)
                 t = (t_net, ghost if delta is None else m._ghost_add(ghost, delta), left,
                      *state[3:3 + i], nid, *state[4 + i:])
-                out.append((t, done & ~dependent(i, code)))
+                out.append((t, done & ~deps[i]))
                 done |= b
         if state[2]:
             for i in m.restartable:

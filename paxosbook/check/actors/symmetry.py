@@ -47,8 +47,8 @@ class _Renaming:
     """One permutation of the acceptors, with its caches (message, node state and ghost ids,
     whole networks and tuples of node states, and 16-bit chunk tables for set networks)."""
 
-    __slots__ = ("chunks", "ghosts", "identity", "landing", "locals", "mapping", "msgs",
-                 "nets", "node_perm", "nodes")
+    __slots__ = ("chunks", "ghosts", "identity", "items", "landing", "locals", "mapping",
+                 "msgs", "nets", "node_perm", "nodes")
 
     def __init__(self, mapping: dict[str, str], node_perm: list[int],
                  landing: tuple[int, ...]) -> None:
@@ -59,6 +59,7 @@ class _Renaming:
         self.msgs: dict[int, int] = {}
         self.locals: dict[int, int] = {}
         self.ghosts: dict[int, int] = {}
+        self.items: dict[Any, Any] = {}
         self.chunks: list[dict[int, int]] = []
         self.nets: dict[int, int] = {}
         self.nodes: dict[tuple[int, ...], tuple[int, ...]] = {}
@@ -198,6 +199,21 @@ class Symmetry:
             new_locs[node_perm[i]] = l2
         return tuple(new_locs)
 
+    def _ghost_image(self, g: _Renaming, ghost: Any) -> Any:
+        """``rename(ghost, g.mapping)``, one vote or Accept at a time (few recur, in many
+        ghosts)."""
+        items = g.items
+        out = []
+        for part in ghost:
+            renamed = []
+            for x in part:
+                y = items.get(x)
+                if y is None:
+                    y = items[x] = rename(x, g.mapping)
+                renamed.append(y)
+            out.append(frozenset(renamed))
+        return tuple(out)
+
     def _image(self, state: State, g: _Renaming) -> State:
         m = self.model
         net = state[0]
@@ -207,7 +223,7 @@ class Symmetry:
             new_net = tuple(sorted(self._msg_image(g, x) for x in net))
         gid = g.ghosts.get(state[1])
         if gid is None:
-            gid = g.ghosts[state[1]] = m.intern_ghost(rename(m.ghost(state[1]), g.mapping))
+            gid = g.ghosts[state[1]] = m.intern_ghost(self._ghost_image(g, m.ghost(state[1])))
         locs = state[3:]
         new_locs = g.nodes.get(locs)
         if new_locs is None:
