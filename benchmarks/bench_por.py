@@ -15,7 +15,14 @@ search with and without sleep sets is also run on that revision's code, in a sub
 figure for the current code is the ratio to that run (and the scaled time is computed against
 it), measured on the same machine at the same time.
 
-    python benchmarks/bench_por.py [--small] [--reference REV]
+With ``--why`` it also measures why sleep sets cannot reach the target on this model: how
+many states remain once the history variables (the ghost's votes and Accepts, and the
+learners' inbox, which only the properties read) are forgotten, and what share of all
+transitions lands on a state no further from the start than its source (a step absorbed
+by a later one, e.g. a Promise collected and then forgotten by a timeout: not a commutation,
+so no sleep set removes it).
+
+    python benchmarks/bench_por.py [--small] [--reference REV] [--why]
 """
 from __future__ import annotations
 
@@ -32,7 +39,7 @@ from typing import Any
 
 from paxosbook import Config
 from paxosbook.check.actors import ActorModel
-from paxosbook.check.engine import explore
+from paxosbook.check.engine import _Search, explore
 
 TARGET_SECONDS = 20.0
 REFERENCE_BASELINE = 90.0
@@ -95,11 +102,39 @@ def reference(rev: str, attempts: int, por: bool) -> dict[str, Any]:
     return figures
 
 
+def why(config: Config) -> None:
+    """The two structural figures of ``--why`` (module docstring)."""
+    model = ActorModel(config)
+    search = _Search(model, True, None, None, False, False, por=True)
+    search.bfs()
+    level: dict[Any, int] = {}
+    for s, parent in search.parents.items():  # insertion order: parents come first
+        level[s] = 0 if parent is None else level[parent] + 1
+    aside = 0
+    for i in model.aside:
+        aside |= model.to[i]
+    cores = {(s[0] & ~aside, *s[2:]) for s in search.parents}
+    older = total = 0
+    for s, d in level.items():
+        for t in model.successors(s)[1]:
+            total += 1
+            older += level[model.canonical(t)[0]] <= d
+    n = len(search.parents)
+    print(f"why: {len(cores):,} of {n:,} states remain once the history (votes, Accepts, "
+          f"learners' inbox) is forgotten: it multiplies the states by {n / len(cores):.1f}x")
+    print(f"why: {older:,} of {total:,} transitions ({older / total:.0%}) land on a state no "
+          f"further from the start than their source (absorbed steps: no sleep set removes "
+          f"them)")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--small", action="store_true", help="one ballot each (a quick look)")
     ap.add_argument("--reference", metavar="REV",
                     help="also run the plain search on this git revision's code")
+    ap.add_argument("--why", action="store_true",
+                    help="also measure the history's share of the states and the absorbed "
+                         "transitions")
     args = ap.parse_args(argv)
     config = Config(acceptors=3, proposers=2, values=("add", "jmp"), learners=1,
                     max_attempts=1 if args.small else 2, backoff="none")
@@ -127,6 +162,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"{'EQUAL' if same else 'DIFFERENT (a bug)'}; this code's sleep sets "
                   f"{ref['seconds'] / fast.seconds:.2f}x faster", flush=True)
         base = ref["seconds"]
+    if args.why:
+        why(config)
     scaled = fast.seconds * REFERENCE_BASELINE / base
     print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} (shared machine)")
     print(f"target: exhaustive search under {TARGET_SECONDS:.0f} s: "
