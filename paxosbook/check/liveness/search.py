@@ -26,14 +26,20 @@ Parent = tuple[State | None, Action | None]
 def bounded_response(acceptors: int = 3, proposers: int = 1, active: int = 1, *,
                      learners: int = 1, faulty_ballots: int = 1, restarts: int = 0,
                      faults: bool = True, max_states: int = MAX_STATES,
-                     symmetry: bool = False) -> Response:
+                     symmetry: bool = False, reduce: bool = True) -> Response:
     """Explore the stable system reached from every state of the faulty phase (or, with
     ``faults=False``, from the initial state) with ``active`` proposers left; the least bound
     on the steps to a decision, or a ``Lasso`` that never decides (module docstring).
 
     ``symmetry=True`` keeps one stable state per renaming of the acceptors (``symmetry``):
     the same ``k`` (renaming is an automorphism), ``states`` counts representatives. A cycle
-    or dead end is then explained by a search without it."""
+    or dead end is then explained by a search without it.
+
+    ``reduce`` (with ``faults``) explores the faulty phase without drops, keeping one state
+    per renaming of the acceptors (with ``symmetry``) and per ``view``, and gets every
+    stabilisation point by dropping messages afterwards (``_reduced_roots``: the same points,
+    so the same ``k``; ``faulty_states`` then counts those drop-free representatives).
+    ``reduce=False`` is the plain search, kept to check the reduced one against."""
     check_int("acceptors", acceptors, 1, LIMITS["acceptors"], why="bounded_response's limit")
     check_int("proposers", proposers, 1, LIMITS["proposers"], why="bounded_response's limit")
     check_int("active", active, 1, proposers, why="the proposers left active")
@@ -42,12 +48,18 @@ def bounded_response(acceptors: int = 3, proposers: int = 1, active: int = 1, *,
               why="bounded_response's limit")
     check_int("restarts", restarts, 0, LIMITS["restarts"], why="bounded_response's limit")
     check_int("max_states", max_states, 1, 5_000_000, why="bounded_response's limit")
-    for name, flag in (("faults", faults), ("symmetry", symmetry)):
+    for name, flag in (("faults", faults), ("symmetry", symmetry), ("reduce", reduce)):
         if not isinstance(flag, bool):
             raise UsageError(name, "True or False", flag)
     config = Config(acceptors=acceptors, proposers=proposers, learners=learners,
                     backoff="none", max_attempts=0)
     system = System(config, active, faulty_ballots, restarts if faults else 0)
+    parameters = {"acceptors": acceptors, "proposers": proposers, "active": active,
+                  "learners": learners, "faulty_ballots": faulty_ballots, "restarts": restarts,
+                  "faults": faults}
+    canon = Acceptors(system).canonical if symmetry else _same
+    if faults and reduce:
+        return _reduced(system, canon, max_states, parameters)
     faulty = _faulty(system, faults)
     roots: dict[State, Parent] = {}
     for s in faulty:
@@ -57,11 +69,7 @@ def bounded_response(acceptors: int = 3, proposers: int = 1, active: int = 1, *,
             root = system.stabilise(s, keep)
             label = Action("stabilise", tuple(system.nodes[i] for i in keep))
             roots.setdefault(root, (s, label))
-    parameters = {"acceptors": acceptors, "proposers": proposers, "active": active,
-                  "learners": learners, "faulty_ballots": faulty_ballots, "restarts": restarts,
-                  "faults": faults}
-    canon = Acceptors(system).canonical if symmetry else _same
-    longest = _longest(system, roots, max_states, canon)
+    longest, _, _ = _longest(system, dict.fromkeys(canon(r) for r in roots), max_states, canon)
     if longest is not None:  # bounded: the answer without the graph's edges
         response = Response(None, len(longest), len(faulty), len(roots), True,
                             parameters=parameters)
@@ -78,21 +86,162 @@ def _same(state: State) -> State:
     return state
 
 
-def _longest(system: System, roots: Iterable[State], max_states: int,
-             canon: Callable[[State], State]) -> dict[State, int] | None:
-    """For every stable state reachable from ``roots``, the most steps before a decision,
-    depth-first, keeping one number per state and no edge. None when a cycle of undecided
-    states, an undecided state with no step or ``max_states`` is met: ``_stable`` then builds
-    the graph that explains it. (An undecided state's value is final once every successor's
-    is, and a successor still on the stack is a cycle, so no depth bound is involved.) States
-    are kept as ``canon`` gives them."""
+def _reduced(system: System, canon: Callable[[State], State], max_states: int,
+             parameters: dict[str, Any]) -> Response:
+    """``bounded_response`` with ``reduce``: the same stabilisation points, found from the
+    drop-free faulty phase (``_reduced_roots``), and one shared ``longest`` over them."""
+    faulty = _drop_free(system, canon)
+    roots = _reduced_roots(system, faulty, canon)
     longest: dict[State, int] = {}
+    found, failed, stuck = _longest(system, roots, max_states, canon, longest)
+    if found is not None:
+        worst = max(roots, key=longest.__getitem__)
+        response = Response(longest[worst], len(longest), len(faulty), len(roots), True,
+                            parameters=parameters)
+        states, response.worst = _prefix(system, canon, faulty, roots, worst)
+        s = states[-1]
+        while not system.decided(s):
+            left = longest[canon(s)] - 1
+            action, s = next((a, t) for a, t in sorted(system.steps(s), key=system.urgency)
+                             if longest[canon(t)] == left)
+            response.worst.append(action)
+        return response
+    response = Response(None, len(longest), len(faulty), len(roots), False,
+                        parameters=parameters)
+    if not stuck or failed is None:
+        return response
+    # a cycle or a dead end is reachable from ``failed``: explain it from a real path to it
+    states, actions = _prefix(system, canon, faulty, roots, failed)
+    edges, on_cycle, complete = _stable(system, states[-1:], max_states)
+    parents: dict[State, Parent] = {states[0]: (None, None)}
+    parents.update((t, (s, a)) for s, t, a in zip(states, states[1:-1], actions, strict=False))
+    response.complete = complete
+    _judge(system, response, parents, {states[-1]: (states[-2], actions[-1])}, edges, on_cycle)
+    if response.lasso is None:  # the limit came first: no claim either way
+        response.k, response.complete, response.worst = None, False, []
+    return response
+
+
+def _drop_free(system: System, canon: Callable[[State], State]) -> dict[State, State | None]:
+    """The faulty phase without drop steps, breadth-first, one state per ``canon`` of its
+    ``viewed`` form, each with its parent (None for the initial state)."""
+    init = canon(system.viewed(system.initial()))
+    seen: dict[State, State | None] = {init: None}
+    frontier = [init]
+    while frontier:
+        nxt = []
+        for s in frontier:
+            if system.decided(s):
+                continue
+            for t in system.undropped(s):
+                t = canon(t)
+                if t not in seen:
+                    seen[t] = s
+                    nxt.append(t)
+        frontier = nxt
+    return seen
+
+
+def _reduced_roots(system: System, faulty: Mapping[State, State | None],
+                   canon: Callable[[State], State]) -> dict[State, State]:
+    """Every stabilisation point (as ``canon`` gives it), each with where it came from: the
+    drop-free faulty state it stabilises, or the point with one more message in flight.
+
+    Why these are exactly the points of the plain search (``_faulty``), renamed:
+
+    * A drop commutes with every later step that does not deliver that copy: no step reads
+      the network except to deliver from it (faulty timers fire at any time, restarts and the
+      ballot bound read node states only, ``decided`` too). So a faulty path with drops can be
+      rearranged into a drop-free path followed by its drops, passing through the same node
+      states in the same order (so no decided state is expanded and no ballot bound broken on
+      the way): the faulty states are exactly the drop-free ones minus sub-multisets of their
+      messages, and ``stabilise`` commutes with removing messages. The points are therefore
+      the stabilised drop-free states, closed under removing one message (and renumbering).
+    * ``viewed`` forgets proposer fields that no step reads (``base.view``, checked against
+      the real handlers by ``tests/test_check_actors.py``), and ``stabilise`` renumbers, which
+      applies ``view`` anyway: a state and its view have the same successors up to view, and
+      the same points.
+    * ``canon`` picks one renaming of the acceptors, an automorphism of the faulty relation
+      too (``symmetry``) that commutes with ``stabilise``, ``normal`` and removing a message.
+
+    ``tests/test_liveness.py`` checks the two searches give the same set of points."""
+    keeps = list(combinations(system.proposers, system.active))
+    roots: dict[State, State] = {}
+    stack = []
+    for s in faulty:
+        if system.decided(s):
+            continue
+        for keep in keeps:
+            root = canon(system.stabilise(s, keep))
+            if root not in roots:
+                roots[root] = s
+                stack.append(root)
+    while stack:
+        root = stack.pop()
+        net = root[2]
+        for j, mid in enumerate(net):
+            if j and net[j - 1] == mid:
+                continue
+            less = canon(system.normal((True, 0, net[:j] + net[j + 1:], root[3])))
+            if less not in roots:
+                roots[less] = root
+                stack.append(less)
+    return roots
+
+
+def _prefix(system: System, canon: Callable[[State], State],
+            faulty: Mapping[State, State | None], roots: Mapping[State, State], root: State
+            ) -> tuple[list[State], list[Action]]:
+    """A real path from the initial state to a stable state whose ``canon`` is ``root``:
+    drop-free faulty steps, drops, ``stabilise`` (states and actions, one more state)."""
+    chain = [root]
+    while chain[-1][0]:
+        chain.append(roots[chain[-1]])
+    path = [chain.pop()]
+    while (parent := faulty[path[-1]]) is not None:
+        path.append(parent)
+    path.reverse()
+    state = system.initial()
+    states, actions = [state], []
+
+    def step(a: Action, t: State) -> None:
+        nonlocal state
+        state = t
+        states.append(t)
+        actions.append(a)
+
+    for target in path[1:]:
+        step(*next((a, t) for a, t in system.steps(state) if a.name != "drop"
+                   and canon(system.viewed(t)) == target))
+    keep = next(k for k in combinations(system.proposers, system.active)
+                if canon(system.stabilise(state, k)) == chain[-1])
+    for target in reversed(chain[:-1]):
+        step(*next((a, t) for a, t in system.steps(state) if a.name == "drop"
+                   and canon(system.stabilise(t, keep)) == target))
+    step(Action("stabilise", tuple(system.nodes[i] for i in keep)),
+         system.stabilise(state, keep))
+    return states, actions
+
+
+def _longest(system: System, roots: Iterable[State], max_states: int,
+             canon: Callable[[State], State], longest: dict[State, int] | None = None
+             ) -> tuple[dict[State, int] | None, State | None, bool]:
+    """For every stable state reachable from ``roots`` (each as ``canon`` gives it), the most
+    steps before a decision, depth-first, keeping one number per state and no edge, in
+    ``longest`` (shared between calls when given). (None, the root being explored, True)
+    when a cycle of undecided states or an undecided state with no step is met, (None, root,
+    False) at ``max_states``: ``_stable`` then builds the graph that explains it. (An
+    undecided state's value is final once every successor's is, and a successor still on the
+    stack is a cycle, so no depth bound is involved.) States are kept as ``canon`` gives
+    them."""
+    if longest is None:
+        longest = {}
     decided = system.decided
 
     def successors(s: State) -> list[State]:
         return [canon(t) for t in system.successors(s)]
 
-    for root in dict.fromkeys(canon(r) for r in roots):
+    for root in roots:
         if root in longest:
             continue
         grey = {root}
@@ -105,8 +254,10 @@ def _longest(system: System, roots: Iterable[State], max_states: int,
                     if known >= top[2]:
                         top[2] = known + 1
                     continue
-                if t in grey or len(longest) + len(grey) >= max_states:
-                    return None
+                if t in grey:
+                    return None, root, True
+                if len(longest) + len(grey) >= max_states:
+                    return None, root, False
                 grey.add(t)
                 stack.append([t, iter(() if decided(t) else successors(t)), 0])
                 break
@@ -115,11 +266,11 @@ def _longest(system: System, roots: Iterable[State], max_states: int,
                 s, _, d = top
                 grey.discard(s)
                 if d == 0 and not decided(s):
-                    return None  # a dead end
+                    return None, root, True  # a dead end
                 longest[s] = d
                 if stack and d >= stack[-1][2]:
                     stack[-1][2] = d + 1
-    return longest
+    return longest, None, False
 
 
 def _worst(system: System, response: Response, faulty: Mapping[State, Parent],
