@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from itertools import combinations, pairwise
 from typing import Any
@@ -17,6 +18,8 @@ from .system import State, System
 
 MAX_STATES = 500_000
 """The most stable states ``bounded_response`` explores by default."""
+MAX_LIMIT = 20_000_000
+"""The most it may be asked to explore (about 150 bytes each, ``Packed``)."""
 LIMITS = {"acceptors": 5, "proposers": 3, "faulty_ballots": 2, "restarts": 2}
 
 
@@ -47,7 +50,7 @@ def bounded_response(acceptors: int = 3, proposers: int = 1, active: int = 1, *,
     check_int("faulty_ballots", faulty_ballots, 1, LIMITS["faulty_ballots"],
               why="bounded_response's limit")
     check_int("restarts", restarts, 0, LIMITS["restarts"], why="bounded_response's limit")
-    check_int("max_states", max_states, 1, 5_000_000, why="bounded_response's limit")
+    check_int("max_states", max_states, 1, MAX_LIMIT, why="bounded_response's limit")
     for name, flag in (("faults", faults), ("symmetry", symmetry), ("reduce", reduce)):
         if not isinstance(flag, bool):
             raise UsageError(name, "True or False", flag)
@@ -58,8 +61,13 @@ def bounded_response(acceptors: int = 3, proposers: int = 1, active: int = 1, *,
                   "learners": learners, "faulty_ballots": faulty_ballots, "restarts": restarts,
                   "faults": faults}
     canon = Acceptors(system).canonical if symmetry else _same
+    packed = Packed(system, canon)
+
+    def key(state: State) -> bytes:
+        return packed.key(canon(state))
+
     if faults and reduce:
-        return _reduced(system, canon, max_states, parameters)
+        return _reduced(system, canon, key, packed, max_states, parameters)
     faulty = _faulty(system, faults)
     roots: dict[State, Parent] = {}
     for s in faulty:
@@ -69,11 +77,11 @@ def bounded_response(acceptors: int = 3, proposers: int = 1, active: int = 1, *,
             root = system.stabilise(s, keep)
             label = Action("stabilise", tuple(system.nodes[i] for i in keep))
             roots.setdefault(root, (s, label))
-    longest, _, _ = _longest(system, dict.fromkeys(canon(r) for r in roots), max_states, canon)
+    longest, _, _ = _longest(system, dict.fromkeys(key(r) for r in roots), max_states, packed)
     if longest is not None:  # bounded: the answer without the graph's edges
         response = Response(None, len(longest), len(faulty), len(roots), True,
                             parameters=parameters)
-        _worst(system, response, faulty, roots, longest, canon)
+        _worst(system, response, faulty, roots, longest, key)
         return response
     edges, on_cycle, complete = _stable(system, roots, max_states)
     response = Response(None, len(edges), len(faulty), len(roots), complete,
@@ -86,24 +94,53 @@ def _same(state: State) -> State:
     return state
 
 
-def _reduced(system: System, canon: Callable[[State], State], max_states: int,
-             parameters: dict[str, Any]) -> Response:
+class Packed:
+    """Stable states as bytes: node-state ids, then message ids, 4 bytes each (a few times
+    smaller than the tuples, for maps of millions of states). ``key`` and ``state`` are
+    inverse on stable states (restarts and storage are cleared there)."""
+
+    def __init__(self, system: System, canon: Callable[[State], State]) -> None:
+        self.canon = canon
+        self.n = len(system.nodes)
+        self._ids: dict[Any, int] = {}
+        self._locals: list[Any] = []
+
+    def key(self, state: State) -> bytes:
+        ids, out = self._ids, []
+        for local in state[3]:
+            i = ids.get(local)
+            if i is None:
+                i = ids[local] = len(self._locals)
+                self._locals.append(local)
+            out.append(i)
+        out.extend(state[2])
+        return array("I", out).tobytes()
+
+    def state(self, key: bytes) -> State:
+        a = array("I")
+        a.frombytes(key)
+        locals_ = self._locals
+        return (True, 0, tuple(a[self.n:]), tuple([locals_[i] for i in a[:self.n]]))
+
+
+def _reduced(system: System, canon: Callable[[State], State], key: Callable[[State], bytes],
+             packed: Packed, max_states: int, parameters: dict[str, Any]) -> Response:
     """``bounded_response`` with ``reduce``: the same stabilisation points, found from the
     drop-free faulty phase (``_reduced_roots``), and one shared ``longest`` over them."""
     faulty = _drop_free(system, canon)
-    roots = _reduced_roots(system, faulty, canon)
-    longest: dict[State, int] = {}
-    found, failed, stuck = _longest(system, roots, max_states, canon, longest)
+    roots = _reduced_roots(system, faulty, canon, packed)
+    longest: dict[bytes, int] = {}
+    found, failed, stuck = _longest(system, roots, max_states, packed, longest)
     if found is not None:
         worst = max(roots, key=longest.__getitem__)
         response = Response(longest[worst], len(longest), len(faulty), len(roots), True,
                             parameters=parameters)
-        states, response.worst = _prefix(system, canon, faulty, roots, worst)
+        states, response.worst = _prefix(system, canon, key, faulty, roots, worst)
         s = states[-1]
         while not system.decided(s):
-            left = longest[canon(s)] - 1
+            left = longest[key(s)] - 1
             action, s = next((a, t) for a, t in sorted(system.steps(s), key=system.urgency)
-                             if longest[canon(t)] == left)
+                             if longest[key(t)] == left)
             response.worst.append(action)
         return response
     response = Response(None, len(longest), len(faulty), len(roots), False,
@@ -111,7 +148,7 @@ def _reduced(system: System, canon: Callable[[State], State], max_states: int,
     if not stuck or failed is None:
         return response
     # a cycle or a dead end is reachable from ``failed``: explain it from a real path to it
-    states, actions = _prefix(system, canon, faulty, roots, failed)
+    states, actions = _prefix(system, canon, key, faulty, roots, failed)
     edges, on_cycle, complete = _stable(system, states[-1:], max_states)
     parents: dict[State, Parent] = {states[0]: (None, None)}
     parents.update((t, (s, a)) for s, t, a in zip(states, states[1:-1], actions, strict=False))
@@ -143,9 +180,11 @@ def _drop_free(system: System, canon: Callable[[State], State]) -> dict[State, S
 
 
 def _reduced_roots(system: System, faulty: Mapping[State, State | None],
-                   canon: Callable[[State], State]) -> dict[State, State]:
-    """Every stabilisation point (as ``canon`` gives it), each with where it came from: the
-    drop-free faulty state it stabilises, or the point with one more message in flight.
+                   canon: Callable[[State], State], packed: Packed
+                   ) -> dict[bytes, State | bytes]:
+    """Every stabilisation point (as ``canon`` gives it, ``packed``), each with where it came
+    from: the drop-free faulty state it stabilises, or the point with one more message in
+    flight.
 
     Why these are exactly the points of the plain search (``_faulty``), renamed:
 
@@ -166,40 +205,44 @@ def _reduced_roots(system: System, faulty: Mapping[State, State | None],
 
     ``tests/test_liveness.py`` checks the two searches give the same set of points."""
     keeps = list(combinations(system.proposers, system.active))
-    roots: dict[State, State] = {}
+    roots: dict[bytes, State | bytes] = {}
     stack = []
     for s in faulty:
         if system.decided(s):
             continue
         for keep in keeps:
-            root = canon(system.stabilise(s, keep))
+            root = packed.key(canon(system.stabilise(s, keep)))
             if root not in roots:
                 roots[root] = s
                 stack.append(root)
     while stack:
         root = stack.pop()
-        net = root[2]
+        _, _, net, nodes = packed.state(root)
         for j, mid in enumerate(net):
             if j and net[j - 1] == mid:
                 continue
-            less = canon(system.normal((True, 0, net[:j] + net[j + 1:], root[3])))
+            less = packed.key(canon(system.normal((True, 0, net[:j] + net[j + 1:], nodes))))
             if less not in roots:
                 roots[less] = root
                 stack.append(less)
     return roots
 
 
-def _prefix(system: System, canon: Callable[[State], State],
-            faulty: Mapping[State, State | None], roots: Mapping[State, State], root: State
-            ) -> tuple[list[State], list[Action]]:
-    """A real path from the initial state to a stable state whose ``canon`` is ``root``:
+def _prefix(system: System, canon: Callable[[State], State], key: Callable[[State], bytes],
+            faulty: Mapping[State, State | None], roots: Mapping[bytes, State | bytes],
+            root: bytes) -> tuple[list[State], list[Action]]:
+    """A real path from the initial state to a stable state whose ``key`` is ``root``:
     drop-free faulty steps, drops, ``stabilise`` (states and actions, one more state)."""
     chain = [root]
-    while chain[-1][0]:
-        chain.append(roots[chain[-1]])
-    path = [chain.pop()]
-    while (parent := faulty[path[-1]]) is not None:
-        path.append(parent)
+    origin = roots[root]
+    while isinstance(origin, bytes):
+        chain.append(origin)
+        origin = roots[origin]
+    path: list[State] = [origin]
+    before = faulty[origin]
+    while before is not None:
+        path.append(before)
+        before = faulty[before]
     path.reverse()
     state = system.initial()
     states, actions = [state], []
@@ -214,38 +257,43 @@ def _prefix(system: System, canon: Callable[[State], State],
         step(*next((a, t) for a, t in system.steps(state) if a.name != "drop"
                    and canon(system.viewed(t)) == target))
     keep = next(k for k in combinations(system.proposers, system.active)
-                if canon(system.stabilise(state, k)) == chain[-1])
-    for target in reversed(chain[:-1]):
+                if key(system.stabilise(state, k)) == chain[-1])
+    for smaller in reversed(chain[:-1]):
         step(*next((a, t) for a, t in system.steps(state) if a.name == "drop"
-                   and canon(system.stabilise(t, keep)) == target))
+                   and key(system.stabilise(t, keep)) == smaller))
     step(Action("stabilise", tuple(system.nodes[i] for i in keep)),
          system.stabilise(state, keep))
     return states, actions
 
 
-def _longest(system: System, roots: Iterable[State], max_states: int,
-             canon: Callable[[State], State], longest: dict[State, int] | None = None
-             ) -> tuple[dict[State, int] | None, State | None, bool]:
-    """For every stable state reachable from ``roots`` (each as ``canon`` gives it), the most
-    steps before a decision, depth-first, keeping one number per state and no edge, in
-    ``longest`` (shared between calls when given). (None, the root being explored, True)
-    when a cycle of undecided states or an undecided state with no step is met, (None, root,
-    False) at ``max_states``: ``_stable`` then builds the graph that explains it. (An
-    undecided state's value is final once every successor's is, and a successor still on the
-    stack is a cycle, so no depth bound is involved.) States are kept as ``canon`` gives
-    them."""
+def _longest(system: System, roots: Iterable[bytes], max_states: int, packed: Packed,
+             longest: dict[bytes, int] | None = None
+             ) -> tuple[dict[bytes, int] | None, bytes | None, bool]:
+    """For every stable state reachable from ``roots`` (keys: ``packed`` representatives),
+    the most steps before a decision, depth-first, keeping one number per state and no edge,
+    in ``longest`` (given, or new). (None, the root being explored, True) when a cycle of
+    undecided states or an undecided state with no step is met, (None, root, False) at
+    ``max_states``: ``_stable`` then builds the graph that explains it. (An undecided
+    state's value is final once every successor's is, and a successor still on the stack is
+    a cycle, so no depth bound is involved.) Successors are taken as the ``packed`` keys of
+    their representatives (``canon`` is folded into the caller's ``key``)."""
     if longest is None:
         longest = {}
     decided = system.decided
+    pack, unpack = packed.key, packed.state
+    canon = packed.canon
 
-    def successors(s: State) -> list[State]:
-        return [canon(t) for t in system.successors(s)]
+    def successors(k: bytes) -> Iterator[bytes]:
+        s = unpack(k)
+        if decided(s):
+            return iter(())
+        return iter([pack(canon(t)) for t in system.successors(s)])
 
     for root in roots:
         if root in longest:
             continue
         grey = {root}
-        stack: list[list[Any]] = [[root, iter(() if decided(root) else successors(root)), 0]]
+        stack: list[list[Any]] = [[root, successors(root), 0]]
         while stack:
             top = stack[-1]
             for t in top[1]:
@@ -259,23 +307,23 @@ def _longest(system: System, roots: Iterable[State], max_states: int,
                 if len(longest) + len(grey) >= max_states:
                     return None, root, False
                 grey.add(t)
-                stack.append([t, iter(() if decided(t) else successors(t)), 0])
+                stack.append([t, successors(t), 0])
                 break
             else:
                 stack.pop()
-                s, _, d = top
-                grey.discard(s)
-                if d == 0 and not decided(s):
+                k, _, d = top
+                grey.discard(k)
+                if d == 0 and not decided(unpack(k)):
                     return None, root, True  # a dead end
-                longest[s] = d
+                longest[k] = d
                 if stack and d >= stack[-1][2]:
                     stack[-1][2] = d + 1
     return longest, None, False
 
 
 def _worst(system: System, response: Response, faulty: Mapping[State, Parent],
-           roots: Mapping[State, Parent], longest: Mapping[State, int],
-           canon: Callable[[State], State]) -> None:
+           roots: Mapping[State, Parent], longest: Mapping[bytes, int],
+           canon: Callable[[State], bytes]) -> None:
     """``response.k`` and a path that takes it: the faulty path to the worst stabilisation
     point, its ``stabilise`` step, then steps that each lower the remaining bound by one (the
     most urgent such step each time, as ``_judge`` picks them)."""
