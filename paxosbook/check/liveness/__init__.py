@@ -24,6 +24,13 @@ restart reads it) and a proposer's dead fields are cleared (``base.view``). Each
 exact: the roles only compare ballots, take maxima and add 1. So an endless duel becomes a
 cycle, and a cycle found is a real infinite run (shift its ballots and go round again).
 
+The faulty phase itself is explored reduced (``reduce=True``, the default): without drop
+steps, each state up to ``view`` (proposer history no step reads) and, with ``symmetry``, up
+to renaming the acceptors; the stabilisation points are then those of the drop-free states
+with every sub-multiset of their messages dropped. A drop commutes with every step that does
+not deliver that copy, so these are exactly the points of the plain search
+(``search._reduced_roots`` argues it; the tests compare both on small configurations).
+
 The bound is then a graph question, answered without any depth bound: Tarjan's algorithm finds
 the strongly connected components of the stable graph. A cycle among undecided states, or an
 undecided state with no step, means no bound (``Response.lasso``: the path to it, then the

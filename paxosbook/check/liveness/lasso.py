@@ -52,9 +52,11 @@ class Response:
     """Distinct stable states explored (up to renumbering; with ``symmetry``, also up to
     renaming the acceptors)."""
     faulty_states: int
-    """Distinct states of the faulty phase."""
+    """Distinct states of the faulty phase (with ``reduce``: drop-free ones, up to ``view``
+    and, with ``symmetry``, renaming the acceptors)."""
     stabilisations: int
-    """Distinct stable states the network became stable in (the graph's roots)."""
+    """Distinct stable states the network became stable in (the graph's roots; with
+    ``reduce`` and ``symmetry``, up to renaming the acceptors)."""
     complete: bool
     lasso: Lasso | None = None
     worst: list[Action] = field(default_factory=list)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from itertools import combinations, pairwise
 from typing import Any
@@ -17,6 +18,8 @@ from .system import State, System
 
 MAX_STATES = 500_000
 """The most stable states ``bounded_response`` explores by default."""
+MAX_LIMIT = 20_000_000
+"""The most it may be asked to explore (about 150 bytes each, ``Packed``)."""
 LIMITS = {"acceptors": 5, "proposers": 3, "faulty_ballots": 2, "restarts": 2}
 
 
@@ -26,14 +29,20 @@ Parent = tuple[State | None, Action | None]
 def bounded_response(acceptors: int = 3, proposers: int = 1, active: int = 1, *,
                      learners: int = 1, faulty_ballots: int = 1, restarts: int = 0,
                      faults: bool = True, max_states: int = MAX_STATES,
-                     symmetry: bool = False) -> Response:
+                     symmetry: bool = False, reduce: bool = True) -> Response:
     """Explore the stable system reached from every state of the faulty phase (or, with
     ``faults=False``, from the initial state) with ``active`` proposers left; the least bound
     on the steps to a decision, or a ``Lasso`` that never decides (module docstring).
 
     ``symmetry=True`` keeps one stable state per renaming of the acceptors (``symmetry``):
     the same ``k`` (renaming is an automorphism), ``states`` counts representatives. A cycle
-    or dead end is then explained by a search without it."""
+    or dead end is then explained by a search without it.
+
+    ``reduce`` (with ``faults``) explores the faulty phase without drops, keeping one state
+    per renaming of the acceptors (with ``symmetry``) and per ``view``, and gets every
+    stabilisation point by dropping messages afterwards (``_reduced_roots``: the same points,
+    so the same ``k``; ``faulty_states`` then counts those drop-free representatives).
+    ``reduce=False`` is the plain search, kept to check the reduced one against."""
     check_int("acceptors", acceptors, 1, LIMITS["acceptors"], why="bounded_response's limit")
     check_int("proposers", proposers, 1, LIMITS["proposers"], why="bounded_response's limit")
     check_int("active", active, 1, proposers, why="the proposers left active")
@@ -41,13 +50,24 @@ def bounded_response(acceptors: int = 3, proposers: int = 1, active: int = 1, *,
     check_int("faulty_ballots", faulty_ballots, 1, LIMITS["faulty_ballots"],
               why="bounded_response's limit")
     check_int("restarts", restarts, 0, LIMITS["restarts"], why="bounded_response's limit")
-    check_int("max_states", max_states, 1, 5_000_000, why="bounded_response's limit")
-    for name, flag in (("faults", faults), ("symmetry", symmetry)):
+    check_int("max_states", max_states, 1, MAX_LIMIT, why="bounded_response's limit")
+    for name, flag in (("faults", faults), ("symmetry", symmetry), ("reduce", reduce)):
         if not isinstance(flag, bool):
             raise UsageError(name, "True or False", flag)
     config = Config(acceptors=acceptors, proposers=proposers, learners=learners,
                     backoff="none", max_attempts=0)
     system = System(config, active, faulty_ballots, restarts if faults else 0)
+    parameters = {"acceptors": acceptors, "proposers": proposers, "active": active,
+                  "learners": learners, "faulty_ballots": faulty_ballots, "restarts": restarts,
+                  "faults": faults}
+    canon = Acceptors(system).canonical if symmetry else _same
+    packed = Packed(system, canon)
+
+    def key(state: State) -> bytes:
+        return packed.key(canon(state))
+
+    if faults and reduce:
+        return _reduced(system, canon, key, packed, max_states, parameters)
     faulty = _faulty(system, faults)
     roots: dict[State, Parent] = {}
     for s in faulty:
@@ -57,15 +77,11 @@ def bounded_response(acceptors: int = 3, proposers: int = 1, active: int = 1, *,
             root = system.stabilise(s, keep)
             label = Action("stabilise", tuple(system.nodes[i] for i in keep))
             roots.setdefault(root, (s, label))
-    parameters = {"acceptors": acceptors, "proposers": proposers, "active": active,
-                  "learners": learners, "faulty_ballots": faulty_ballots, "restarts": restarts,
-                  "faults": faults}
-    canon = Acceptors(system).canonical if symmetry else _same
-    longest = _longest(system, roots, max_states, canon)
+    longest, _, _ = _longest(system, dict.fromkeys(key(r) for r in roots), max_states, packed)
     if longest is not None:  # bounded: the answer without the graph's edges
         response = Response(None, len(longest), len(faulty), len(roots), True,
                             parameters=parameters)
-        _worst(system, response, faulty, roots, longest, canon)
+        _worst(system, response, faulty, roots, longest, key)
         return response
     edges, on_cycle, complete = _stable(system, roots, max_states)
     response = Response(None, len(edges), len(faulty), len(roots), complete,
@@ -78,25 +94,206 @@ def _same(state: State) -> State:
     return state
 
 
-def _longest(system: System, roots: Iterable[State], max_states: int,
-             canon: Callable[[State], State]) -> dict[State, int] | None:
-    """For every stable state reachable from ``roots``, the most steps before a decision,
-    depth-first, keeping one number per state and no edge. None when a cycle of undecided
-    states, an undecided state with no step or ``max_states`` is met: ``_stable`` then builds
-    the graph that explains it. (An undecided state's value is final once every successor's
-    is, and a successor still on the stack is a cycle, so no depth bound is involved.) States
-    are kept as ``canon`` gives them."""
-    longest: dict[State, int] = {}
+class Packed:
+    """Stable states as bytes: node-state ids, then message ids, 4 bytes each (a few times
+    smaller than the tuples, for maps of millions of states). ``key`` and ``state`` are
+    inverse on stable states (restarts and storage are cleared there)."""
+
+    def __init__(self, system: System, canon: Callable[[State], State]) -> None:
+        self.canon = canon
+        self.n = len(system.nodes)
+        self._ids: dict[Any, int] = {}
+        self._locals: list[Any] = []
+
+    def key(self, state: State) -> bytes:
+        ids, out = self._ids, []
+        for local in state[3]:
+            i = ids.get(local)
+            if i is None:
+                i = ids[local] = len(self._locals)
+                self._locals.append(local)
+            out.append(i)
+        out.extend(state[2])
+        return array("I", out).tobytes()
+
+    def state(self, key: bytes) -> State:
+        a = array("I")
+        a.frombytes(key)
+        locals_ = self._locals
+        return (True, 0, tuple(a[self.n:]), tuple([locals_[i] for i in a[:self.n]]))
+
+
+def _reduced(system: System, canon: Callable[[State], State], key: Callable[[State], bytes],
+             packed: Packed, max_states: int, parameters: dict[str, Any]) -> Response:
+    """``bounded_response`` with ``reduce``: the same stabilisation points, found from the
+    drop-free faulty phase (``_reduced_roots``), and one shared ``longest`` over them."""
+    faulty = _drop_free(system, canon)
+    roots = _reduced_roots(system, faulty, canon, packed)
+    longest: dict[bytes, int] = {}
+    found, failed, stuck = _longest(system, roots, max_states, packed, longest)
+    if found is not None:
+        worst = max(roots, key=longest.__getitem__)
+        response = Response(longest[worst], len(longest), len(faulty), len(roots), True,
+                            parameters=parameters)
+        states, response.worst = _prefix(system, canon, key, faulty, roots, worst)
+        s = states[-1]
+        while not system.decided(s):
+            left = longest[key(s)] - 1
+            action, s = next((a, t) for a, t in sorted(system.steps(s), key=system.urgency)
+                             if longest[key(t)] == left)
+            response.worst.append(action)
+        return response
+    response = Response(None, len(longest), len(faulty), len(roots), False,
+                        parameters=parameters)
+    if not stuck or failed is None:
+        return response
+    # a cycle or a dead end is reachable from ``failed``: explain it from a real path to it
+    states, actions = _prefix(system, canon, key, faulty, roots, failed)
+    edges, on_cycle, complete = _stable(system, states[-1:], max_states)
+    parents: dict[State, Parent] = {states[0]: (None, None)}
+    parents.update((t, (s, a)) for s, t, a in zip(states, states[1:-1], actions, strict=False))
+    response.complete = complete
+    _judge(system, response, parents, {states[-1]: (states[-2], actions[-1])}, edges, on_cycle)
+    if response.lasso is None:  # the limit came first: no claim either way
+        response.k, response.complete, response.worst = None, False, []
+    return response
+
+
+def _drop_free(system: System, canon: Callable[[State], State]) -> dict[State, State | None]:
+    """The faulty phase without drop steps, breadth-first, one state per ``canon`` of its
+    ``viewed`` form, each with its parent (None for the initial state)."""
+    init = canon(system.viewed(system.initial()))
+    seen: dict[State, State | None] = {init: None}
+    frontier = [init]
+    while frontier:
+        nxt = []
+        for s in frontier:
+            if system.decided(s):
+                continue
+            for t in system.undropped(s):
+                t = canon(t)
+                if t not in seen:
+                    seen[t] = s
+                    nxt.append(t)
+        frontier = nxt
+    return seen
+
+
+def _reduced_roots(system: System, faulty: Mapping[State, State | None],
+                   canon: Callable[[State], State], packed: Packed
+                   ) -> dict[bytes, State | bytes]:
+    """Every stabilisation point (as ``canon`` gives it, ``packed``), each with where it came
+    from: the drop-free faulty state it stabilises, or the point with one more message in
+    flight.
+
+    Why these are exactly the points of the plain search (``_faulty``), renamed:
+
+    * A drop commutes with every later step that does not deliver that copy: no step reads
+      the network except to deliver from it (faulty timers fire at any time, restarts and the
+      ballot bound read node states only, ``decided`` too). So a faulty path with drops can be
+      rearranged into a drop-free path followed by its drops, passing through the same node
+      states in the same order (so no decided state is expanded and no ballot bound broken on
+      the way): the faulty states are exactly the drop-free ones minus sub-multisets of their
+      messages, and ``stabilise`` commutes with removing messages. The points are therefore
+      the stabilised drop-free states, closed under removing one message (and renumbering).
+    * ``viewed`` forgets proposer fields that no step reads (``base.view``, checked against
+      the real handlers by ``tests/test_check_actors.py``), and ``stabilise`` renumbers, which
+      applies ``view`` anyway: a state and its view have the same successors up to view, and
+      the same points.
+    * ``canon`` picks one renaming of the acceptors, an automorphism of the faulty relation
+      too (``symmetry``) that commutes with ``stabilise``, ``normal`` and removing a message.
+
+    ``tests/test_liveness.py`` checks the two searches give the same set of points."""
+    keeps = list(combinations(system.proposers, system.active))
+    roots: dict[bytes, State | bytes] = {}
+    stack = []
+    for s in faulty:
+        if system.decided(s):
+            continue
+        for keep in keeps:
+            root = packed.key(canon(system.stabilise(s, keep)))
+            if root not in roots:
+                roots[root] = s
+                stack.append(root)
+    while stack:
+        root = stack.pop()
+        _, _, net, nodes = packed.state(root)
+        for j, mid in enumerate(net):
+            if j and net[j - 1] == mid:
+                continue
+            less = packed.key(canon(system.normal((True, 0, net[:j] + net[j + 1:], nodes))))
+            if less not in roots:
+                roots[less] = root
+                stack.append(less)
+    return roots
+
+
+def _prefix(system: System, canon: Callable[[State], State], key: Callable[[State], bytes],
+            faulty: Mapping[State, State | None], roots: Mapping[bytes, State | bytes],
+            root: bytes) -> tuple[list[State], list[Action]]:
+    """A real path from the initial state to a stable state whose ``key`` is ``root``:
+    drop-free faulty steps, drops, ``stabilise`` (states and actions, one more state)."""
+    chain = [root]
+    origin = roots[root]
+    while isinstance(origin, bytes):
+        chain.append(origin)
+        origin = roots[origin]
+    path: list[State] = [origin]
+    before = faulty[origin]
+    while before is not None:
+        path.append(before)
+        before = faulty[before]
+    path.reverse()
+    state = system.initial()
+    states, actions = [state], []
+
+    def step(a: Action, t: State) -> None:
+        nonlocal state
+        state = t
+        states.append(t)
+        actions.append(a)
+
+    for target in path[1:]:
+        step(*next((a, t) for a, t in system.steps(state) if a.name != "drop"
+                   and canon(system.viewed(t)) == target))
+    keep = next(k for k in combinations(system.proposers, system.active)
+                if key(system.stabilise(state, k)) == chain[-1])
+    for smaller in reversed(chain[:-1]):
+        step(*next((a, t) for a, t in system.steps(state) if a.name == "drop"
+                   and key(system.stabilise(t, keep)) == smaller))
+    step(Action("stabilise", tuple(system.nodes[i] for i in keep)),
+         system.stabilise(state, keep))
+    return states, actions
+
+
+def _longest(system: System, roots: Iterable[bytes], max_states: int, packed: Packed,
+             longest: dict[bytes, int] | None = None
+             ) -> tuple[dict[bytes, int] | None, bytes | None, bool]:
+    """For every stable state reachable from ``roots`` (keys: ``packed`` representatives),
+    the most steps before a decision, depth-first, keeping one number per state and no edge,
+    in ``longest`` (given, or new). (None, the root being explored, True) when a cycle of
+    undecided states or an undecided state with no step is met, (None, root, False) at
+    ``max_states``: ``_stable`` then builds the graph that explains it. (An undecided
+    state's value is final once every successor's is, and a successor still on the stack is
+    a cycle, so no depth bound is involved.) Successors are taken as the ``packed`` keys of
+    their representatives (``canon`` is folded into the caller's ``key``)."""
+    if longest is None:
+        longest = {}
     decided = system.decided
+    pack, unpack = packed.key, packed.state
+    canon = packed.canon
 
-    def successors(s: State) -> list[State]:
-        return [canon(t) for t in system.successors(s)]
+    def successors(k: bytes) -> Iterator[bytes]:
+        s = unpack(k)
+        if decided(s):
+            return iter(())
+        return iter([pack(canon(t)) for t in system.successors(s)])
 
-    for root in dict.fromkeys(canon(r) for r in roots):
+    for root in roots:
         if root in longest:
             continue
         grey = {root}
-        stack: list[list[Any]] = [[root, iter(() if decided(root) else successors(root)), 0]]
+        stack: list[list[Any]] = [[root, successors(root), 0]]
         while stack:
             top = stack[-1]
             for t in top[1]:
@@ -105,26 +302,28 @@ def _longest(system: System, roots: Iterable[State], max_states: int,
                     if known >= top[2]:
                         top[2] = known + 1
                     continue
-                if t in grey or len(longest) + len(grey) >= max_states:
-                    return None
+                if t in grey:
+                    return None, root, True
+                if len(longest) + len(grey) >= max_states:
+                    return None, root, False
                 grey.add(t)
-                stack.append([t, iter(() if decided(t) else successors(t)), 0])
+                stack.append([t, successors(t), 0])
                 break
             else:
                 stack.pop()
-                s, _, d = top
-                grey.discard(s)
-                if d == 0 and not decided(s):
-                    return None  # a dead end
-                longest[s] = d
+                k, _, d = top
+                grey.discard(k)
+                if d == 0 and not decided(unpack(k)):
+                    return None, root, True  # a dead end
+                longest[k] = d
                 if stack and d >= stack[-1][2]:
                     stack[-1][2] = d + 1
-    return longest
+    return longest, None, False
 
 
 def _worst(system: System, response: Response, faulty: Mapping[State, Parent],
-           roots: Mapping[State, Parent], longest: Mapping[State, int],
-           canon: Callable[[State], State]) -> None:
+           roots: Mapping[State, Parent], longest: Mapping[bytes, int],
+           canon: Callable[[State], bytes]) -> None:
     """``response.k`` and a path that takes it: the faulty path to the worst stabilisation
     point, its ``stabilise`` step, then steps that each lower the remaining bound by one (the
     most urgent such step each time, as ``_judge`` picks them)."""

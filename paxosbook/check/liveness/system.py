@@ -49,6 +49,7 @@ class System:
         self.low: list[int] = []  # per message: its least round
         self._low_node: dict[NodeState, int] = {}
         self._shifted: dict[tuple[Any, int], Any] = {}
+        self._viewed: dict[Any, Any] = {}
 
     # -- messages -------------------------------------------------------------------------
     def intern(self, msg: Any) -> int:
@@ -135,7 +136,24 @@ class System:
             return Action("restart", (self.nodes[i],), (i, None))
         return Action(kind, (self.labels[what],), (i, what))
 
-    def _moves(self, state: State, renumber: bool) -> list[tuple[str, int, Any, State]]:
+    def undropped(self, state: State) -> list[State]:
+        """The faulty successors of ``state`` by every step but a drop, each ``viewed``."""
+        return [self.viewed(t) for _, _, _, t in self._moves(state, False, False)]
+
+    def viewed(self, state: State) -> State:
+        """``state`` with each node state as ``base.view`` has it (proposer history that no
+        future reads cleared; memoised per node)."""
+        nodes = []
+        for local in state[3]:
+            out = self._viewed.get(local)
+            if out is None:
+                s = local[0]
+                out = self._viewed[local] = local if s is None else (view(s), *local[1:])
+            nodes.append(out)
+        return (*state[:3], tuple(nodes))
+
+    def _moves(self, state: State, renumber: bool, drops: bool = True
+               ) -> list[tuple[str, int, Any, State]]:
         stable, left, net, nodes = state
         out: list[tuple[str, int, Any, State]] = []
         for j, mid in enumerate(net):
@@ -143,7 +161,7 @@ class System:
                 continue
             rest = net[:j] + net[j + 1:]
             out.append(("deliver", self.dst[mid], mid, self._deliver(state, rest, mid)))
-            if not stable:
+            if not stable and drops:
                 out.append(("drop", -1, mid, (False, left, rest, nodes)))
         if not stable or not net:
             for i, (_s, timers, _) in enumerate(nodes):
