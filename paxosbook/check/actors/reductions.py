@@ -345,8 +345,9 @@ class LearnersAside(Reduction):
         return out
 
     def values(self, i: int, lid: int, inbox: Any) -> tuple[Any, ...]:
-        """What learner ``i`` in state ``lid`` could learn from ``inbox`` (the keys of
-        ``learnable``, in the same order), on a set network computed incrementally: deliveries
+        """What learner ``i`` in state ``lid`` could learn from ``inbox``: the keys of
+        ``learnable``, nearest first (values equally near may come in another order), on a set
+        network computed incrementally: deliveries
         never consume a message, so the learner states reachable with ``inbox`` are those
         reachable with ``inbox`` less its newest message, closed under all of ``inbox``.
         (``learnable`` still finds the shortest deliveries, for ``extend``.)"""
