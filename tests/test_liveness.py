@@ -284,3 +284,27 @@ def test_reduced_still_explains_the_duel() -> None:
     assert r.k is None and r.lasso is not None and r.lasso.cycle
     assert "stabilise" in [a.name for a in r.lasso.prefix]
     assert not (r.lasso.run(laps=1).trace.event == "learn").any()
+
+
+def test_renumbering_is_idempotent_on_every_stabilisation_point() -> None:
+    """``normal`` takes the least round of what the state keeps (its ``view``), so a
+    renumbered state is already normal: no two points differ by a shift only. With two faulty
+    ballots, a proposer that moved on still held the older round in its promises, which
+    ``view`` then cleared: 552 of these 24,548 points were not fixed points before."""
+    config = Config(acceptors=2, proposers=1, learners=1, backoff="none", max_attempts=0)
+    system = System(config, 1, 2, 0)
+    seen = {system.initial()}
+    frontier = list(seen)
+    while frontier:
+        nxt = []
+        for s in frontier:
+            if system.decided(s):
+                continue
+            for t in system.successors(s):
+                if t not in seen:
+                    seen.add(t)
+                    nxt.append(t)
+        frontier = nxt
+    points = [system.stabilise(s, system.proposers) for s in seen]
+    assert len(points) == 24548
+    assert [p for p in points if system.normal(p) != p] == []

@@ -224,14 +224,15 @@ class System:
     # -- renumbering ------------------------------------------------------------------------
     def normal(self, state: State) -> State:
         """``state`` with rounds shifted so the least is 1, attempts, storage and dead proposer
-        fields cleared: exact for the stable relation (see the module's docstring). Memoised per
-        node state and per message."""
+        fields cleared: exact for the stable relation (see the module's docstring). The least
+        round is taken over what is kept (each node's ``view``), so a normal state is its own
+        normal form. Memoised per node state and per message."""
         low = min((self.low[m] for m in state[2]), default=BIG)
         for s, _, _ in state[3]:
             if s is not None:
                 n = self._low_node.get(s)
                 if n is None:
-                    n = self._low_node[s] = min(rounds(node_ballots(s)), default=BIG)
+                    n = self._low_node[s] = min(rounds(node_ballots(view(s))), default=BIG)
                 low = min(low, n)
         d = 0 if low == BIG else low - 1
         nodes = tuple((None if s is None else self._shift_node(s, d), timers, NOTHING_STORED)
