@@ -50,6 +50,7 @@ class System:
         self._low_node: dict[NodeState, int] = {}
         self._shifted: dict[tuple[Any, int], Any] = {}
         self._viewed: dict[Any, Any] = {}
+        self._delivered: dict[tuple[Any, int], tuple[Any, tuple[int, ...]]] = {}
 
     # -- messages -------------------------------------------------------------------------
     def intern(self, msg: Any) -> int:
@@ -184,9 +185,14 @@ class System:
     def _deliver(self, state: State, rest: tuple[int, ...], mid: int) -> State:
         i = self.dst[mid]
         local = state[3][i]
-        s, effects = self.roles[i].on_message(local[0], self.msgs[mid])
-        net = list(rest)
-        return self._replace(state, i, self._effects((s, *local[1:]), effects, net), net)
+        key = (local, mid)
+        hit = self._delivered.get(key)
+        if hit is None:  # the handler is a pure function of the node state and the message
+            s, effects = self.roles[i].on_message(local[0], self.msgs[mid])
+            sent: list[int] = []
+            hit = self._delivered[key] = (self._effects((s, *local[1:]), effects, sent),
+                                          tuple(sent))
+        return self._replace(state, i, hit[0], (*rest, *hit[1]))
 
     def _timeout(self, state: State, i: int, timer: Any) -> State:
         s, timers, stored = state[3][i]
@@ -227,7 +233,7 @@ class System:
         fields cleared: exact for the stable relation (see the module's docstring). The least
         round is taken over what is kept (each node's ``view``), so a normal state is its own
         normal form. Memoised per node state and per message."""
-        low = min((self.low[m] for m in state[2]), default=BIG)
+        low = min(map(self.low.__getitem__, state[2]), default=BIG)
         for s, _, _ in state[3]:
             if s is not None:
                 n = self._low_node.get(s)
