@@ -125,6 +125,7 @@ def test_every_planted_bug_is_rejected_at_or_before_safety_breaks(table: Any) ->
     assert list(table["mutant"]) == list(EXPECTED)
     for row in table.itertuples():
         assert pd.notna(row.seed) and pd.notna(row.safety_broken_at), row
+        assert row.valid is not pd.NA and not row.valid, row
         if row.mutant == "non-intersecting-quorums":  # refused before the first event
             assert pd.isna(row.rejected_at)
         else:

@@ -68,13 +68,18 @@ class Response:
         return self.k is not None
 
     def __str__(self) -> str:
-        head = (f"{self.states} stable states from {self.stabilisations} stabilisation points "
-                f"({self.faulty_states} faulty states)")
+        head = (f"{_count(self.states, 'stable state')} from "
+                f"{_count(self.stabilisations, 'stabilisation point')} "
+                f"({_count(self.faulty_states, 'faulty state')})")
         if self.k is not None:
             return f"{head}: every stable path decides within k = {self.k} steps"
         if self.lasso is not None:
             return f"{head}: NO BOUND, a stable path never decides\n{self.lasso}"
         return f"{head}; PARTIAL: state limit reached, no cycle found in the part explored"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 
 def run_of(system: System, actions: Sequence[Action], targets: Sequence[State]) -> Run:

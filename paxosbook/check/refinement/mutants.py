@@ -71,7 +71,7 @@ def breaking_run(mutant: str, max_seeds: int = MAX_SEEDS) -> tuple[str, int, Run
     return None
 
 
-COLUMNS = ("mutant", "network", "seed", "events", "rejected_at", "safety_broken_at",
+COLUMNS = ("mutant", "network", "seed", "events", "valid", "rejected_at", "safety_broken_at",
            "second_value_chosen_at", "conjunct")
 
 
@@ -79,12 +79,13 @@ def mutant_row(mutant: str, max_seeds: int = MAX_SEEDS) -> dict[str, Any]:
     """One row of ``mutant_table``."""
     found = breaking_run(mutant, max_seeds)
     if found is None:
-        return dict(zip(COLUMNS, (mutant, "", None, None, None, None, None, ""), strict=True))
+        return dict(zip(COLUMNS, (mutant, "", None, None, None, None, None, None, ""),
+                        strict=True))
     network, seed, run = found
     v = validate(run)
     failure = v.failure
     return dict(zip(COLUMNS, (
-        mutant, network, seed, len(run.records), None if failure is None else failure.index,
+        mutant, network, seed, len(run.records), v.ok, None if failure is None else failure.index,
         safety_break(run), second_choice(run), "" if failure is None else failure.conjunct),
         strict=True))
 
@@ -92,12 +93,13 @@ def mutant_row(mutant: str, max_seeds: int = MAX_SEEDS) -> dict[str, Any]:
 def mutant_table(mutants: Sequence[str] | None = None,
                  max_seeds: int = MAX_SEEDS) -> pd.DataFrame:
     """For each planted bug (default: every scenario but the correct protocol), its first
-    safety-breaking run, where validation rejected it and where safety broke (``None`` when
-    no index: ``rejected_at`` is ``None`` for a run refused before its first event)."""
+    safety-breaking run, whether it is ``valid`` (it must not be), where validation rejected it
+    and where safety broke (``None`` when no index: ``rejected_at`` is ``None`` for a run
+    refused before its first event, as one whose quorums need not meet)."""
     import pandas as pd
 
     names = [n for n in SCENARIOS if n != "none"] if mutants is None else list(mutants)
     rows = [mutant_row(n, max_seeds) for n in names]
+    ints = ("seed", "events", "rejected_at", "safety_broken_at", "second_value_chosen_at")
     return pd.DataFrame(rows, columns=list(COLUMNS)).astype(
-        {c: "Int64" for c in ("seed", "events", "rejected_at", "safety_broken_at",
-                              "second_value_chosen_at")})
+        {"valid": "boolean", **dict.fromkeys(ints, "Int64")})
