@@ -4,7 +4,8 @@ Starts one OS process per node on 127.0.0.1 (UDP, SQLite), runs ``--clients`` cl
 ``--duration`` seconds under the nemesis, checks the history for linearizability and the final
 state for lost acknowledged writes, and prints what happened. Every process is gone when the
 command ends, fails or is interrupted. Exit 0 when the history is linearizable, no
-acknowledged write was lost and the replicas agree; 1 otherwise (also with a planted bug, whose
+acknowledged write was lost, the replicas agree and the nodes' Paxos trace is a behaviour of
+``Paxos.tla`` (``valid``); 1 otherwise (also with a planted bug, whose
 run is expected to fail) or when a node process failed by itself; 2 for a bad flag.
 """
 
@@ -86,5 +87,5 @@ def main(args: argparse.Namespace) -> int:
             print(f"  {line}")
     good = (out["linearizable"] and not out["lost_acknowledged_writes"]
             and out["replicas_agree"] and not out["dishonoured_promises"]
-            and not out["slot_disagreements"])
+            and not out["slot_disagreements"] and out["valid"])
     return 0 if good else 1

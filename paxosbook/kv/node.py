@@ -39,6 +39,8 @@ from typing import Any
 from ..core import Mutant, SetTimer
 from .replica import ELECTION, HEARTBEAT, Address, Replica
 from .store import KVStore
+from .trace import Digests
+from .trace import line as trace_line
 from .wire import MAX_DATAGRAM, decode
 
 WINDOW = 0.2
@@ -66,6 +68,10 @@ class KVNode(Replica):
                             0o644)
         self.learned_file = os.open(data / f"{name}.learned",
                                     os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        self.trace_file = os.open(data / f"{name}.trace",
+                                  os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        self.digests = Digests()
+        self.trace_seq = 0
         self.started = False
         self.done: asyncio.Future[None] | None = None
         self.buffer = b""
@@ -123,9 +129,25 @@ class KVNode(Replica):
         self.late = None
         self.commit()
 
+    def trace_lines(self, events: list[tuple[str, str, Any]]) -> list[str]:
+        """The Paxos events ``events`` as trace lines (``kv.trace``), stamped now."""
+        clock, out = time.monotonic_ns(), []
+        for event, peer, payload in events:
+            self.trace_seq += 1
+            out.append(trace_line(clock, self.trace_seq, self.incarnation, event, self.name, peer,
+                            self.digests.payload(payload)))
+        return out
+
+    def write_trace(self, events: list[tuple[str, str, Any]]) -> None:
+        """Append ``events`` to ``NAME.trace`` (one ``write``: it survives ``kill -9``)."""
+        if events:
+            os.write(self.trace_file, "".join(self.trace_lines(events)).encode())
+
     def commit(self) -> None:
         if self.has_dirty():
-            self.store.commit(self.dirty, self.dirty_round, self.dirty_snapshot)
+            # the turn's trace goes into the same transaction as its state (kv.trace)
+            trace, self.traced = self.trace_lines(self.traced), []
+            self.store.commit(self.dirty, self.dirty_round, self.dirty_snapshot, trace)
             self.stats["commits"] += 1
             self.dirty, self.dirty_round, self.dirty_snapshot = {}, None, None
 
@@ -135,8 +157,12 @@ class KVNode(Replica):
         the supervisor's check that a restarted acceptor honours its earlier promises."""
         if early:
             self.early, out = [], self.early
+            self.write_trace(self.traced_early)
+            self.traced_early = []
             self.send_all(out)
             return
+        self.write_trace(self.traced_early + self.traced)  # what no commit took, before it leaves
+        self.traced_early, self.traced = [], []
         if self.vowed:
             lines = "".join(json.dumps([self.incarnation, k, list(b)]) + "\n"
                             for k, b in self.vowed.items())
@@ -232,12 +258,15 @@ class KVNode(Replica):
         finally:
             loop.remove_reader(sock.fileno())
             self.commit()
+            self.write_trace(self.traced_early + self.traced)
+            self.traced_early, self.traced = [], []
             out = self.data / f"{self.name}.final.json"
             out.write_text(json.dumps(self.final()), "utf-8")
             sock.close()
             self.store.close()
             os.close(self.vows)
             os.close(self.learned_file)
+            os.close(self.trace_file)
 
     def stdin(self) -> None:
         chunk = os.read(sys.stdin.fileno(), 65536)

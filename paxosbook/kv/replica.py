@@ -30,7 +30,6 @@ persist is collected in ``dirty``, ``dirty_round`` and ``dirty_snapshot``, what 
 from __future__ import annotations
 
 import collections
-import hashlib
 import random
 import time
 from typing import Any
@@ -66,7 +65,9 @@ from ..core.log import (
     Submit,
     promise_all,
 )
+from ..events import ACCEPT, LEARN, PROMISE, SEND
 from .machine import OPS, Command, Machine, Reply, encode_batch
+from .trace import digest, traced
 from .wire import (
     MAX_DATAGRAM,
     Answer,
@@ -98,11 +99,6 @@ CHUNK = 40_000
 """Characters of snapshot per datagram."""
 
 Address = tuple[str, int]
-
-
-def digest(value: str) -> str:
-    """A short fingerprint of a slot's value, for the supervisor's slot agreement check."""
-    return hashlib.blake2b(value.encode(), digest_size=8).hexdigest()
 
 
 def well_formed(req: Request) -> bool:
@@ -146,6 +142,11 @@ class Replica:
         self.outbox: list[tuple[bytes, Address]] = []
         self.early: list[tuple[bytes, Address]] = []
         """Datagrams that depend on no state persisted this turn (a leader's ``Accept``)."""
+        self.traced: list[tuple[str, str, Any]] = []
+        """The turn's Paxos events, in the order the roles produced them: (event, peer,
+        payload); ``kv.trace`` says where the node writes them."""
+        self.traced_early: list[tuple[str, str, Any]] = []
+        """The sends among them that leave before the turn's commit (with ``early``)."""
         self.local: collections.deque[Any] = collections.deque()
         self.vowed: dict[str, Ballot] = {}
         self.noted: list[tuple[int, str]] = []
@@ -192,6 +193,10 @@ class Replica:
                 if type(state) is SlotState:
                     if type(state.state) is AcceptorState:
                         self.dirty[state.slot] = state.state
+                        acc = state.state.accepted
+                        self.traced.append((ACCEPT if acc is not None
+                                            and acc.ballot == state.state.promised else PROMISE,
+                                            "", state))
                 elif type(state) is ProposerRound:
                     self.dirty_round = state.round
             elif kind is SetTimer:
@@ -334,6 +339,7 @@ class Replica:
     def learned(self, eff: LearnSlot) -> None:
         """A slot was learned: the leader tells the others; apply what became contiguous."""
         self.noted.append((eff.slot, digest(eff.value)))
+        self.traced.append((LEARN, "", eff))
         if self.prop.role is Role.LEADING:
             self.to_commit.append((eff.slot, eff.value))
             if len(self.to_commit) == 1:
@@ -409,9 +415,13 @@ class Replica:
         dst = msg.dst
         if dst == self.name:
             self.local.append(msg)
+            if traced(msg):
+                self.traced.append((SEND, dst, msg))
         elif dst not in self.blocked and dst in self.peers:
-            box = self.early if kind is Slotted and type(msg.msg) is Accept else self.outbox
-            box.append((encode(msg), self.peers[dst]))
+            early = kind is Slotted and type(msg.msg) is Accept
+            (self.early if early else self.outbox).append((encode(msg), self.peers[dst]))
+            if traced(msg):
+                (self.traced_early if early else self.traced).append((SEND, dst, msg))
 
     def reply(self, msg: Any, addr: Address) -> None:
         self.outbox.append((encode(msg), addr))

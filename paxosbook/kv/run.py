@@ -20,6 +20,9 @@ seconds, stops the nodes (each writes its final state) and checks:
 * ``slot_disagreements``: slots that two replicas (or two lives of one) learned with different
   values, Multi-Paxos's safety property slot by slot (each node notes a digest of every slot
   it learns in ``NAME.learned``).
+* ``valid``: the nodes' Paxos events, merged (``kv.trace``), are a behaviour of Lamport's
+  ``Paxos.tla``, one instance per slot (``check.validate``); ``rejected`` names the first
+  event no spec step explains.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from ..check.refinement import Validation, validate
 from ..config import Config
 from ..core import UsageError
 from ..linearizability import Linearizability, check, parse_history
@@ -47,6 +51,7 @@ from ..network import Crash, Partition
 from ..validation import check_number
 from .client import Clients, Op, lost_writes, run_clients
 from .node import MUTANTS
+from .trace import collect
 
 KINDS = ("kill", "partition", "kill-all")
 """The nemesis's kinds for a KV run."""
@@ -105,6 +110,8 @@ class KVRun:
     """Each node's stretches down (killed at, restarted at; seconds since the nodes started)."""
     partitions: list[Partition] = field(default_factory=list)
     """The partitions as the nemesis applied them (the same clock)."""
+    validation: Validation | None = None
+    """The nodes' merged Paxos trace validated against ``Paxos.tla`` (``kv.trace``)."""
 
     @property
     def replicas_agree(self) -> bool:
@@ -133,7 +140,22 @@ class KVRun:
                 "replicas_agree": self.replicas_agree,
                 "dishonoured_promises": len(self.dishonoured),
                 "slot_disagreements": len(self.disagreements),
+                "valid": None if self.validation is None else self.validation.ok,
+                "validated_events": (0 if self.validation is None
+                                     else self.validation.events_checked),
+                "rejected": self.rejected,
                 "snapshots_installed": self.stats.get("snapshots_installed", 0)}
+
+    @property
+    def rejected(self) -> str:
+        """The first event of the trace no spec step explains, in one line ("" if valid)."""
+        v = self.validation
+        if v is None or v.failure is None:
+            return ""
+        f = v.failure
+        at = "before the first event" if f.index is None else f"event {f.index}"
+        slot = "" if f.slot < 0 else f" (slot {f.slot})"
+        return f"{at}{slot}: {f.event}; false: {f.conjunct}"
 
 
 def _integer(name: str, value: Any, lo: int, hi: int) -> None:
@@ -219,6 +241,7 @@ def run_kv(*, nodes: int = 5, clients: int = 10, duration: float = 5.0, nemesis:
                       for p in sorted(root.glob("*.final.json"))]
             dishonoured = dishonoured_promises(root, sup.names)
             disagreements = slot_disagreements(root, sup.names)
+            validation = validate(collect(root, sup.names))
         lines = [json.dumps(e, separators=(",", ":")) for e in workload.events]
         if history is not None:
             Path(history).write_text("\n".join(lines) + "\n", "utf-8")
@@ -226,6 +249,7 @@ def run_kv(*, nodes: int = 5, clients: int = 10, duration: float = 5.0, nemesis:
         run.dishonoured = dishonoured
         run.disagreements = disagreements
         run.crashes, run.partitions = list(sup.crashes), list(sup.partitions)
+        run.validation = validation
         return run
     finally:
         if data is None:

@@ -1,9 +1,10 @@
 """A KV node's stable storage: one SQLite file (WAL, ``synchronous=FULL``), group commit.
 
 It holds each slot's ``AcceptorState`` (slot ``REST`` for every slot not seen yet), the
-proposer's ``ProposerRound`` and the latest snapshot of the state machine. ``commit`` writes
-everything one turn of the node's event loop asked to persist in ONE transaction, so the
-operations handled in that turn share one fsync; it returns once the transaction is on disk.
+proposer's ``ProposerRound``, the latest snapshot of the state machine and the Paxos trace of
+every turn that persisted something (``kv.trace``). ``commit`` writes everything one turn of
+the node's event loop asked to persist in ONE transaction, so the operations handled in that
+turn share one fsync; it returns once the transaction is on disk.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from ..core import AcceptorState, Ballot, Proposal, ProposerRound
 from ..net.store import durable
 
 _SCHEMA = ("CREATE TABLE IF NOT EXISTS acceptor (slot INTEGER PRIMARY KEY, body TEXT NOT NULL)",
-           "CREATE TABLE IF NOT EXISTS meta (kind TEXT PRIMARY KEY, body TEXT NOT NULL)")
+           "CREATE TABLE IF NOT EXISTS meta (kind TEXT PRIMARY KEY, body TEXT NOT NULL)",
+           "CREATE TABLE IF NOT EXISTS trace (seq INTEGER PRIMARY KEY, line TEXT NOT NULL)")
 
 
 def _acceptor(state: AcceptorState) -> str:
@@ -50,8 +52,9 @@ class KVStore:
         return stored, meta.get("snapshot")
 
     def commit(self, slots: dict[int, AcceptorState], round_: int | None,
-               snapshot: str | None) -> None:
-        """One durable transaction with every slot state, the round and the snapshot given."""
+               snapshot: str | None, trace: list[str] | None = None) -> None:
+        """One durable transaction with every slot state, the round and the snapshot given,
+        and the trace lines that report them (``kv.trace``)."""
         with self.conn:
             self.conn.execute("BEGIN IMMEDIATE")
             if slots:
@@ -63,6 +66,8 @@ class KVStore:
             if snapshot is not None:
                 self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('snapshot', ?)",
                                   (snapshot,))
+            if trace:  # one row for the turn's lines
+                self.conn.execute("INSERT INTO trace (line) VALUES (?)", ("".join(trace),))
         self.commits += 1
 
     def close(self) -> None:

@@ -127,8 +127,9 @@ class Validation:
 
 
 def validate(run: Any) -> Validation:
-    """Validate ``run`` (a ``Run``, a counterexample's run, or a ``LogRun`` of the paxos or
-    multi-paxos strategy) against ``Paxos.tla``; ``UsageError`` for another kind of run."""
+    """Validate ``run`` (a ``Run``, a counterexample's run, a ``LogRun`` of the paxos or
+    multi-paxos strategy, or a KV store's ``KVTrace``) against ``Paxos.tla``; ``UsageError``
+    for another kind of run."""
     records, acceptors, quorums = _deployment(run)
     slots = slots_in(records)
     mapper = Mapper(records, quorums.is_phase1, quorums.is_phase2, slots)
@@ -230,7 +231,11 @@ def _row(rec: Record) -> dict[str, Any]:
 
 
 def _deployment(run: Any) -> tuple[list[Record], tuple[str, ...], QuorumSystem]:
-    """The records, acceptor names and quorums of a Basic Paxos or replicated-log run."""
+    """The records, acceptor names and quorums of a Basic Paxos or replicated-log run (or of
+    a trace that names them, as ``kv.trace.KVTrace`` does)."""
+    quorums = getattr(run, "quorums", None)
+    if isinstance(quorums, QuorumSystem):
+        return list(run.records), tuple(run.acceptors), quorums
     strategy = getattr(run, "strategy", None)
     if strategy is not None:
         if strategy.value not in ("paxos", "multi-paxos"):
@@ -240,7 +245,8 @@ def _deployment(run: Any) -> tuple[list[Record], tuple[str, ...], QuorumSystem]:
         return list(run.records), replicas, QuorumSystem.majority(replicas)
     config = getattr(run, "config", None)
     if config is None or not hasattr(config, "cluster"):
-        raise UsageError("run", "a Run (simulate, Run.from_json) or a LogRun (run_log)",
+        raise UsageError("run", "a Run (simulate, Run.from_json), a LogRun (run_log) or a "
+                         "KVTrace (kv.trace.collect)",
                          type(run).__name__)
     cluster = config.cluster()
     return list(run.records), tuple(cluster.acceptors), cluster.quorums

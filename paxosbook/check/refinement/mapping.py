@@ -17,6 +17,8 @@ acceptance (promise/accept state)      the acceptor's new <<maxBal, maxVBal, max
                                        so, or Phase1b(a), or Phase2b(a)
 send Accepted(a, b, v)                 Phase2b(a) with m = <<b, v>>, or a copy of that 2b
 learn(b, v)                            no step: ChosenAt(b, v) must hold
+learn a slot's v, no ballot named      no step: v must be chosen at some ballot (a replica
+                                       told by the leader, the distinguished learner)
 MultiPrepare(b, first)                 Phase1a(b) in every slot from ``first`` on
 MultiPromise(a, b, first, votes)       the Promise of every slot from ``first`` on
 anything else                          nothing (loss, duplication, delivery, timers, crashes,
@@ -102,8 +104,9 @@ class Mapper:
                 return [] if p.slot == REST else [(p.slot, self._state(node, p.state))]
             return [(BASIC, self._state(node, p))]
         if event == LEARN:
-            if type(p) is LearnSlot:
-                return [(p.slot, self._learn(p.ballot, p.value))]
+            if type(p) is LearnSlot:  # from the distinguished learner, maybe with no ballot
+                return [(p.slot, self._learn(p.ballot, p.value) if p.ballot is not None
+                         else [partial(steps.chosen, v=p.value, quorum2=self.quorum2)])]
             if type(p) is Learn:
                 return [(BASIC, self._learn(p.ballot, p.value))]
         return []
@@ -163,6 +166,17 @@ def _no_ballot(s: SpecState, value: Any) -> Outcome:
                          "the learner names no ballot: no Paxos step chose this value")
 
 
+SHOWN_VOTES = 3
+"""Votes of a ``MultiPromise`` that ``describe`` lists (a leader's can report hundreds)."""
+
+
+def _votes(accepted: tuple[tuple[int, Any], ...]) -> str:
+    """``slot:ballot:value`` for the first ``SHOWN_VOTES`` votes, then how many more."""
+    shown = ", ".join(f"{s}:{p.ballot}:{p.value!r}" for s, p in accepted[:SHOWN_VOTES])
+    more = len(accepted) - SHOWN_VOTES
+    return (shown or "none") + (f", ... ({more} more slots)" if more > 0 else "")
+
+
 def describe(rec: Record) -> str:
     """One line for an event: ``send Accept p1->a2 ballot 1.1 value 'add'``."""
     _, event, node, peer, p, _, _, _ = rec
@@ -179,7 +193,6 @@ def describe(rec: Record) -> str:
         if x is None or callable(x):
             continue
         if name == "accepted":
-            x = ", ".join(f"{a[0]}:{a[1]!r}" for a in x) if type(p) is MultiPromise \
-                else f"{x.ballot}:{x.value!r}"
+            x = _votes(x) if type(p) is MultiPromise else f"{x.ballot}:{x.value!r}"
         parts.append(f"value {x!r}" if name == "value" else f"{name} {x}")
     return head + slot + ("" if not parts else " " + " ".join(parts))

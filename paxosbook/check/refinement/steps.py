@@ -221,6 +221,16 @@ def chosen_at(s: SpecState, b: int, v: Any, quorum2: IsQuorum) -> Outcome:
                    f"2b messages for <<{b}, {v!r}>> only from {sorted(voters) or 'no one'}")
 
 
+def chosen(s: SpecState, v: Any, quorum2: IsQuorum) -> Outcome:
+    """Learning v from another learner, no ballot named: v is chosen (Voting's
+    ``chosen``: \\E b : ChosenAt(b, v))."""
+    name = f"Chosen({v!r})"
+    if any(val == v and quorum2(voters) for (_, val), voters in s.m2b.items()):
+        return Delta(name)
+    return _refuse(name, "\\E b \\in Ballot : ChosenAt(b, v)",
+                   f"no ballot has a quorum of 2b messages for {v!r}")
+
+
 def resent(s: SpecState, m: Msg, what: str) -> Outcome:
     """A copy of a message the spec already sent: no step (msgs only grows)."""
     if s.has(m):

@@ -1,0 +1,196 @@
+"""The Paxos trace of a KV run, for validation against ``Paxos.tla`` slot by slot.
+
+Theory of operation. Each node logs the Paxos events of its log roles, in the order its roles
+produced them: every ``Prepare``/``Promise``/``Accept``/``Accepted``/``Nack`` it sends (in a
+``Slotted``), every ``MultiPrepare`` and ``MultiPromise``, every acceptor state it persists
+(``SlotState``) and every slot it learns (``LearnSlot``). The runtime's own messages
+(heartbeats, commits, fetches, snapshots, clients) are no spec step and are not logged. A
+value (a batch of commands, up to 32 of them) is logged as its ``digest``: the spec only
+compares values, and a 64-bit digest keeps the trace small.
+
+Where an event is written decides what a ``kill -9`` leaves, and the trace must say exactly
+what happened, no more, no less:
+
+* the events of a turn that persists state go into the node's SQLite file in the same
+  transaction as that state (``KVStore.commit``): after a kill, the trace holds a state
+  change if and only if the disk does;
+* events that leave the process before that commit (a leader's ``Accept`` sent early, every
+  send of the ``write-after-reply`` mutant) are appended to ``NAME.trace`` (one ``write``,
+  which survives ``kill -9``) before the datagram leaves, and so are the events of a turn
+  that persists nothing.
+
+Every line carries the host's monotonic clock (one clock for every process on one host) and
+a per-process sequence number; ``collect`` merges the nodes' lines by clock, then node, then
+sequence. A message is logged before it leaves and its receiver's events after it arrived, so
+the merged order respects causality. ``validate(collect(...))`` then checks the run as it
+checks a simulated Multi-Paxos run (``check.refinement``): one Paxos instance per slot; a
+slot a replica learns from the leader's ``Entries`` (no ballot named) must be chosen at some
+ballot.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..core import Accept, Accepted, AcceptorState, Nack, Prepare, Promise, Proposal, QuorumSystem
+from ..core.log import MultiPrepare, MultiPromise, Slotted
+from ..core.log.envelope import LearnSlot, SlotState
+from ..events import ACCEPT, LEARN, PROMISE, SEND, Record
+from .wire import KINDS as WIRE_KINDS
+
+TRACED = (Prepare, Promise, Accept, Accepted, Nack)
+"""The messages that a ``Slotted`` carries and the trace keeps."""
+KINDS: dict[str, type] = {**WIRE_KINDS, **{k.__name__: k for k in (SlotState, AcceptorState,
+                                                                      LearnSlot)}}
+EVENTS = (SEND, PROMISE, ACCEPT, LEARN)
+
+
+def digest(value: str) -> str:
+    """A short fingerprint of a slot's value (the trace's, and the supervisor's slot
+    agreement check's)."""
+    return hashlib.blake2b(value.encode(), digest_size=8).hexdigest()
+
+
+def traced(msg: Any) -> bool:
+    """Is ``msg`` a Paxos message the trace keeps?"""
+    kind = type(msg)
+    return kind is MultiPrepare or kind is MultiPromise or (
+        kind is Slotted and type(msg.msg) in TRACED)
+
+
+class Digests:
+    """Values as their digests, memoised (a value is sent to every node, then accepted,
+    then learned: one digest for all)."""
+
+    LIMIT = 4096
+
+    def __init__(self) -> None:
+        self._seen: dict[str, str] = {}
+
+    def __call__(self, value: Any) -> Any:
+        if type(value) is not str:
+            return value
+        out = self._seen.get(value)
+        if out is None:
+            if len(self._seen) >= self.LIMIT:
+                self._seen.clear()
+            out = self._seen[value] = digest(value)
+        return out
+
+    def proposal(self, p: Proposal | None) -> Proposal | None:
+        return None if p is None else Proposal(p.ballot, self(p.value))
+
+    def payload(self, x: Any) -> Any:
+        """``x`` (a traced message, a ``SlotState`` or a ``LearnSlot``) with digests."""
+        kind = type(x)
+        if kind is Slotted:
+            return x._replace(msg=self.payload(x.msg))
+        if kind is Accept or kind is Accepted:
+            return x._replace(value=self(x.value))
+        if kind is Promise:
+            return x._replace(accepted=self.proposal(x.accepted))
+        if kind is MultiPromise:
+            return x._replace(accepted=tuple((s, self.proposal(p)) for s, p in x.accepted))
+        if kind is SlotState:
+            st = x.state
+            return x._replace(state=st._replace(accepted=self.proposal(st.accepted)))
+        if kind is LearnSlot:
+            return x._replace(value=self(x.value))
+        return x
+
+
+def _out(x: Any) -> Any:
+    if isinstance(x, tuple):
+        if hasattr(x, "_fields"):
+            return [type(x).__name__, *map(_out, x)]
+        return {"t": list(map(_out, x))}
+    return x
+
+
+def _in(x: Any) -> Any:
+    if isinstance(x, list):
+        kind = KINDS[x[0]]
+        fields = [_in(f) for f in x[1:]]
+        if len(fields) != len(kind._fields):  # type: ignore[attr-defined]
+            raise ValueError("arity")
+        return kind(*fields)
+    if isinstance(x, dict):
+        return tuple(_in(f) for f in x["t"])
+    return x
+
+
+def line(clock: int, seq: int, incarnation: int, event: str, node: str, peer: str,
+         payload: Any) -> str:
+    """One event as a JSON line (``payload`` already with digests)."""
+    return json.dumps([clock, seq, incarnation, event, node, peer, _out(payload)],
+                      separators=(",", ":"), ensure_ascii=False) + "\n"
+
+
+Entry = tuple[int, int, int, str, str, str, Any]
+"""(clock, seq, incarnation, event, node, peer, payload)."""
+
+
+def read_line(text: str) -> Entry | None:
+    """The event of one line, or ``None`` for a line a ``kill -9`` cut short."""
+    try:
+        clock, seq, inc, event, node, peer, payload = json.loads(text)
+        if event not in EVENTS:
+            return None
+        return (int(clock), int(seq), int(inc), event, str(node), str(peer), _in(payload))
+    except (ValueError, TypeError, KeyError, IndexError, RecursionError):
+        return None
+
+
+@dataclass
+class KVTrace:
+    """The merged Paxos events of a KV run: what ``check.validate`` reads (``records``, the
+    acceptors and their quorums)."""
+
+    records: list[Record]
+    acceptors: tuple[str, ...]
+    quorums: QuorumSystem
+    lives: int = 1
+    """Incarnations seen (one per start of a node)."""
+
+
+def node_lines(data: Path, name: str) -> list[str]:
+    """Node ``name``'s trace lines: its ``NAME.trace`` file and its SQLite file's."""
+    path = data / f"{name}.trace"
+    lines = path.read_text("utf-8").splitlines() if path.exists() else []
+    db = data / f"{name}.sqlite"
+    if db.exists():
+        conn = sqlite3.connect(str(db))
+        try:
+            for (text,) in conn.execute("SELECT line FROM trace ORDER BY seq"):
+                lines += text.splitlines()  # a row holds one turn's lines
+        except sqlite3.OperationalError:  # a file from before the trace table
+            pass
+        finally:
+            conn.close()
+    return lines
+
+
+def collect(data: str | Path, names: Iterable[str]) -> KVTrace:
+    """The trace of the nodes ``names`` whose files are in ``data``, merged by clock."""
+    names = tuple(names)
+    entries: list[tuple[int, int, int, Entry]] = []
+    for i, name in enumerate(names):
+        for text in node_lines(Path(data), name):
+            e = read_line(text)
+            if e is not None:
+                entries.append((e[0], i, e[1], e))
+    entries.sort(key=lambda x: (x[0], x[1], x[2]))
+    t0 = entries[0][0] if entries else 0
+    records: list[Record] = [((clock - t0) / 1e9, event, node, peer, payload, -1, -1, "")
+                             for clock, _, _, (_, _, _, event, node, peer, payload) in entries]
+    lives = len({(e[3][4], e[3][2]) for e in entries}) or 1
+    return KVTrace(records, names, QuorumSystem.majority(names), lives)
+
+
+__all__ = ["KINDS", "Digests", "KVTrace", "collect", "digest", "line", "read_line", "traced"]

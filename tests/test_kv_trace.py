@@ -1,0 +1,163 @@
+"""The KV store's Paxos trace (``paxosbook.kv.trace``) and its validation against ``Paxos.tla``.
+
+The lines must read back as what was logged, the nodes' files must merge in clock order, and
+validation must reject a trace that no spec behaviour explains. A real cluster's trace is
+validated end to end in ``tests/test_kv.py`` (the soak, its mutants, the fault-free run)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from paxosbook.check import validate
+from paxosbook.core import Accept, Accepted, AcceptorState, Ballot, Promise, Proposal
+from paxosbook.core.log import MultiPrepare, MultiPromise, Slotted
+from paxosbook.core.log.envelope import LearnSlot, SlotState
+from paxosbook.events import ACCEPT, LEARN, PROMISE, SEND
+from paxosbook.kv.trace import Digests, collect, digest, line, read_line, traced
+
+B1, B2 = Ballot(1, 1), Ballot(2, 2)
+NAMES = ("n1", "n2", "n3")
+
+
+def test_every_traced_kind_reads_back_with_values_as_digests() -> None:
+    d = Digests()
+    cases: list[Any] = [
+        Slotted("n1", "n2", 3, Accept("n1", "n2", B1, "batch-a")),
+        Slotted("n2", "n1", 3, Accepted("n2", "n1", B1, "batch-a")),
+        Slotted("n2", "n1", 3, Promise("n2", "n1", B2, Proposal(B1, "batch-a"))),
+        MultiPrepare("n2", "n3", B2, 4),
+        MultiPromise("n3", "n2", B2, 4, ((4, Proposal(B1, "batch-b")), (6, Proposal(B1, "c")))),
+        SlotState(3, AcceptorState(B2, Proposal(B1, "batch-a"))),
+        SlotState(-1, AcceptorState(B2, None)),
+        LearnSlot(3, "batch-a", None),
+        LearnSlot(4, "batch-b", B1),
+    ]
+    for i, x in enumerate(cases):
+        text = line(10 + i, i, 2, SEND, "n1", "n2", d.payload(x))
+        got = read_line(text)
+        assert got is not None and got[:6] == (10 + i, i, 2, SEND, "n1", "n2")
+        assert got[6] == d.payload(x) and type(got[6]) is type(x)
+    # the values became their digests, everywhere they occur
+    assert d.payload(cases[0]).msg.value == digest("batch-a") != "batch-a"
+    assert d.payload(cases[4]).accepted[1][1].value == digest("c")
+    assert d.payload(cases[5]).state.accepted.value == digest("batch-a")
+
+
+def test_only_paxos_messages_are_traced() -> None:
+    from paxosbook.kv.wire import Heartbeat
+    assert traced(MultiPrepare("n1", "n2", B1, 0))
+    assert traced(Slotted("n1", "n2", 0, Accept("n1", "n2", B1, "v")))
+    assert not traced(Heartbeat("n1", "n2", B1, 0))
+
+
+@pytest.mark.parametrize("text", ["", "[1, 2", "[1,2,3,\"send\",\"n1\",\"n2\",[\"Nope\"]]",
+                                  "[1,2,3,\"deliver\",\"n1\",\"n2\",null]", "{}"])
+def test_a_line_cut_short_or_foreign_is_skipped(text: str) -> None:
+    assert read_line(text) is None
+
+
+def _accept(slot: int, b: Ballot, v: str, dst: str) -> Slotted:
+    return Slotted("n1", dst, slot, Accept("n1", dst, b, v))
+
+
+def _files(tmp_path: Path, lines: dict[str, list[str]], in_db: dict[str, list[str]]) -> None:
+    for name, texts in lines.items():
+        (tmp_path / f"{name}.trace").write_text("".join(texts), "utf-8")
+    for name, texts in in_db.items():
+        conn = sqlite3.connect(str(tmp_path / f"{name}.sqlite"))
+        conn.execute("CREATE TABLE trace (seq INTEGER PRIMARY KEY, line TEXT NOT NULL)")
+        conn.executemany("INSERT INTO trace (line) VALUES (?)", [(t,) for t in texts])
+        conn.commit()
+        conn.close()
+
+
+def _slot0(v: str = "v") -> dict[str, list[tuple[int, int, str, str, str, Any]]]:
+    """One slot chosen at ballot 1.1 by n1 and n2, event by event, per node, with clocks:
+    (clock, seq, event, node, peer, payload)."""
+    st = AcceptorState(B1, Proposal(B1, v))
+    return {
+        "n1": [(1, 1, SEND, "n1", "n1", MultiPrepare("n1", "n1", B1, 0)),
+               (1, 2, SEND, "n1", "n2", MultiPrepare("n1", "n2", B1, 0)),
+               (2, 3, PROMISE, "n1", "", SlotState(-1, AcceptorState(B1, None))),
+               (2, 4, SEND, "n1", "n1", MultiPromise("n1", "n1", B1, 0, ())),
+               (5, 5, SEND, "n1", "n2", _accept(0, B1, v, "n2")),
+               (6, 6, SEND, "n1", "n1", _accept(0, B1, v, "n1")),
+               (6, 7, ACCEPT, "n1", "", SlotState(0, st)),
+               (6, 8, SEND, "n1", "n1", Slotted("n1", "n1", 0, Accepted("n1", "n1", B1, v)))],
+        "n2": [(3, 1, PROMISE, "n2", "", SlotState(-1, AcceptorState(B1, None))),
+               (3, 2, SEND, "n2", "n1", MultiPromise("n2", "n1", B1, 0, ())),
+               (7, 3, ACCEPT, "n2", "", SlotState(0, st)),
+               (7, 4, SEND, "n2", "n1", Slotted("n2", "n1", 0, Accepted("n2", "n1", B1, v))),
+               (9, 5, LEARN, "n2", "", LearnSlot(0, v, None))],
+    }
+
+
+def _write(tmp_path: Path, events: dict[str, list[Any]], db_from: int = 2) -> None:
+    """Each node's first ``db_from`` events in its ``.trace`` file, the rest in its SQLite
+    file (as a node writes early sends and turns that commit)."""
+    texts = {n: [line(c, s, 0, e, node, peer, p) for c, s, e, node, peer, p in evs]
+             for n, evs in events.items()}
+    _files(tmp_path, {n: t[:db_from] for n, t in texts.items()},
+           {n: t[db_from:] for n, t in texts.items()})
+
+
+def test_the_nodes_files_merge_by_clock_and_validate(tmp_path: Path) -> None:
+    _write(tmp_path, _slot0())
+    trace = collect(tmp_path, NAMES)
+    clocks = [r[0] for r in trace.records]
+    assert clocks == sorted(clocks) and len(trace.records) == 13
+    # at clock 2 and 3: n1's promise before n2's (node order), n1's in its own order
+    assert [(r[1], r[2]) for r in trace.records[2:5]] == [(PROMISE, "n1"), (SEND, "n1"),
+                                                          (PROMISE, "n2")]
+    result = validate(trace)
+    assert result.ok, result
+    assert result.events_checked == 13
+
+
+def test_a_trace_out_of_causal_order_is_rejected(tmp_path: Path) -> None:
+    """n2 accepts before n1 sent the Accept: no spec step explains it (so merging by clock,
+    not by file, is what makes real traces valid)."""
+    events = _slot0()
+    events["n2"] = [(c if c != 7 else 4, *rest) for c, *rest in events["n2"]]
+    _write(tmp_path, events)
+    result = validate(collect(tmp_path, NAMES))
+    assert not result.ok and result.failure is not None
+    assert result.failure.event.startswith("accept at n2 slot 0")
+    assert result.failure.conjunct == "m \\in msgs"
+
+
+@pytest.mark.parametrize("where, conjunct", [
+    ("accepted", "m \\in msgs"),  # an Accepted of a value no Accept carried
+    ("learn", "\\E b \\in Ballot : ChosenAt(b, v)"),  # learning a value never chosen
+])
+def test_an_edited_value_is_rejected_at_that_event(tmp_path: Path, where: str,
+                                                   conjunct: str) -> None:
+    events = _slot0()
+    n2 = events["n2"]
+    i = 3 if where == "accepted" else 4
+    c, s, e, node, peer, p = n2[i]
+    if where == "accepted":
+        p = p._replace(msg=p.msg._replace(value="other"))
+    else:
+        p = p._replace(value="other")
+    n2[i] = (c, s, e, node, peer, p)
+    _write(tmp_path, events)
+    trace = collect(tmp_path, NAMES)
+    result = validate(trace)
+    assert not result.ok and result.failure is not None
+    assert trace.records[result.failure.index][4] == p
+    assert result.failure.conjunct == conjunct
+
+
+def test_a_learn_with_no_ballot_needs_a_quorum_at_some_ballot(tmp_path: Path) -> None:
+    """Only n1's 2b message: the value is not chosen yet, so n2 cannot learn it."""
+    events = _slot0()
+    events["n2"] = [e for e in events["n2"] if e[2] != ACCEPT and e[5].__class__ is not Slotted]
+    _write(tmp_path, events, db_from=1)
+    result = validate(collect(tmp_path, NAMES))
+    assert not result.ok and result.failure is not None
+    assert result.failure.event.startswith("learn at n2")
