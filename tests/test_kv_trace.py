@@ -6,6 +6,7 @@ validated end to end in ``tests/test_kv.py`` (the soak, its mutants, the fault-f
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -161,3 +162,33 @@ def test_a_learn_with_no_ballot_needs_a_quorum_at_some_ballot(tmp_path: Path) ->
     result = validate(collect(tmp_path, NAMES))
     assert not result.ok and result.failure is not None
     assert result.failure.event.startswith("learn at n2")
+
+
+def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    from paxosbook.cli import main
+    try:
+        code = main(["validate", *argv])
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_cli_validates_a_kv_data_directory(capsys: pytest.CaptureFixture[str],
+                                           tmp_path: Path) -> None:
+    """``paxosbook validate DIR``: 0 for a valid trace, 1 for an edited one, 2 (one line)
+    for a directory with no node's trace."""
+    good, bad, empty = tmp_path / "good", tmp_path / "bad", tmp_path / "empty"
+    for d in (good, bad, empty):
+        d.mkdir()
+    _write(good, _slot0())
+    events = _slot0()
+    c, s, e, node, peer, p = events["n2"][3]
+    events["n2"][3] = (c, s, e, node, peer, p._replace(msg=p.msg._replace(value="other")))
+    _write(bad, events)
+    code, out, _ = _cli(capsys, str(good), "--json")
+    assert code == 0 and json.loads(out)["events_checked"] == 13
+    code, out, _ = _cli(capsys, str(bad))
+    assert code == 1 and out.startswith("rejected at event")
+    code, out, err = _cli(capsys, str(empty))
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1 and "DIR" in err

@@ -1,6 +1,7 @@
 """``paxosbook validate FILE``: is a saved run a behaviour of Lamport's Paxos specification?
 
-Reads a run saved by ``run --trace`` or a counterexample saved by ``check --trace`` and
+Reads a run saved by ``run --trace`` or a counterexample saved by ``check --trace``, or the
+directory of a KV store run (``kv --data DIR``: its nodes' Paxos traces, ``kv.trace``), and
 validates it event by event against ``Paxos.tla`` (``paxosbook.check.validate``). Exit status
 0: valid; 1: rejected (the first event no spec step explains, and for each candidate spec
 state the conjunct that fails); 2: the file cannot be read or is not a saved run (one line).
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 from typing import Any
 
 from ..check.refinement import validate
@@ -27,17 +29,22 @@ def add_parser(sub: Any) -> None:
                                    "Lamport's Paxos.tla: every event must be explained by a "
                                    "spec step (Prepare: Phase1a, Promise: Phase1b, Accept: "
                                    "Phase2a, acceptance: Phase2b, learning: a quorum of 2b "
-                                   "messages). Exit 0 valid, 1 rejected, 2 bad input. Files "
-                                   f"larger than {MAX_RUN_BYTES // 2**20} MiB are refused.")
-    p.add_argument("file")
+                                   "messages). FILE may also be the directory of a KV store "
+                                   "run (`kv --data DIR`), validated slot by slot. Exit 0 "
+                                   "valid, 1 rejected, 2 bad input. Files larger than "
+                                   f"{MAX_RUN_BYTES // 2**20} MiB are refused.")
+    p.add_argument("file", help="a saved run, or a `kv --data` directory")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(main=main)
 
 
 def main(args: argparse.Namespace) -> int:
     try:
-        run = Run.from_document(read_document(args.file))
-        result = validate(run)
+        if Path(args.file).is_dir():
+            from ..kv.trace import collect_dir
+            result = validate(collect_dir(args.file))
+        else:
+            result = validate(Run.from_document(read_document(args.file)))
     except OSError as exc:
         fail(f"{PROG}: FILE: must be a readable file; got {args.file!r} ({exc.strerror})")
     except (FormatError, UsageError) as exc:

@@ -38,7 +38,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..core import Accept, Accepted, AcceptorState, Nack, Prepare, Promise, Proposal, QuorumSystem
+from ..core import (
+    Accept,
+    Accepted,
+    AcceptorState,
+    Nack,
+    Prepare,
+    Promise,
+    Proposal,
+    QuorumSystem,
+    UsageError,
+)
 from ..core.log import MultiPrepare, MultiPromise, Slotted
 from ..core.log.envelope import LearnSlot, SlotState
 from ..events import ACCEPT, LEARN, PROMISE, SEND, Record
@@ -193,4 +203,18 @@ def collect(data: str | Path, names: Iterable[str]) -> KVTrace:
     return KVTrace(records, names, QuorumSystem.majority(names), lives)
 
 
-__all__ = ["KINDS", "Digests", "KVTrace", "collect", "digest", "line", "read_line", "traced"]
+def collect_dir(data: str | Path) -> KVTrace:
+    """The trace of every node whose files are in ``data`` (a ``paxosbook kv --data DIR``):
+    the nodes are those with a ``NAME.trace`` file (each node creates one when it starts).
+    ``UsageError`` when there is none."""
+    root = Path(data)
+    names = sorted((p.name[:-len(".trace")] for p in root.glob("*.trace")),
+                   key=lambda n: (len(n), n))  # n2 before n10
+    if not names:
+        raise UsageError("DIR", "a directory written by `paxosbook kv --data DIR` (its nodes' "
+                         "NAME.trace files)", str(data))
+    return collect(root, names)
+
+
+__all__ = ["KINDS", "Digests", "KVTrace", "collect", "collect_dir", "digest", "line",
+           "read_line", "traced"]
