@@ -192,3 +192,40 @@ def test_cli_validates_a_kv_data_directory(capsys: pytest.CaptureFixture[str],
     assert code == 1 and out.startswith("rejected at event")
     code, out, err = _cli(capsys, str(empty))
     assert code == 2 and out == "" and len(err.strip().splitlines()) == 1 and "DIR" in err
+
+
+def test_a_slots_events_as_a_table_and_a_figure(tmp_path: Path) -> None:
+    """``slot_frame`` keeps the events about the slot (a phase 1 from slot 0 on is about
+    it); ``slot_figure`` gives one column per event but one per message sent to several
+    nodes at once, and circles the rejected event with its conjunct."""
+    from paxosbook.kv.trace import slot_frame
+    from paxosbook.views.kv import slot_figure
+
+    events = _slot0()
+    events["n2"][3] = (*events["n2"][3][:5], events["n2"][3][5]._replace(
+        msg=events["n2"][3][5].msg._replace(value="other")))
+    _write(tmp_path, events)
+    trace = collect(tmp_path, NAMES)
+    frame = slot_frame(trace, 0)
+    # the REST promises are about slots not seen yet: not slot 0's
+    assert len(frame) == 11 and set(frame["what"]) >= {"MultiPrepare", "Accept", "Accepted"}
+    assert frame.loc[frame["what"] == "acceptor state", "vote"].tolist() == ["1.1", "1.1"]
+    assert set(slot_frame(trace, 1)["what"]) == {"MultiPrepare", "MultiPromise"}  # phase 1 only
+    result = validate(trace)
+    fig = slot_figure(trace, 0, result)
+    xs = sorted(x for t in fig.data if t.name != f"event {result.failure.index}" for x in t.x)
+    assert xs == list(range(len(xs))) and len(xs) == 11 - 2  # two sends to two nodes each
+    marked = [t for t in fig.data if t.name == f"event {result.failure.index}"]
+    assert len(marked) == 1 and "m \\in msgs" in fig.layout.annotations[0].text
+    assert slot_figure(trace, 0).layout.annotations == ()  # no validation: nothing marked
+
+
+def test_a_restart_between_two_events_of_a_node_is_drawn(tmp_path: Path) -> None:
+    from paxosbook.views.kv import slot_figure
+
+    texts = [line(c, s, 1 if c >= 7 else 0, e, node, peer, p)
+             for c, s, e, node, peer, p in _slot0()["n2"]]
+    _files(tmp_path, {"n2": texts}, {})
+    fig = slot_figure(collect(tmp_path, NAMES), 0)
+    bars = [t for t in fig.data if t.name == "restarted (kill -9)"]
+    assert len(bars) == 1 and list(bars[0].y) == [1]  # n2's row, before its acceptance

@@ -51,7 +51,7 @@ from ..network import Crash, Partition
 from ..validation import check_number
 from .client import Clients, Op, lost_writes, run_clients
 from .node import MUTANTS
-from .trace import collect
+from .trace import KVTrace, collect
 
 KINDS = ("kill", "partition", "kill-all")
 """The nemesis's kinds for a KV run."""
@@ -110,8 +110,10 @@ class KVRun:
     """Each node's stretches down (killed at, restarted at; seconds since the nodes started)."""
     partitions: list[Partition] = field(default_factory=list)
     """The partitions as the nemesis applied them (the same clock)."""
+    trace: KVTrace | None = None
+    """The nodes' Paxos events, merged (``kv.trace``; ``views.kv.slot_figure`` draws a slot)."""
     validation: Validation | None = None
-    """The nodes' merged Paxos trace validated against ``Paxos.tla`` (``kv.trace``)."""
+    """``trace`` validated against ``Paxos.tla``."""
 
     @property
     def replicas_agree(self) -> bool:
@@ -241,7 +243,8 @@ def run_kv(*, nodes: int = 5, clients: int = 10, duration: float = 5.0, nemesis:
                       for p in sorted(root.glob("*.final.json"))]
             dishonoured = dishonoured_promises(root, sup.names)
             disagreements = slot_disagreements(root, sup.names)
-            validation = validate(collect(root, sup.names))
+            trace = collect(root, sup.names)
+            validation = validate(trace)
         lines = [json.dumps(e, separators=(",", ":")) for e in workload.events]
         if history is not None:
             Path(history).write_text("\n".join(lines) + "\n", "utf-8")
@@ -249,7 +252,7 @@ def run_kv(*, nodes: int = 5, clients: int = 10, duration: float = 5.0, nemesis:
         run.dishonoured = dishonoured
         run.disagreements = disagreements
         run.crashes, run.partitions = list(sup.crashes), list(sup.partitions)
-        run.validation = validation
+        run.trace, run.validation = trace, validation
         return run
     finally:
         if data is None:

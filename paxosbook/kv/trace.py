@@ -36,7 +36,7 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..core import (
     Accept,
@@ -53,6 +53,9 @@ from ..core.log import MultiPrepare, MultiPromise, Slotted
 from ..core.log.envelope import LearnSlot, SlotState
 from ..events import ACCEPT, LEARN, PROMISE, SEND, Record
 from .wire import KINDS as WIRE_KINDS
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 TRACED = (Prepare, Promise, Accept, Accepted, Nack)
 """The messages that a ``Slotted`` carries and the trace keeps."""
@@ -160,13 +163,54 @@ def read_line(text: str) -> Entry | None:
 @dataclass
 class KVTrace:
     """The merged Paxos events of a KV run: what ``check.validate`` reads (``records``, the
-    acceptors and their quorums)."""
+    acceptors and their quorums). A record's detail says which life of its node logged it
+    (``life 0`` until the node's first restart)."""
 
     records: list[Record]
     acceptors: tuple[str, ...]
     quorums: QuorumSystem
     lives: int = 1
     """Incarnations seen (one per start of a node)."""
+
+
+def concerns(payload: Any, slot: int) -> bool:
+    """Is the event with ``payload`` about log slot ``slot`` (a phase 1 for every slot from
+    ``first`` on is about it when ``first <= slot``)?"""
+    kind = type(payload)
+    if kind is Slotted or kind is LearnSlot or kind is SlotState:
+        return bool(payload.slot == slot)
+    if kind is MultiPrepare or kind is MultiPromise:
+        return bool(payload.first <= slot)
+    return False
+
+
+def slot_frame(trace: KVTrace, slot: int) -> pd.DataFrame:
+    """The events of ``trace`` about ``slot``, one row each, indexed by their place in the
+    trace: time (s), node, event, the message or state, its ballot, and the value (a digest)
+    it carries, accepts, reports or learns."""
+    import pandas as pd
+
+    rows = []
+    for i, (t, event, node, peer, p, *_) in enumerate(trace.records):
+        if not concerns(p, slot):
+            continue
+        what, x = type(p).__name__, p.msg if type(p) is Slotted else p
+        if type(p) is SlotState:
+            what, x = "acceptor state", p.state
+        vote = None
+        if type(x) is MultiPromise:
+            vote = dict(x.accepted).get(slot)
+        elif type(x) in (Promise, AcceptorState):
+            vote = x.accepted
+        ballot = getattr(x, "promised", None) or getattr(x, "ballot", None)
+        value = getattr(x, "value", None) if vote is None else vote.value
+        rows.append({"index": i, "time": t, "node": node, "event": event,
+                     "what": type(x).__name__ if type(p) is Slotted else what, "peer": peer,
+                     "ballot": "" if ballot is None else str(ballot),
+                     "vote": "" if vote is None else str(vote.ballot),
+                     "value": "" if value is None else str(value)})
+    return pd.DataFrame(rows, columns=["index", "time", "node", "event", "what", "peer",
+                                       "ballot", "vote", "value"]).set_index("index")
 
 
 def node_lines(data: Path, name: str) -> list[str]:
@@ -197,8 +241,9 @@ def collect(data: str | Path, names: Iterable[str]) -> KVTrace:
                 entries.append((e[0], i, e[1], e))
     entries.sort(key=lambda x: (x[0], x[1], x[2]))
     t0 = entries[0][0] if entries else 0
-    records: list[Record] = [((clock - t0) / 1e9, event, node, peer, payload, -1, -1, "")
-                             for clock, _, _, (_, _, _, event, node, peer, payload) in entries]
+    records: list[Record] = [((clock - t0) / 1e9, event, node, peer, payload, -1, -1,
+                              f"life {inc}")
+                             for clock, _, _, (_, _, inc, event, node, peer, payload) in entries]
     lives = len({(e[3][4], e[3][2]) for e in entries}) or 1
     return KVTrace(records, names, QuorumSystem.majority(names), lives)
 
@@ -216,5 +261,5 @@ def collect_dir(data: str | Path) -> KVTrace:
     return collect(root, names)
 
 
-__all__ = ["KINDS", "Digests", "KVTrace", "collect", "collect_dir", "digest", "line",
-           "read_line", "traced"]
+__all__ = ["KINDS", "Digests", "KVTrace", "collect", "collect_dir", "concerns", "digest", "line",
+           "read_line", "slot_frame", "traced"]

@@ -287,4 +287,142 @@ def _final(run: Any, key: str, row: int, end: float) -> Spec:
             "font": {"size": 11, "color": style.CHOSEN_COLOR}}
 
 
-__all__ = ["kv_chart", "lost_writes_figure"]
+SLOT_ROW = 34
+"""px: one node's row in ``slot_figure``."""
+EVENT_STYLES: dict[str, tuple[str, str]] = {
+    "send Prepare": ("triangle-right", style.MESSAGE_COLORS["Prepare"]),
+    "send Promise": ("triangle-right", style.MESSAGE_COLORS["Promise"]),
+    "send Accept": ("triangle-right", style.MESSAGE_COLORS["Accept"]),
+    "send Accepted": ("triangle-right", style.MESSAGE_COLORS["Accepted"]),
+    "send Nack": ("triangle-right", style.MESSAGE_COLORS["Nack"]),
+    "promise (written)": ("circle", style.MESSAGE_COLORS["Promise"]),
+    "accept (written)": ("square", style.MESSAGE_COLORS["Accepted"]),
+    "learn": ("star", style.CHOSEN_COLOR),
+}
+"""Legend entry -> (marker symbol, colour): messages in their phase's colour, as everywhere."""
+
+
+def _entry(event: str, what: str) -> str:
+    if event == "send":
+        return "send " + style.message_family(what)
+    return "learn" if event == "learn" else f"{event} (written)"
+
+
+def slot_figure(trace: Any, slot: int, validation: Any = None) -> go.Figure:
+    """The Paxos events of one log slot of a KV run's trace (``kv.trace.KVTrace``), one row
+    per node, one column per event in the trace's order (a message sent to several nodes at
+    once is one column; hover for the time, the receivers, ballot and value digest): each
+    message sent (a triangle in its phase's colour), each acceptor state written, each
+    learning, and a grey bar where a node was restarted (a new life, after a ``kill -9``)
+    between two of its events. With ``validation`` (``check.validate(trace)``) whose rejected
+    event is about this slot, that event is circled and the false conjunct written above."""
+    from ..check.refinement.mapping import describe
+    from ..kv.trace import slot_frame
+
+    frame = slot_frame(trace, slot)
+    names = list(trace.acceptors)
+    rows = {n: i for i, n in enumerate(names)}
+    columns: list[list[int]] = []  # runs of one node's same event to several peers
+    for i, r in frame.iterrows():
+        k = int(str(i))
+        if columns:
+            last = trace.records[columns[-1][-1]]
+            rec = trace.records[k]
+            if (r["event"] == "send" and last[1] == "send" and last[2] == rec[2]
+                    and _same_but_dst(last[4], rec[4]) and last[7] == rec[7]):
+                columns[-1].append(k)
+                continue
+        columns.append([k])
+    groups: dict[str, list[int]] = {}
+    where: dict[int, int] = {}
+    life: dict[str, str] = {}
+    restarts: list[tuple[int, str]] = []
+    for x, col in enumerate(columns):
+        rec = trace.records[col[0]]
+        where[col[0]] = x
+        for k in col:
+            where[k] = x
+        if rec[2] in life and life[rec[2]] != rec[7]:
+            restarts.append((x, rec[2]))
+        life[rec[2]] = rec[7]
+        groups.setdefault(_entry(rec[1], str(frame.loc[col[0], "what"])), []).append(x)
+    data: list[Spec] = []
+    for name, (symbol, color) in EVENT_STYLES.items():
+        xs = groups.get(name, [])
+        if not xs:
+            continue
+        data.append(style.scatter(
+            x=xs, y=[rows[trace.records[columns[x][0]][2]] for x in xs], mode="markers",
+            name=name, hoverinfo="text", hovertext=[_hover(trace, columns[x], describe)
+                                                    for x in xs],
+            marker={"symbol": symbol, "size": 11, "color": color,
+                    "line": {"width": 1, "color": "white"}}))
+    if restarts:
+        data.append(style.scatter(
+            x=[x - 0.5 for x, _ in restarts], y=[rows[n] for _, n in restarts],
+            mode="markers", name="restarted (kill -9)", hoverinfo="text",
+            hovertext=[f"{n} restarted before this event" for _, n in restarts],
+            marker={"symbol": "line-ns", "size": 22, "color": DOWN_COLOR,
+                    "line": {"width": 3, "color": DOWN_COLOR}}))
+    failure = None if validation is None else validation.failure
+    note = ""
+    if failure is not None and failure.index in where and failure.slot == slot:
+        x = where[failure.index]
+        r = failure.refusal
+        note = f"rejected: event {failure.index} ({failure.event}), {r.action}\nfalse: " \
+               f"{r.conjunct}"
+        data.append(style.scatter(
+            x=[x], y=[rows[trace.records[failure.index][2]]], mode="markers",
+            name=f"event {failure.index}", hoverinfo="text",
+            hovertext=[note.replace("\n", "<br>")],
+            marker={"symbol": "circle-open", "size": 24, "color": LOST_COLOR,
+                    "line": {"width": 3, "color": LOST_COLOR}}))
+    plot = SLOT_ROW * max(len(names), 1)
+    legend, bottom = style.legend_below(data, plot, LEGEND_GAP)
+    top = 44 + (34 if note else 0)
+    annotations = [] if not note else [{
+        "x": 0, "xref": "paper", "xanchor": "left", "y": 1, "yref": "paper",
+        "yanchor": "bottom", "yshift": 4, "showarrow": False, "align": "left",
+        "text": _shorten_lines(note).replace("\n", "<br>"),
+        "font": {"color": LOST_COLOR, "size": 11}}]
+    layout = {
+        "template": style.TEMPLATE_NAME, "height": top + plot + bottom,
+        "title": {"text": f"slot {slot}: {len(frame)} Paxos events", "font": {"size": 13},
+                  "x": 0.01},
+        "xaxis": {"title": {"text": "the slot's events in the trace's order (hover: time)"},
+                  "range": [-1, max(len(columns), 1)], "zeroline": False},
+        "yaxis": {"range": [len(names) - 0.5, -0.5], "tickvals": list(range(len(names))),
+                  "ticktext": names, "fixedrange": True, "zeroline": False},
+        "margin": {"l": 60, "r": 30, "t": top, "b": bottom}, "legend": legend,
+        "annotations": annotations,
+    }
+    return go.Figure({"data": data, "layout": layout})
+
+
+def _same_but_dst(a: Any, b: Any) -> bool:
+    """Are ``a`` and ``b`` one message sent to two nodes (equal but for their receiver)?"""
+    def strip(m: Any) -> Any:
+        if hasattr(m, "msg"):
+            return (type(m), m.slot, strip(m.msg))
+        return (type(m), *(v for f, v in zip(m._fields, m, strict=True) if f != "dst"))
+    return type(a) is type(b) and hasattr(a, "_fields") and strip(a) == strip(b)
+
+
+def _hover(trace: Any, col: list[int], describe: Any) -> str:
+    rec = trace.records[col[0]]
+    peers = ", ".join(trace.records[k][3] for k in col)
+    head = f"event {col[0]}" + (f"-{col[-1]}" if len(col) > 1 else "")
+    text = describe(rec) + (f" (to {peers})" if len(col) > 1 else "")
+    return f"{head} at {rec[0]:.3f} s, {rec[7]}: {_shorten_lines(text)}"
+
+
+NOTE_CHARS = 110
+"""Characters of a line of the rejection note (hover shows it whole)."""
+
+
+def _shorten_lines(text: str) -> str:
+    return "\n".join(t if len(t) <= NOTE_CHARS else t[:NOTE_CHARS - 3] + "..."
+                     for t in text.split("\n"))
+
+
+__all__ = ["kv_chart", "lost_writes_figure", "slot_figure"]
