@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_validate import cli
 
 from paxosbook.check import validate
 from paxosbook.core import Accept, Accepted, AcceptorState, Ballot, Promise, Proposal
@@ -164,16 +165,6 @@ def test_a_learn_with_no_ballot_needs_a_quorum_at_some_ballot(tmp_path: Path) ->
     assert result.failure.event.startswith("learn at n2")
 
 
-def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    from paxosbook.cli import main
-    try:
-        code = main(["validate", *argv])
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def test_cli_validates_a_kv_data_directory(capsys: pytest.CaptureFixture[str],
                                            tmp_path: Path) -> None:
     """``paxosbook validate DIR``: 0 for a valid trace, 1 for an edited one, 2 (one line)
@@ -186,11 +177,11 @@ def test_cli_validates_a_kv_data_directory(capsys: pytest.CaptureFixture[str],
     c, s, e, node, peer, p = events["n2"][3]
     events["n2"][3] = (c, s, e, node, peer, p._replace(msg=p.msg._replace(value="other")))
     _write(bad, events)
-    code, out, _ = _cli(capsys, str(good), "--json")
+    code, out, _ = cli(capsys, str(good), "--json")
     assert code == 0 and json.loads(out)["events_checked"] == 13
-    code, out, _ = _cli(capsys, str(bad))
+    code, out, _ = cli(capsys, str(bad))
     assert code == 1 and out.startswith("rejected at event")
-    code, out, err = _cli(capsys, str(empty))
+    code, out, err = cli(capsys, str(empty))
     assert code == 2 and out == "" and len(err.strip().splitlines()) == 1 and "DIR" in err
 
 

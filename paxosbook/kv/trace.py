@@ -53,6 +53,7 @@ from ..core.log import MultiPrepare, MultiPromise, Slotted
 from ..core.log.envelope import LearnSlot, SlotState
 from ..events import ACCEPT, LEARN, PROMISE, SEND, Record
 from .wire import KINDS as WIRE_KINDS
+from .wire import from_json, to_json
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -118,30 +119,10 @@ class Digests:
         return x
 
 
-def _out(x: Any) -> Any:
-    if isinstance(x, tuple):
-        if hasattr(x, "_fields"):
-            return [type(x).__name__, *map(_out, x)]
-        return {"t": list(map(_out, x))}
-    return x
-
-
-def _in(x: Any) -> Any:
-    if isinstance(x, list):
-        kind = KINDS[x[0]]
-        fields = [_in(f) for f in x[1:]]
-        if len(fields) != len(kind._fields):  # type: ignore[attr-defined]
-            raise ValueError("arity")
-        return kind(*fields)
-    if isinstance(x, dict):
-        return tuple(_in(f) for f in x["t"])
-    return x
-
-
 def line(clock: int, seq: int, incarnation: int, event: str, node: str, peer: str,
          payload: Any) -> str:
     """One event as a JSON line (``payload`` already with digests)."""
-    return json.dumps([clock, seq, incarnation, event, node, peer, _out(payload)],
+    return json.dumps([clock, seq, incarnation, event, node, peer, to_json(payload)],
                       separators=(",", ":"), ensure_ascii=False) + "\n"
 
 
@@ -155,7 +136,8 @@ def read_line(text: str) -> Entry | None:
         clock, seq, inc, event, node, peer, payload = json.loads(text)
         if event not in EVENTS:
             return None
-        return (int(clock), int(seq), int(inc), event, str(node), str(peer), _in(payload))
+        return (int(clock), int(seq), int(inc), event, str(node), str(peer),
+                from_json(payload, KINDS))
     except (ValueError, TypeError, KeyError, IndexError, RecursionError):
         return None
 

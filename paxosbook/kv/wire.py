@@ -108,28 +108,32 @@ KINDS: dict[str, type] = {k.__name__: k for k in (
     SnapshotChunk)}
 
 
-def _out(x: Any) -> Any:
+def to_json(x: Any) -> Any:
+    """``x`` as JSON values: a NamedTuple as ``["ClassName", field, ...]``, a plain tuple as
+    ``{"t": [...]}``."""
     if isinstance(x, tuple):
         if hasattr(x, "_fields"):
-            return [type(x).__name__, *map(_out, x)]
-        return {"t": list(map(_out, x))}
+            return [type(x).__name__, *map(to_json, x)]
+        return {"t": list(map(to_json, x))}
     return x
 
 
-def _in(x: Any) -> Any:
+def from_json(x: Any, kinds: dict[str, type] = KINDS) -> Any:
+    """What ``to_json`` wrote, for the classes in ``kinds`` only, each with its own number
+    of fields (``KeyError`` or ``ValueError`` otherwise)."""
     if isinstance(x, list):
-        kind = KINDS[x[0]]
-        fields = [_in(f) for f in x[1:]]
+        kind = kinds[x[0]]
+        fields = [from_json(f, kinds) for f in x[1:]]
         if len(fields) != len(kind._fields):  # type: ignore[attr-defined]
             raise ValueError("arity")
         return kind(*fields)
     if isinstance(x, dict):
-        return tuple(_in(f) for f in x["t"])
+        return tuple(from_json(f, kinds) for f in x["t"])
     return x
 
 
 def encode(msg: Any) -> bytes:
-    return json.dumps({"v": VERSION, "m": _out(msg)}, separators=(",", ":"),
+    return json.dumps({"v": VERSION, "m": to_json(msg)}, separators=(",", ":"),
                       ensure_ascii=False).encode()
 
 
@@ -139,10 +143,10 @@ def decode(data: bytes) -> Any:
         doc = json.loads(data)
         if doc.get("v") != VERSION:
             return None
-        return _in(doc["m"])
+        return from_json(doc["m"])
     except (ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError):
         return None
 
 
 __all__ = ["KINDS", "MAX_DATAGRAM", "Answer", "Commit", "Entries", "Fetch", "Heartbeat",
-           "Redirect", "Request", "SnapshotChunk", "decode", "encode"]
+           "Redirect", "Request", "SnapshotChunk", "decode", "encode", "from_json", "to_json"]
