@@ -220,3 +220,24 @@ def test_a_restart_between_two_events_of_a_node_is_drawn(tmp_path: Path) -> None
     fig = slot_figure(collect(tmp_path, NAMES), 0)
     bars = [t for t in fig.data if t.name == "restarted (kill -9)"]
     assert len(bars) == 1 and list(bars[0].y) == [1]  # n2's row, before its acceptance
+
+
+def test_a_line_cut_by_kill_9_does_not_swallow_the_next_lifes_first(tmp_path: Path) -> None:
+    """A node restarted after a ``kill -9`` cut its last line short ends that line first;
+    without it, its first event would be glued to the cut one and lost with it."""
+    import os
+
+    from paxosbook.kv.node import _end_line
+
+    path = tmp_path / "n1.trace"
+    first = line(1, 1, 0, SEND, "n1", "n2", MultiPrepare("n1", "n2", B1, 0))
+    path.write_text(first + first[:20], "utf-8")  # the second copy cut short
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+    try:
+        _end_line(path, fd)
+        _end_line(path, fd)  # a line already ended is left alone
+        os.write(fd, line(2, 1, 1, SEND, "n1", "n3", MultiPrepare("n1", "n3", B2, 0)).encode())
+    finally:
+        os.close(fd)
+    records = collect(tmp_path, NAMES).records
+    assert [r[3] for r in records] == ["n2", "n3"] and records[1][7] == "life 1"

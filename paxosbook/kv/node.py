@@ -51,6 +51,14 @@ WRITE_AFTER_REPLY = "write-after-reply"
 MUTANTS = (Mutant.FORGET_PROMISE_ON_RESTART.value, WRITE_AFTER_REPLY)
 
 
+def _end_line(path: Path, fd: int) -> None:
+    """End with a newline a file whose last line a ``kill -9`` cut short, so that the next
+    life's first line starts a line of its own."""
+    with open(path, "rb") as f:
+        if f.seek(0, os.SEEK_END) and (f.seek(-1, os.SEEK_END), f.read(1))[1] != b"\n":
+            os.write(fd, b"\n")
+
+
 class KVNode(Replica):
     """The node ``name`` of the cluster ``names``, its files in ``data``."""
 
@@ -70,6 +78,7 @@ class KVNode(Replica):
                                     os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         self.trace_file = os.open(data / f"{name}.trace",
                                   os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        _end_line(data / f"{name}.trace", self.trace_file)
         self.digests = Digests()
         self.trace_seq = 0
         self.started = False
