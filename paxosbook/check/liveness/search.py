@@ -51,7 +51,7 @@ def bounded_response(acceptors: int = 3, proposers: int = 1, active: int = 1, *,
 
     ``settle=True`` explores each stable state without its inert messages and frozen learner
     votes (``settle``), counting the steps they take: the same ``k``, ``states`` counts the
-    settled states. Exact with one active proposer (with several, it settles less)."""
+    settled states. Exact (with several active proposers it takes out fewer messages)."""
     check_int("acceptors", acceptors, 1, LIMITS["acceptors"], why="bounded_response's limit")
     check_int("proposers", proposers, 1, LIMITS["proposers"], why="bounded_response's limit")
     check_int("active", active, 1, proposers, why="the proposers left active")
