@@ -26,17 +26,21 @@ symmetry (they must agree). ``--faults N`` counts the plain faulty phase's state
 
     python benchmarks/bench_liveness.py [--two] [--faults N] [--after-faults]
     python benchmarks/bench_liveness.py --only-after-faults [--path]
+    python benchmarks/bench_liveness.py --cross-check N
 """
 from __future__ import annotations
 
 import argparse
+import random
 import time
 
 from rss import peak_rss_mb
 
-from paxosbook.check.liveness import Response, bounded_response
+from paxosbook.check.liveness import Response, bounded_response, search
 from paxosbook.check.liveness.search import MAX_LIMIT
-from paxosbook.check.liveness.system import System
+from paxosbook.check.liveness.settle import Settler
+from paxosbook.check.liveness.symmetry import Acceptors
+from paxosbook.check.liveness.system import State, System
 from paxosbook.config import Config
 
 PINNED_K = 28
@@ -112,6 +116,41 @@ def after_faults(show_path: bool) -> bool:
     return real and r.k == PINNED_AFTER_FAULTS
 
 
+def cross_check(n: int, seed: int = 7) -> bool:
+    """Settling checked on the after-faults configuration itself: for ``n`` random
+    stabilisation points (and the worst), the unsettled longest run (``_longest`` without
+    ``settled``, up to 2.5 M more states per point; a point past that is skipped) against
+    the settled value."""
+    config = Config(acceptors=3, proposers=2, learners=1, backoff="none", max_attempts=0)
+    system = System(config, 1, 1, 0)
+    canon = Acceptors(system).canonical
+    packed = search.Packed(system, canon)
+    roots = search._reduced_roots(system, search._drop_free(system, canon), canon, packed)
+    settler = Settler(system)
+
+    def settled(state: State) -> tuple[bytes, int]:
+        s, steps = settler.settle(state)
+        return packed.key(canon(s)), 0 if system.decided(state) else steps
+
+    table: dict[bytes, int] = {}
+    search._longest(system, roots, MAX_LIMIT, packed, table, settled)
+    value = search._value(table, settled)
+    values = {r: value(packed.state(r)) for r in roots}
+    sample = [max(roots, key=values.__getitem__), *random.Random(seed).sample(sorted(roots), n)]
+    plain: dict[bytes, int] = {}
+    agree = skipped = 0
+    for r in sample:
+        if search._longest(system, [r], len(plain) + 2_500_000, packed, plain)[0] is None:
+            skipped += 1
+            continue
+        agree += plain[r] == values[r]
+    checked = len(sample) - skipped
+    print(f"cross-check: {agree} of {checked} points agree (settled vs unsettled longest run), "
+          f"{skipped} past the limit (the worst, k = {max(values.values())}, among them: "
+          f"{sample[0] not in plain}); {'OK' if agree == checked else 'MISMATCH'}")
+    return agree == checked
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--two", action="store_true")
@@ -119,7 +158,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--after-faults", action="store_true")
     ap.add_argument("--only-after-faults", action="store_true")
     ap.add_argument("--path", action="store_true", help="print the after-faults worst path")
+    ap.add_argument("--cross-check", type=int, default=0, metavar="N",
+                    help="compare N random after-faults points settled and unsettled")
     args = ap.parse_args(argv)
+    if args.cross_check:
+        return 0 if cross_check(args.cross_check) else 1
     if args.only_after_faults:
         return 0 if after_faults(args.path) else 1
     if args.two:
