@@ -7,6 +7,7 @@ import random
 from collections.abc import Callable, Mapping, Sequence
 from functools import cache
 from itertools import combinations
+from typing import Any
 
 import pytest
 
@@ -20,8 +21,10 @@ from paxosbook.check.liveness import (
     search,
     strongly_connected,
 )
+from paxosbook.check.liveness.settle import Settler
 from paxosbook.check.liveness.symmetry import Acceptors
 from paxosbook.config import Config
+from paxosbook.core import AcceptorState, Ballot, Nack, NodeState, Prepare
 
 
 def test_one_proposer_from_the_start_is_a_counted_bound() -> None:
@@ -308,3 +311,147 @@ def test_renumbering_is_idempotent_on_every_stabilisation_point() -> None:
     points = [system.stabilise(s, system.proposers) for s in seen]
     assert len(points) == 24548
     assert [p for p in points if system.normal(p) != p] == []
+
+
+# -- settling: inert messages and frozen votes taken out of stable states -----------------------
+@pytest.mark.parametrize("args, kwargs", [
+    ((2, 2, 1), {"faults": False}),
+    ((3, 1, 1), {}),
+    ((2, 2, 1), {}),
+    ((2, 2, 1), {"symmetry": True}),
+    ((2, 1, 1), {"faulty_ballots": 2}),
+    ((3, 1, 1), {"restarts": 1, "symmetry": True}),
+    ((2, 1, 1), {"reduce": False}),
+])
+def test_settling_keeps_k(args: tuple[int, int, int], kwargs: dict[str, object]) -> None:
+    """``settle=True`` is exact: the same k as the unsettled search (itself checked above
+    against a plain recursion and against the plain faulty phase), from fewer states, and its
+    worst path is a real path of exactly k stable steps. Catches a message taken out that
+    some handler would still act on (k too small), a wrong count of the steps taken out (k
+    off), or a settled key that a real successor does not reach (the path's replay)."""
+    plain = bounded_response(*args, **kwargs)  # type: ignore[arg-type]
+    settled = bounded_response(*args, settle=True, **kwargs)  # type: ignore[arg-type]
+    assert plain.k is not None and settled.k == plain.k
+    assert settled.states < plain.states
+    assert len(settled.worst) == len(plain.worst)
+    _replay(settled)
+
+
+def test_settling_finds_the_three_acceptor_figure() -> None:
+    """3 acceptors, 2 proposers, one stopped, from the stable start: the unsettled search
+    takes minutes over 1,336,050 states (``benchmarks/bench_liveness.py`` pins k = 28 with
+    it); settled, the same 28 from 3667 states (a regression pin, checked against that)."""
+    r = bounded_response(3, 2, 1, faults=False, symmetry=True, settle=True)
+    assert (r.k, r.states) == (28, 3667)
+    _replay(r)
+
+
+def test_settled_messages_are_inert_by_the_real_handlers() -> None:
+    """Every stable state of 2 acceptors, 2 proposers (one stopped) after faults: each
+    message ``Settler.inert`` takes out, delivered by the real handlers, leaves every node
+    state as it was and sends nothing but lost messages or ones judged inert in turn (one
+    more step each, as counted); it stays inert after every other step (the "for ever" of
+    the argument); votes cleared as frozen get no new vote after any step and stay frozen;
+    and settling is idempotent."""
+    config = Config(acceptors=2, proposers=2, learners=1, backoff="none", max_attempts=0)
+    system = System(config, 1, 1, 0)
+    settler = Settler(system)
+    packed = search.Packed(system, _same)
+    roots = {packed.state(k) for k in search._reduced_roots(
+        system, search._drop_free(system, _same), _same, packed)}  # the points, as checked above
+    seen = set(roots)
+    frontier = list(roots)
+    checked = 0
+    while frontier:
+        nxt = []
+        for s in frontier:
+            if system.decided(s):
+                continue
+            for t in system.successors(s):
+                if t not in seen:
+                    seen.add(t)
+                    nxt.append(t)
+            _check_settling(system, settler, s)
+            checked += 1
+        frontier = nxt
+    assert checked > 1000
+
+
+def _check_settling(system: System, settler: Settler, s: State) -> None:
+    """The claims of ``settle`` on one undecided stable state ``s``, by the real handlers."""
+    keep, out, steps = settler.inert(s)
+    active = [i for i in system.proposers if s[3][i][0] is not None]
+    cleared = _cleared(s[3], settler.unfreeze(s[3], keep, active))
+    moves = system.steps(s, renumber=False)
+    count = 0
+    for mid in out:
+        action, t = next((a, t) for a, t in moves if a.name == "deliver"
+                         and a.via[1] == mid)
+        assert t[3] == s[3], action
+        sent = sorted(set(t[2]) - set(s[2]))
+        count += 1
+        for extra in sent:  # a Nack to the active proposer: inert in turn
+            assert extra in settler.inert(t)[1]
+            u = next(u for a, u in system.steps(t, renumber=False)
+                     if a.name == "deliver" and a.via[1] == extra)
+            assert u[3] == s[3]
+            count += 1
+    assert count == steps
+    for action, t in moves:
+        if system.decided(t):
+            continue
+        after = settler.inert(t)[1]
+        assert all(mid in after for mid in out if mid in t[2]), action
+        still = settler.unfreeze(t[3], settler.inert(t)[0], active)
+        for i, votes in cleared.items():
+            assert {v for v in t[3][i][0].learner.votes if v[0] in votes} == \
+                {v for v in s[3][i][0].learner.votes if v[0] in votes}
+            assert votes <= _cleared(t[3], still).get(i, set()), action
+    settled, _ = settler.settle(s)
+    assert settler.settle(settled) == (settled, 0)
+
+
+def _cleared(before: tuple[Any, ...], after: tuple[Any, ...]) -> dict[int, set[Any]]:
+    """Per learner, the proposals whose votes ``unfreeze`` cleared."""
+    out = {}
+    for i, (b, a) in enumerate(zip(before, after, strict=True)):
+        if b[0] is not None and b[0].learner is not None and b[0].learner != a[0].learner:
+            out[i] = {p for p, _ in b[0].learner.votes} - {p for p, _ in a[0].learner.votes}
+    return out
+
+
+def test_settling_keeps_what_a_higher_stopped_ballot_can_still_do() -> None:
+    """Hand-built stable states where the stopped proposer ``p2`` holds a higher round than
+    the active ``p1`` (two faulty ballots and more: searches too large for the suite), each
+    checked as above: a ``Nack`` carrying that higher promise is live (it raises ``p1``'s
+    round), and so is a stale ``Prepare`` of ``p1``'s to an acceptor that promised it or may
+    yet promise it (its ``Nack`` would raise ``p1``'s round); with no higher round about, the
+    same stale ``Prepare`` is inert (two steps). Catches settling that forgets ``promised``
+    or the acceptor's bound."""
+    config = Config(acceptors=2, proposers=2, learners=1, backoff="none", max_attempts=0)
+    system = System(config, 1, 1, 0)
+    settler = Settler(system)
+    p1 = Ballot(1, 1)
+    mine = Ballot(2, 1)
+    high = Ballot(3, 2)
+
+    def state(promised: Ballot, *msgs: Any) -> State:
+        start = system.stabilise(system.initial(), (0,), renumber=False)
+        proposer = start[3][0][0].proposer._replace(round=2, ballot=mine)
+        nodes = list(start[3])
+        nodes[0] = (NodeState(proposer, None, None), nodes[0][1], nodes[0][2])
+        nodes[2] = (NodeState(None, AcceptorState(promised, None), None), *nodes[2][1:])
+        return (True, 0, tuple(sorted(system.intern(m) for m in msgs)), tuple(nodes))
+
+    def inert(s: State) -> list[Any]:
+        _check_settling(system, settler, s)
+        return [system.msgs[m] for m in settler.inert(s)[1]]
+
+    stale = Prepare("p1", "a1", p1)
+    assert inert(state(mine, Nack("a1", "p1", p1, high))) == []
+    assert inert(state(mine, Nack("a1", "p1", p1, mine))) == [Nack("a1", "p1", p1, mine)]
+    assert inert(state(high, stale)) == []
+    assert inert(state(mine, stale, Prepare("p2", "a1", high))) == []
+    assert inert(state(mine, stale, Prepare("p2", "a1", Ballot(1, 2)))) == [
+        Prepare("p2", "a1", Ballot(1, 2)), stale]
+    assert settler.inert(state(mine, stale))[2] == 2

@@ -31,6 +31,13 @@ with every sub-multiset of their messages dropped. A drop commutes with every st
 not deliver that copy, so these are exactly the points of the plain search
 (``search._reduced_roots`` argues it; the tests compare both on small configurations).
 
+With ``settle=True`` each stable state is explored settled (``settle``): the messages in
+flight that no node can act on any more (a stale ``Promise``, a ``Prepare`` below the promise
+from a stopped proposer, ...) are taken out and their delivery steps counted on the edge into
+the state, and learner votes that can get no more votes are cleared. Exact (the longest run
+is the settled state's plus those steps, an endless run stays endless); it merges states that
+differed only in stale messages or in the least round those pinned.
+
 The bound is then a graph question, answered without any depth bound: Tarjan's algorithm finds
 the strongly connected components of the stable graph. A cycle among undecided states, or an
 undecided state with no step, means no bound (``Response.lasso``: the path to it, then the
@@ -38,8 +45,9 @@ cycle, as named actions). Otherwise the undecided states form a DAG and the leas
 longest path to a decided state, from the worst stabilisation point (``Response.worst``).
 
 The package: ``system`` (the two successor relations), ``renumber`` (rounds up to a shift),
-``graph`` (Tarjan's SCCs, longest path to a decision, a shortest cycle), ``lasso`` (the
-results, a path told as a ``Run``), ``search`` (``bounded_response``).
+``settle`` (inert messages and frozen votes out), ``graph`` (Tarjan's SCCs, longest path to a
+decision, a shortest cycle), ``lasso`` (the results, a path told as a ``Run``), ``search``
+(``bounded_response``).
 """
 
 from .graph import Bound, cycle_through, longest_to_decision, strongly_connected

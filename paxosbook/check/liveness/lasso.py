@@ -50,7 +50,7 @@ class Response:
     """The least k such that every stable path decides within k steps; None if none does."""
     states: int
     """Distinct stable states explored (up to renumbering; with ``symmetry``, also up to
-    renaming the acceptors)."""
+    renaming the acceptors; with ``settle``, settled ones)."""
     faulty_states: int
     """Distinct states of the faulty phase (with ``reduce``: drop-free ones, up to ``view``
     and, with ``symmetry``, renaming the acceptors)."""

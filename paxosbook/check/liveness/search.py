@@ -13,6 +13,7 @@ from ...validation import check_int
 from ..model import Action
 from .graph import Bound, cycle_through, longest_to_decision
 from .lasso import Lasso, Response
+from .settle import Settler
 from .symmetry import Acceptors
 from .system import State, System
 
@@ -24,12 +25,16 @@ LIMITS = {"acceptors": 5, "proposers": 3, "faulty_ballots": 2, "restarts": 2}
 
 
 Parent = tuple[State | None, Action | None]
+Settled = Callable[[State], tuple[bytes, int]]
+"""A stable state's key in the graph ``_longest`` explores, and the steps settling took out
+(``settle``): the state's longest run is that key's plus those steps."""
 
 
 def bounded_response(acceptors: int = 3, proposers: int = 1, active: int = 1, *,
                      learners: int = 1, faulty_ballots: int = 1, restarts: int = 0,
                      faults: bool = True, max_states: int = MAX_STATES,
-                     symmetry: bool = False, reduce: bool = True) -> Response:
+                     symmetry: bool = False, reduce: bool = True, settle: bool = False
+                     ) -> Response:
     """Explore the stable system reached from every state of the faulty phase (or, with
     ``faults=False``, from the initial state) with ``active`` proposers left; the least bound
     on the steps to a decision, or a ``Lasso`` that never decides (module docstring).
@@ -42,7 +47,11 @@ def bounded_response(acceptors: int = 3, proposers: int = 1, active: int = 1, *,
     per renaming of the acceptors (with ``symmetry``) and per ``view``, and gets every
     stabilisation point by dropping messages afterwards (``_reduced_roots``: the same points,
     so the same ``k``; ``faulty_states`` then counts those drop-free representatives).
-    ``reduce=False`` is the plain search, kept to check the reduced one against."""
+    ``reduce=False`` is the plain search, kept to check the reduced one against.
+
+    ``settle=True`` explores each stable state without its inert messages and frozen learner
+    votes (``settle``), counting the steps they take: the same ``k``, ``states`` counts the
+    settled states. Exact (with several active proposers it takes out fewer messages)."""
     check_int("acceptors", acceptors, 1, LIMITS["acceptors"], why="bounded_response's limit")
     check_int("proposers", proposers, 1, LIMITS["proposers"], why="bounded_response's limit")
     check_int("active", active, 1, proposers, why="the proposers left active")
@@ -51,7 +60,8 @@ def bounded_response(acceptors: int = 3, proposers: int = 1, active: int = 1, *,
               why="bounded_response's limit")
     check_int("restarts", restarts, 0, LIMITS["restarts"], why="bounded_response's limit")
     check_int("max_states", max_states, 1, MAX_LIMIT, why="bounded_response's limit")
-    for name, flag in (("faults", faults), ("symmetry", symmetry), ("reduce", reduce)):
+    for name, flag in (("faults", faults), ("symmetry", symmetry), ("reduce", reduce),
+                       ("settle", settle)):
         if not isinstance(flag, bool):
             raise UsageError(name, "True or False", flag)
     config = Config(acceptors=acceptors, proposers=proposers, learners=learners,
@@ -66,8 +76,16 @@ def bounded_response(acceptors: int = 3, proposers: int = 1, active: int = 1, *,
     def key(state: State) -> bytes:
         return packed.key(canon(state))
 
+    settler = Settler(system) if settle else None
+
+    def settled(state: State) -> tuple[bytes, int]:
+        if settler is None:
+            return key(state), 0
+        s, steps = settler.settle(state)  # a decided state too: one key, whatever led to it
+        return key(s), 0 if system.decided(state) else steps
+
     if faults and reduce:
-        return _reduced(system, canon, key, packed, max_states, parameters)
+        return _reduced(system, canon, key, packed, max_states, parameters, settled)
     faulty = _faulty(system, faults)
     roots: dict[State, Parent] = {}
     for s in faulty:
@@ -77,11 +95,12 @@ def bounded_response(acceptors: int = 3, proposers: int = 1, active: int = 1, *,
             root = system.stabilise(s, keep)
             label = Action("stabilise", tuple(system.nodes[i] for i in keep))
             roots.setdefault(root, (s, label))
-    longest, _, _ = _longest(system, dict.fromkeys(key(r) for r in roots), max_states, packed)
+    longest, _, _ = _longest(system, dict.fromkeys(key(r) for r in roots), max_states, packed,
+                             settled=settled)
     if longest is not None:  # bounded: the answer without the graph's edges
         response = Response(None, len(longest), len(faulty), len(roots), True,
                             parameters=parameters)
-        _worst(system, response, faulty, roots, longest, key)
+        _worst(system, response, faulty, roots, _value(longest, settled))
         return response
     edges, on_cycle, complete = _stable(system, roots, max_states)
     response = Response(None, len(edges), len(faulty), len(roots), complete,
@@ -92,6 +111,14 @@ def bounded_response(acceptors: int = 3, proposers: int = 1, active: int = 1, *,
 
 def _same(state: State) -> State:
     return state
+
+
+def _value(longest: Mapping[bytes, int], settled: Settled) -> Callable[[State], int]:
+    """A stable state's longest run to a decision, from ``_longest``'s table."""
+    def value(state: State) -> int:
+        k, steps = settled(state)
+        return longest[k] + steps
+    return value
 
 
 class Packed:
@@ -124,23 +151,26 @@ class Packed:
 
 
 def _reduced(system: System, canon: Callable[[State], State], key: Callable[[State], bytes],
-             packed: Packed, max_states: int, parameters: dict[str, Any]) -> Response:
+             packed: Packed, max_states: int, parameters: dict[str, Any], settled: Settled
+             ) -> Response:
     """``bounded_response`` with ``reduce``: the same stabilisation points, found from the
     drop-free faulty phase (``_reduced_roots``), and one shared ``longest`` over them."""
     faulty = _drop_free(system, canon)
     roots = _reduced_roots(system, faulty, canon, packed)
     longest: dict[bytes, int] = {}
-    found, failed, stuck = _longest(system, roots, max_states, packed, longest)
+    found, failed, stuck = _longest(system, roots, max_states, packed, longest, settled)
     if found is not None:
-        worst = max(roots, key=longest.__getitem__)
-        response = Response(longest[worst], len(longest), len(faulty), len(roots), True,
+        value = _value(longest, settled)
+        unpack = packed.state
+        worst = max(roots, key=lambda r: value(unpack(r)))
+        response = Response(value(unpack(worst)), len(longest), len(faulty), len(roots), True,
                             parameters=parameters)
         states, response.worst = _prefix(system, canon, key, faulty, roots, worst)
         s = states[-1]
         while not system.decided(s):
-            left = longest[key(s)] - 1
+            left = value(s) - 1
             action, s = next((a, t) for a, t in sorted(system.steps(s), key=system.urgency)
-                             if longest[key(t)] == left)
+                             if value(t) == left)
             response.worst.append(action)
         return response
     response = Response(None, len(longest), len(faulty), len(roots), False,
@@ -267,7 +297,7 @@ def _prefix(system: System, canon: Callable[[State], State], key: Callable[[Stat
 
 
 def _longest(system: System, roots: Iterable[bytes], max_states: int, packed: Packed,
-             longest: dict[bytes, int] | None = None
+             longest: dict[bytes, int] | None = None, settled: Settled | None = None
              ) -> tuple[dict[bytes, int] | None, bytes | None, bool]:
     """For every stable state reachable from ``roots`` (keys: ``packed`` representatives),
     the most steps before a decision, depth-first, keeping one number per state and no edge,
@@ -276,65 +306,71 @@ def _longest(system: System, roots: Iterable[bytes], max_states: int, packed: Pa
     ``max_states``: ``_stable`` then builds the graph that explains it. (An undecided
     state's value is final once every successor's is, and a successor still on the stack is
     a cycle, so no depth bound is involved.) Successors are taken as the ``packed`` keys of
-    their representatives (``canon`` is folded into the caller's ``key``)."""
+    their representatives (``canon`` is folded into the caller's ``key``), or as ``settled``
+    gives them: then an edge to a state counts one step plus the steps settling took out of
+    it, and a root's value is ``longest`` of its settled key plus its own."""
     if longest is None:
         longest = {}
     decided = system.decided
     pack, unpack = packed.key, packed.state
     canon = packed.canon
+    plain = settled is None
 
-    def successors(k: bytes) -> Iterator[bytes]:
+    def settle(t: State) -> tuple[bytes, int]:
+        return (pack(canon(t)), 0) if settled is None else settled(t)
+
+    def successors(k: bytes) -> Iterator[tuple[bytes, int]]:
         s = unpack(k)
         if decided(s):
             return iter(())
-        return iter([pack(canon(t)) for t in system.successors(s)])
+        return iter([settle(t) for t in system.successors(s)])
 
     for root in roots:
-        if root in longest:
+        start = root if plain else settle(unpack(root))[0]
+        if start in longest:
             continue
-        grey = {root}
-        stack: list[list[Any]] = [[root, successors(root), 0]]
+        grey = {start}
+        stack: list[list[Any]] = [[start, successors(start), 0, 0]]
         while stack:
             top = stack[-1]
-            for t in top[1]:
+            for t, extra in top[1]:
                 known = longest.get(t)
                 if known is not None:
-                    if known >= top[2]:
-                        top[2] = known + 1
+                    if known + extra >= top[2]:
+                        top[2] = known + extra + 1
                     continue
                 if t in grey:
                     return None, root, True
                 if len(longest) + len(grey) >= max_states:
                     return None, root, False
                 grey.add(t)
-                stack.append([t, successors(t), 0])
+                stack.append([t, successors(t), 0, extra])
                 break
             else:
                 stack.pop()
-                k, _, d = top
+                k, _, d, extra = top
                 grey.discard(k)
                 if d == 0 and not decided(unpack(k)):
                     return None, root, True  # a dead end
                 longest[k] = d
-                if stack and d >= stack[-1][2]:
-                    stack[-1][2] = d + 1
+                if stack and d + extra >= stack[-1][2]:
+                    stack[-1][2] = d + extra + 1
     return longest, None, False
 
 
 def _worst(system: System, response: Response, faulty: Mapping[State, Parent],
-           roots: Mapping[State, Parent], longest: Mapping[bytes, int],
-           canon: Callable[[State], bytes]) -> None:
+           roots: Mapping[State, Parent], value: Callable[[State], int]) -> None:
     """``response.k`` and a path that takes it: the faulty path to the worst stabilisation
     point, its ``stabilise`` step, then steps that each lower the remaining bound by one (the
     most urgent such step each time, as ``_judge`` picks them)."""
-    worst = max(roots, key=lambda r: longest[canon(r)])
-    response.k = longest[canon(worst)]
+    worst = max(roots, key=value)
+    response.k = value(worst)
     _, response.worst = _path_to(worst, {worst: (None, None)}, roots, faulty)
     s = worst
     while not system.decided(s):
-        left = longest[canon(s)] - 1
+        left = value(s) - 1
         action, s = next((a, t) for a, t in sorted(system.steps(s), key=system.urgency)
-                         if longest[canon(t)] == left)
+                         if value(t) == left)
         response.worst.append(action)
 
 
