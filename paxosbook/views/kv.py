@@ -339,7 +339,6 @@ def slot_figure(trace: Any, slot: int, validation: Any = None) -> go.Figure:
     restarts: list[tuple[int, str]] = []
     for x, col in enumerate(columns):
         rec = trace.records[col[0]]
-        where[col[0]] = x
         for k in col:
             where[k] = x
         if rec[2] in life and life[rec[2]] != rec[7]:
