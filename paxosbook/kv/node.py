@@ -229,6 +229,7 @@ class KVNode(Replica):
         op = doc.get("op")
         if op == "peers":
             self.peers = {n: (h, int(p)) for n, (h, p) in doc["peers"].items()}
+            self.blocked = frozenset(doc.get("block", self.blocked))
             print(json.dumps({"peers": len(self.peers)}), flush=True)
         elif op == "start":
             self.start()

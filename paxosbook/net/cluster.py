@@ -104,8 +104,13 @@ class Supervisor:
         for name in self.names:
             self.ports[name] = self.answer(name, deadline)["port"]
         self.t0 = time.monotonic()
-        self.broadcast("peers", peers=self.addresses(), t0=self.t0)
-        for name in self.names:  # every node knows every port before any starts
+        for p in self.config.partitions:  # a partition from the start is in place before it
+            if p.start <= 0:
+                self.partition(p, True, tell=False)
+        for name in self.names:
+            self.tell(name, "peers", peers=self.addresses(), t0=self.t0,
+                      block=sorted(self.blocked.get(name, ())))
+        for name in self.names:  # every node knows every port and cut before any starts
             self.answer(name, deadline)
         self.broadcast("start")
 
@@ -196,7 +201,7 @@ class Supervisor:
                 self.ports[name] = port
                 self.broadcast("peers", peers=self.addresses(), t0=self.t0)
 
-    def partition(self, p: Partition, start: bool) -> None:
+    def partition(self, p: Partition, start: bool, tell: bool = True) -> None:
         groups = {n: g for g, members in enumerate(p.groups) for n in members}
         t = _rounded(self.note(PARTITION_START if start else PARTITION_END, detail=p.describe()))
         if start:
@@ -207,7 +212,8 @@ class Supervisor:
         for name, g in groups.items():
             cut = frozenset(n for n, h in groups.items() if h != g) if start else frozenset()
             self.blocked[name] = cut
-            self.tell(name, "block", names=sorted(cut))
+            if tell:
+                self.tell(name, "block", names=sorted(cut))
 
     def play(self, duration: float) -> None:
         """Play the config's crashes and partitions in real time for ``duration`` seconds."""
@@ -228,7 +234,8 @@ class Supervisor:
                 moves.append((c.recover, 2 * i + 1, partial(self.restart, c.node)))
         n = len(moves)
         for i, p in enumerate(self.config.partitions):
-            moves.append((p.start, n + 2 * i, partial(self.partition, p, True)))
+            if p.start > 0:  # the others were put in place before the nodes started
+                moves.append((p.start, n + 2 * i, partial(self.partition, p, True)))
             if p.end is not None:
                 moves.append((p.end, n + 2 * i + 1, partial(self.partition, p, False)))
         return [(at, move) for at, _, move in sorted(moves, key=lambda m: (m[0], m[1]))

@@ -243,6 +243,7 @@ class NodeRuntime(asyncio.DatagramProtocol):
         if op == "peers":  # the supervisor waits for the answer before it says start
             self.peers = {n: (h, int(p)) for n, (h, p) in doc["peers"].items()}
             self.t0 = float(doc.get("t0", self.t0))
+            self.blocked = frozenset(doc.get("block", self.blocked))
             print(json.dumps({"peers": len(self.peers)}), flush=True)
         elif op == "start":
             self.start()
