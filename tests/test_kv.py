@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from test_net import processes_naming
+from test_net import interruptible, processes_naming
 
 from paxosbook.check import validate
 from paxosbook.cli import main
@@ -163,9 +163,7 @@ def test_a_fault_free_run_is_linearizable_and_leaves_no_process(tmp_path: Path) 
 def test_an_interrupted_or_killed_run_leaves_no_process(tmp_path: Path, sig: int) -> None:
     """SIGINT: the supervisor kills its process group. SIGKILL: it cannot, but every node
     (and the anchor) exits when its control pipe closes."""
-    proc = subprocess.Popen([sys.executable, "-m", "paxosbook", "kv", "--nodes", "3",
-                             "--duration", "60", "--data", str(tmp_path)], env=ENV,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = interruptible(["kv", "--nodes", "3", "--duration", "60", "--data", str(tmp_path)])
     try:
         for _ in range(300):  # the anchor and three nodes, each naming the data directory
             if len(processes_naming(str(tmp_path))) >= 4:

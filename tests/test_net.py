@@ -354,14 +354,25 @@ def gone(text: str, wait: float) -> bool:
     return not processes_naming(text)
 
 
+def interruptible(args: list[str]) -> subprocess.Popen[str]:
+    """``python -m paxosbook ARGS`` with pipes, started so that SIGINT interrupts it. A shell
+    runs a background job with SIGINT ignored and a child inherits that (Python then installs
+    no KeyboardInterrupt, and the test would wait in vain); a signal caught here is reset to
+    the default at exec."""
+    caught = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return subprocess.Popen([sys.executable, "-m", "paxosbook", *args], env=ENV,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    finally:
+        signal.signal(signal.SIGINT, caught)
+
+
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL])
 def test_no_process_outlives_an_interrupted_or_killed_command(tmp_path: Path, sig: int) -> None:
     """SIGINT: the supervisor kills its process group. SIGKILL: it cannot, but every node
     (and the anchor) exits when its control pipe closes."""
-    proc = subprocess.Popen([sys.executable, "-m", "paxosbook", "cluster", "--acceptors", "3",
-                             "--colocated", "--duration", "60", "--data", str(tmp_path)],
-                            env=ENV,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = interruptible(["cluster", "--acceptors", "3", "--colocated", "--duration", "60",
+                          "--data", str(tmp_path)])
     try:
         for _ in range(300):  # the anchor and three nodes, each naming the data directory
             if len(processes_naming(str(tmp_path))) >= 4:
