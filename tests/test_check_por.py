@@ -7,6 +7,9 @@ wrong independence relation is caught (last test)."""
 
 from __future__ import annotations
 
+import contextlib
+import io
+import json
 from typing import Any
 
 import pytest
@@ -17,6 +20,7 @@ from paxosbook.check.actors.sleep import Sleep
 from paxosbook.check.engine import explore
 from paxosbook.check.scenarios import NONE, QUORUMS, SCENARIOS, scenario
 from paxosbook.check.tla import TlaModel
+from paxosbook.cli import main
 from paxosbook.core import Mutant
 
 
@@ -28,7 +32,7 @@ def figures(r: Any) -> tuple[Any, ...]:
 
 
 def both(model: Any, **kw: Any) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
-    plain = explore(model(), stop_on_violation=False, **kw)
+    plain = explore(model(), stop_on_violation=False, por=False, **kw)
     reduced = explore(model(), stop_on_violation=False, por=True, **kw)
     return figures(plain), figures(reduced)
 
@@ -58,7 +62,7 @@ def test_every_planted_bug_is_found_alike_with_sleep_sets(name: str) -> None:
         return ActorModel(config, network=network, restarts=restarts)
 
     if name == Mutant.FORGET_PROMISE_ON_RESTART.value:
-        plain = explore(model(), symmetry=True)
+        plain = explore(model(), symmetry=True, por=False)
         reduced = explore(model(), symmetry=True, por=True)
         assert plain.violations and figures(reduced)[6] == figures(plain)[6]
         return
@@ -108,3 +112,30 @@ def test_por_is_refused_where_it_does_not_apply() -> None:
         explore(model, por="yes")  # type: ignore[arg-type]
     with pytest.raises(UsageError, match="por"):
         explore(TlaModel(acceptors=3, values=2, max_ballot=0), por=True)
+
+
+def test_sleep_sets_are_the_default_wherever_they_apply() -> None:
+    """``por=None`` (the default): sleep sets for a breadth-first search of ``actors``, the
+    plain search for depth-first and for ``tla`` (no sleep sets), and ``por=False`` keeps the
+    plain one. The bug it catches: a default that silently stays plain (2x slower), or one
+    that turns sleep sets on where they are refused."""
+    config = scenario("none").config
+    assert explore(ActorModel(config)).por is True
+    assert explore(ActorModel(config), por=False).por is False
+    assert explore(ActorModel(config), order="dfs").por is False
+    tla = explore(TlaModel(acceptors=3, values=2, max_ballot=0))
+    assert tla.por is False and tla.as_dict()["por"] is False
+
+
+def test_the_command_line_searches_with_sleep_sets_unless_told_not_to() -> None:
+    args = ["check", "--model", "actors", "--acceptors", "2", "--values", "2",
+            "--max-attempts", "1", "--json"]
+    docs = []
+    for extra in ([], ["--no-por"], ["--por"]):
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            assert main([*args, *extra]) == 0
+        docs.append(json.loads(out.getvalue()))
+    assert [d["por"] for d in docs] == [True, False, True]
+    figures = [(d["distinct_states"], d["total_states"], d["depth"]) for d in docs]
+    assert figures[0] == figures[1] == figures[2]

@@ -123,10 +123,11 @@ def intersects(acceptors: Sequence[str], quorums: Sequence[Collection[str]] | No
 
 def check(model: str = "tla", *, symmetry: bool = False, order: str = "bfs",
           max_states: int | None = None, max_seconds: float | None = None,
-          stop_on_violation: bool = True, progress: bool = False, por: bool = False,
+          stop_on_violation: bool = True, progress: bool = False, por: bool | None = None,
           **parameters: Any) -> CheckResult:
     """Build the model (``build_model`` parameters) and explore it, at most ``max_states``
-    distinct states (default and limit ``MAX_STATES``); ``por``: sleep sets (``actors``)."""
+    distinct states (default and limit ``MAX_STATES``); ``por``: sleep sets (``actors``,
+    breadth-first: on unless ``False``)."""
     built = build_model(model, **parameters)
     return explore(built, order=order, symmetry=symmetry, por=por,
                    max_states=state_limit(max_states),

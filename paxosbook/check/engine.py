@@ -43,6 +43,8 @@ successors with sleep sets (``Model.sleep_successors``; for ``actors``, ``actors
 step that commutes with one already taken is counted but not taken. Every state is still
 found, at its breadth-first level, so every figure, verdict and shortest counterexample is
 the one the search without it gives; only fewer successor states are built and looked up.
+It is the default (``por=None``) wherever it applies: a breadth-first search of a model that
+has sleep sets. ``por=False`` is the plain search, kept for cross-checks.
 """
 
 from __future__ import annotations
@@ -54,14 +56,15 @@ from ..core import UsageError
 from .model import Action, CheckResult, Counterexample, Invariant, Model, S, Sometimes, Witness
 
 __all__ = ["ORDERS", "Action", "CheckResult", "Counterexample", "Invariant", "Model", "Sometimes",
-           "Witness", "explore"]
+           "Witness", "explore", "has_sleep_sets"]
 
 ORDERS = ("bfs", "dfs")
 LIMIT_CHECK_EVERY = 512
 """Expanded states between two looks at the clock (and progress bar updates)."""
 
 
-def explore(model: Model[S], *, order: str = "bfs", symmetry: bool = False, por: bool = False,
+def explore(model: Model[S], *, order: str = "bfs", symmetry: bool = False,
+            por: bool | None = None,
             max_states: int | None = None, max_seconds: float | None = None,
             stop_on_violation: bool = True, progress: bool = False) -> CheckResult:
     """Search every state of ``model`` reachable from its initial states.
@@ -71,11 +74,15 @@ def explore(model: Model[S], *, order: str = "bfs", symmetry: bool = False, por:
     which limit was hit. ``stop_on_violation=False`` goes on after a violation and reports the
     first counterexample of each invariant. ``progress`` shows a ``tqdm.auto`` bar. ``por``
     (breadth-first only, models with ``Model.sleep_successors``) skips steps with sleep sets:
-    the same states and figures, fewer successors built.
+    the same states and figures, fewer successors built; ``None`` (the default) uses them
+    wherever they apply (``has_sleep_sets``).
     """
     _check_args(order, max_states, max_seconds)
+    if por is None:
+        por = order == "bfs" and has_sleep_sets(model)
     if not isinstance(por, bool) or (por and order != "bfs"):
-        raise UsageError("por", "True (breadth-first search only) or False", por)
+        raise UsageError("por", "True (breadth-first search only), False or None (on "
+                                "wherever it applies)", por)
     off: dict[str, str] = {}
     while True:
         search = _Search(model, symmetry, max_states, max_seconds, stop_on_violation, progress,
@@ -93,6 +100,11 @@ def explore(model: Model[S], *, order: str = "bfs", symmetry: bool = False, por:
         off.update({name: f"its certificate failed ({why}); searched again without it"
                     for name, why in failed.items()})
         model = model.without(failed)
+
+
+def has_sleep_sets(model: Model[Any]) -> bool:
+    """Does ``model`` give sleep-set successors (``Model.sleep_successors``)?"""
+    return type(model).sleep_successors is not Model.sleep_successors
 
 
 def _check_args(order: str, max_states: int | None, max_seconds: float | None) -> None:
@@ -385,7 +397,7 @@ class _Search(Generic[S]):
             model=self.model.name, distinct_states=distinct, total_states=self.total,
             depth=self.depth, seconds=self.seconds, complete=self.stop_reason == "exhausted",
             stop_reason=self.stop_reason, violations=list(self.violations), order=order,
-            symmetry=self.symmetry,
+            symmetry=self.symmetry, por=self.por,
             raw_distinct_states=self.raw_distinct if self.symmetry else distinct,
             raw_total_states=self.raw_total if self.symmetry else self.total,
             parameters=dict(getattr(self.model, "parameters", {})),

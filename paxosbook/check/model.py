@@ -220,6 +220,8 @@ class CheckResult:
     violations: list[Counterexample[Any]] = field(default_factory=list)
     order: str = "bfs"
     symmetry: bool = False
+    por: bool = False
+    """Were sleep sets used (``explore``'s ``por``)? The figures are the same either way."""
     raw_distinct_states: int = 0
     """Without symmetry reduction (equal to ``distinct_states`` when it is off)."""
     raw_total_states: int = 0
@@ -257,7 +259,8 @@ class CheckResult:
             "states_per_second": round(self.states_per_second, 1)
             if self.seconds > 0 else None,
             "complete": self.complete, "stop_reason": self.stop_reason, "order": self.order,
-            "symmetry": self.symmetry, "raw_distinct_states": self.raw_distinct_states,
+            "symmetry": self.symmetry, "por": self.por,
+            "raw_distinct_states": self.raw_distinct_states,
             "raw_total_states": self.raw_total_states,
             "reductions_off": dict(self.reductions_off),
             "reductions_narrowed": dict(self.reductions_narrowed),

@@ -66,9 +66,10 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--symmetry", action="store_true",
                    help="merge states equal up to renaming acceptors (and values, tla); "
                         "strongly advised for --model actors")
-    p.add_argument("--por", action="store_true",
+    p.add_argument("--por", action=argparse.BooleanOptionalAction, default=None,
                    help="actors, breadth-first: partial-order reduction by sleep sets (the "
-                        "same states and figures, fewer successors built)")
+                        "same states and figures, fewer successors built; on by default "
+                        "where it applies, --no-por for the plain search)")
     p.add_argument("--max-states", type=int,
                    help="stop after about this many distinct states (checked every 512; "
                         f"default and limit {MAX_STATES:,})")
