@@ -304,12 +304,12 @@ class _Search(Generic[S]):
                         continue
                     if renaming is not None:
                         t, orbit, g = renaming(t)
+                        if t in parents:  # an older state needs no image of its sleep set
+                            if t in later:
+                                later[t] &= image(g, z) if z else 0
+                            continue
                         if z:
                             z = image(g, z)
-                        if t in parents:
-                            if t in later:
-                                later[t] &= z
-                            continue
                         orbits[t] = orbit
                         raw_distinct += orbit
                     parents[t] = s
