@@ -12,21 +12,24 @@ import socket
 import subprocess
 import sys
 import time
+from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 import pytest
 from test_net import interruptible, processes_naming
 
 from paxosbook.check import validate
 from paxosbook.cli import main
-from paxosbook.core import Accepted
-from paxosbook.core.log import NOOP, Slotted
+from paxosbook.core import Accept, Accepted, AcceptorState, Ballot, Prepare
+from paxosbook.core.log import NOOP, LearnSlot, MultiPrepare, MultiPromise, SlotState, Slotted
+from paxosbook.events import ACCEPT, LEARN, PROMISE, SEND
 from paxosbook.kv.client import Op, lost_writes
 from paxosbook.kv.machine import Command, Machine, Reply, decode_batch, encode_batch
 from paxosbook.kv.replica import well_formed
 from paxosbook.kv.run import KVSupervisor, dishonoured_promises, run_kv, slot_disagreements
 from paxosbook.kv.trace import collect
-from paxosbook.kv.wire import Answer, Redirect, Request, decode, encode
+from paxosbook.kv.wire import Answer, Redirect, Request, decode, decode_stamped, encode
 from paxosbook.linearizability import check, parse_history
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -68,9 +71,96 @@ def test_wire_round_trip_and_garbage() -> None:
     for msg in (Request(1, 2, "cas", "k", ("a", "b")), Answer(1, 2, True, "v", "n1"),
                 Redirect(1, 2, "n3", "n1")):
         assert decode(encode(msg)) == msg
-    for junk in (b"", b"{", b'{"v": 2, "m": ["Answer"]}', b'{"v": 1, "m": ["Answer", 1]}',
-                 b'{"v": 1, "m": ["os.system", "x"]}', b"\xff" * 10):
-        assert decode(junk) is None
+        assert decode_stamped(encode(msg, 41)) == (msg, 41)  # the sender's Lamport time
+    answer = '"m": ["Answer", 1, 2, true, "v", "n1"]'
+    assert decode(f'{{"v": 2, "lc": 3, {answer}}}'.encode()) == Answer(1, 2, True, "v", "n1")
+    for junk in (b"", b"{", b'{"v": 2, "lc": 0, "m": ["Answer"]}',
+                 b'{"v": 2, "lc": 0, "m": ["Answer", 1]}',
+                 b'{"v": 2, "lc": 0, "m": ["os.system", "x"]}', b"\xff" * 10,
+                 f'{{"v": 1, {answer}}}'.encode(),  # the version before the Lamport time
+                 f'{{"v": 2, {answer}}}'.encode(), f'{{"v": 2, "lc": "3", {answer}}}'.encode(),
+                 f'{{"v": 2, "lc": -1, {answer}}}'.encode(),
+                 f'{{"v": 2, "lc": 1.5, {answer}}}'.encode(),
+                 f'{{"v": 2, "lc": {2**62 + 1}, {answer}}}'.encode()):
+        assert decode(junk) is None and decode_stamped(junk) is None
+
+
+def test_a_restarted_node_goes_on_above_every_lamport_time_it_logged(tmp_path: Path) -> None:
+    """Its first life logged up to Lamport time 40 (in ``NAME.trace``, not on its last line:
+    a turn's early sends are written before its other lines), then turns in its SQLite file,
+    then a line cut short by ``kill -9``. The next life's clock starts at 40 (catches a
+    restarted node starting again from 0, whose new events would merge before its old
+    ones); a send ticks it and the datagram carries the send's time; a datagram from a node
+    ahead moves it on, one from behind does not."""
+    from paxosbook.kv.node import KVNode
+    from paxosbook.kv.store import KVStore
+    from paxosbook.kv.trace import line
+
+    b = Ballot(1, 1)
+    st = SlotState(-1, AcceptorState(b, None))
+    (tmp_path / "n1.trace").write_text(
+        line(40, 1, 1, 0, SEND, "n1", "n2", MultiPrepare("n1", "n2", b, 0))
+        + line(39, 1, 2, 0, PROMISE, "n1", "", st) + '[99,1,3,0,"se', "utf-8")
+    store = KVStore(tmp_path / "n1.sqlite")
+    store.commit({}, None, None, [line(12, 1, 1, 0, PROMISE, "n1", "", st),
+                                  line(38, 1, 2, 0, PROMISE, "n1", "", st)])
+    store.close()
+    node = KVNode("n1", ("n1", "n2", "n3"), tmp_path, incarnation=1)
+    try:
+        assert node.lamport == 40
+        node.peers = {"n2": ("127.0.0.1", 9)}
+        node.send(MultiPrepare("n1", "n2", b, 0))
+        assert node.traced[-1][3] == 41 and decode_stamped(node.outbox[-1][0]) == (
+            MultiPrepare("n1", "n2", b, 0), 41)
+        node.received(100)
+        node.received(7)
+        node.send(MultiPrepare("n1", "n2", b, 0))
+        assert node.traced[-1][3] == 101
+    finally:
+        node.store.close()
+        for fd in (node.vows, node.learned_file, node.trace_file):
+            os.close(fd)
+
+
+def causality_breaks(trace: Any) -> tuple[int, list[str]]:
+    """Checks each event that a message (or a quorum of them) caused against the Lamport
+    times of the sends, whatever the merge order: an acceptance after the Accept sent to that
+    acceptor, a promise after the Prepare, a proposer's Accept after a quorum of promises for
+    its ballot, a learn with a ballot after a quorum of Accepted sent to that learner.
+    ``(events checked, breaks)``."""
+    quorum = len(trace.acceptors) // 2 + 1
+    sends: dict[tuple[Any, ...], list[int]] = defaultdict(list)
+    for r, t in zip(trace.records, trace.lamport, strict=True):
+        if r[1] != SEND:
+            continue
+        p, dst = r[4], r[3]
+        m = p.msg if type(p) is Slotted else p
+        if type(m) is Accept:
+            sends["accept", dst, p.slot, m.ballot, m.value].append(t)
+        elif type(m) is Accepted:
+            sends["accepted", dst, p.slot, m.ballot].append(t)
+        elif type(m) in (MultiPrepare, Prepare):
+            sends["prepare", dst, m.ballot].append(t)
+        elif type(m) is MultiPromise:
+            sends["promise", dst, m.ballot].append(t)
+    checked, breaks = 0, []
+    for r, t in zip(trace.records, trace.lamport, strict=True):
+        event, node, p = r[1], r[2], r[4]
+        if event == ACCEPT and type(p) is SlotState:
+            acc = p.state.accepted
+            cause = sorted(sends["accept", node, p.slot, acc.ballot, acc.value])[:1]
+        elif event == PROMISE and type(p) is SlotState:
+            cause = sorted(sends["prepare", node, p.state.promised])[:1]
+        elif event == SEND and type(p) is Slotted and type(p.msg) is Accept:
+            cause = sorted(sends["promise", node, p.msg.ballot])[quorum - 1:quorum]
+        elif event == LEARN and type(p) is LearnSlot and p.ballot is not None:
+            cause = sorted(sends["accepted", node, p.slot, p.ballot])[quorum - 1:quorum]
+        else:
+            continue
+        checked += 1
+        if not cause or cause[0] >= t:
+            breaks.append(f"{event} at {node} (Lamport {t}) {p}: caused by sends at {cause}")
+    return checked, breaks
 
 
 def test_malformed_requests_never_reach_the_log() -> None:
@@ -144,6 +234,10 @@ def test_a_fault_free_run_is_linearizable_and_leaves_no_process(tmp_path: Path) 
     assert doc["valid"] is True and doc["validated_events"] > 100 and doc["rejected"] == ""
     trace = collect(data, ("n1", "n2", "n3"))
     assert validate(trace).events_checked == doc["validated_events"]
+    # the Lamport times respect causality: every event a message caused is later than its
+    # send (catches a receiver that does not move its clock past the datagram's time)
+    checked, breaks = causality_breaks(trace)
+    assert checked > 100 and breaks == [], breaks[:3]
     i = next(i for i, r in enumerate(trace.records)
              if type(r[4]) is Slotted and type(r[4].msg) is Accepted and r[2] != r[3])
     rec = trace.records[i]
@@ -251,6 +345,12 @@ def test_a_restarted_node_catches_up_from_a_snapshot(tmp_path: Path) -> None:
     assert finals["n3"]["stats"].get("snapshots_installed", 0) >= 1
     assert finals["n3"]["applied"] == max(f["applied"] for f in finals.values())
     assert run.kills == 1 and run.restarts == 1
+    # after its kill -9, n3's Lamport times go on above its first life's; causality holds
+    assert run.trace is not None and run.validation is not None and run.validation.ok
+    lives = [r[7] for r in run.trace.records if r[2] == "n3"]
+    assert lives == sorted(lives) and lives[0] == "life 0" and lives[-1] == "life 1"
+    checked, breaks = causality_breaks(run.trace)
+    assert checked > 100 and breaks == [], breaks[:3]
 
 
 # -- the chaos soak and its teeth --------------------------------------------------------------

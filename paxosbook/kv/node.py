@@ -9,6 +9,9 @@ what to persist and send) plus its I/O: a UDP socket, asyncio timers, the SQLite
   turn's datagrams (so nothing that depends on a state leaves before the state is on disk).
   The one exception is a leader's phase 2a (``Accept``), which depends on no state of the
   turn: it leaves before the commit, so the leader's fsync overlaps its followers'.
+* Its Lamport clock (``Replica.lamport``) starts above every time the node logged in an earlier
+  life (``kv.trace.last_lamport``: ``NAME.trace`` and the SQLite file's trace), and moves past
+  the time each datagram from another node carries before the datagram is handled.
 * Before sending, it notes in ``NAME.vows`` the highest promise and lowest acceptance the
   turn announces (one ``write``, which survives a ``kill -9``), for the supervisor's check
   that a restarted acceptor honours its earlier promises.
@@ -39,9 +42,9 @@ from typing import Any
 from ..core import Mutant, SetTimer
 from .replica import ELECTION, HEARTBEAT, Address, Replica
 from .store import KVStore
-from .trace import Digests
+from .trace import Digests, last_lamport
 from .trace import line as trace_line
-from .wire import MAX_DATAGRAM, decode
+from .wire import MAX_DATAGRAM, decode_stamped
 
 WINDOW = 0.2
 """The ``write-after-reply`` mutant commits only every ``WINDOW`` s of the host's monotonic
@@ -79,6 +82,7 @@ class KVNode(Replica):
         self.trace_file = os.open(data / f"{name}.trace",
                                   os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         _end_line(data / f"{name}.trace", self.trace_file)
+        self.lamport = last_lamport(data, name)  # a restarted node goes on above its old times
         self.digests = Digests()
         self.trace_seq = 0
         self.started = False
@@ -138,16 +142,17 @@ class KVNode(Replica):
         self.late = None
         self.commit()
 
-    def trace_lines(self, events: list[tuple[str, str, Any]]) -> list[str]:
-        """The Paxos events ``events`` as trace lines (``kv.trace``), stamped now."""
+    def trace_lines(self, events: list[tuple[str, str, Any, int]]) -> list[str]:
+        """The Paxos events ``events`` as trace lines (``kv.trace``): each with its Lamport
+        time, and the host's monotonic clock now."""
         clock, out = time.monotonic_ns(), []
-        for event, peer, payload in events:
+        for event, peer, payload, lamport in events:
             self.trace_seq += 1
-            out.append(trace_line(clock, self.trace_seq, self.incarnation, event, self.name, peer,
-                            self.digests.payload(payload)))
+            out.append(trace_line(lamport, clock, self.trace_seq, self.incarnation, event,
+                                  self.name, peer, self.digests.payload(payload)))
         return out
 
-    def write_trace(self, events: list[tuple[str, str, Any]]) -> None:
+    def write_trace(self, events: list[tuple[str, str, Any, int]]) -> None:
         """Append ``events`` to ``NAME.trace`` (one ``write``: it survives ``kill -9``)."""
         if events:
             os.write(self.trace_file, "".join(self.trace_lines(events)).encode())
@@ -211,9 +216,10 @@ class KVNode(Replica):
                 break
             except OSError:
                 continue
-            msg = decode(data)
-            if msg is not None:
-                self.handle(msg, addr)
+            got = decode_stamped(data)
+            if got is not None and got[0] is not None:
+                self.received(got[1])
+                self.handle(got[0], addr)
         self.turn()
 
     def start(self) -> None:

@@ -20,6 +20,10 @@ persist is collected in ``dirty``, ``dirty_round`` and ``dirty_snapshot``, what 
   the proposer as the ``Nack`` it would get from an acceptor (it steps down to that leader).
 * Clients send a ``Request``; a follower answers ``Redirect(leader)``; the leader packs every
   pending command into ONE slot value (a batch) whenever no slot of its is in flight.
+* Lamport clock (``lamport``): each traced event (a Paxos message sent, an acceptor state
+  persisted, a slot learned) ticks it and is stamped with it; every datagram to another node
+  carries it (a traced send: that send's time), and ``received`` moves it past the time a
+  datagram carries. ``kv.trace`` merges the nodes' events by it.
 * Snapshots: every ``SNAPSHOT_EVERY`` applied slots the machine (applied index, map, dedup
   table) is persisted; a restarted node starts from it. A replica that lags (its applied
   index is below what the leader's previous heartbeat said) sends a ``Fetch``; the answer is
@@ -142,10 +146,13 @@ class Replica:
         self.outbox: list[tuple[bytes, Address]] = []
         self.early: list[tuple[bytes, Address]] = []
         """Datagrams that depend on no state persisted this turn (a leader's ``Accept``)."""
-        self.traced: list[tuple[str, str, Any]] = []
+        self.lamport = 0
+        """The Lamport clock: ticks once per traced event; a datagram carries it
+        (``kv.trace``)."""
+        self.traced: list[tuple[str, str, Any, int]] = []
         """The turn's Paxos events, in the order the roles produced them: (event, peer,
-        payload); ``kv.trace`` says where the node writes them."""
-        self.traced_early: list[tuple[str, str, Any]] = []
+        payload, Lamport time); ``kv.trace`` says where the node writes them."""
+        self.traced_early: list[tuple[str, str, Any, int]] = []
         """The sends among them that leave before the turn's commit (with ``early``)."""
         self.local: collections.deque[Any] = collections.deque()
         self.vowed: dict[str, Ballot] = {}
@@ -194,9 +201,10 @@ class Replica:
                     if type(state.state) is AcceptorState:
                         self.dirty[state.slot] = state.state
                         acc = state.state.accepted
+                        self.lamport += 1
                         self.traced.append((ACCEPT if acc is not None
                                             and acc.ballot == state.state.promised else PROMISE,
-                                            "", state))
+                                            "", state, self.lamport))
                 elif type(state) is ProposerRound:
                     self.dirty_round = state.round
             elif kind is SetTimer:
@@ -339,7 +347,8 @@ class Replica:
     def learned(self, eff: LearnSlot) -> None:
         """A slot was learned: the leader tells the others; apply what became contiguous."""
         self.noted.append((eff.slot, digest(eff.value)))
-        self.traced.append((LEARN, "", eff))
+        self.lamport += 1
+        self.traced.append((LEARN, "", eff, self.lamport))
         if self.prop.role is Role.LEADING:
             self.to_commit.append((eff.slot, eff.value))
             if len(self.to_commit) == 1:
@@ -416,12 +425,22 @@ class Replica:
         if dst == self.name:
             self.local.append(msg)
             if traced(msg):
-                self.traced.append((SEND, dst, msg))
+                self.lamport += 1
+                self.traced.append((SEND, dst, msg, self.lamport))
         elif dst not in self.blocked and dst in self.peers:
             early = kind is Slotted and type(msg.msg) is Accept
-            (self.early if early else self.outbox).append((encode(msg), self.peers[dst]))
-            if traced(msg):
-                (self.traced_early if early else self.traced).append((SEND, dst, msg))
+            if traced(msg):  # the send is an event: the datagram carries its time
+                self.lamport += 1
+                (self.traced_early if early else self.traced).append((SEND, dst, msg,
+                                                                      self.lamport))
+            (self.early if early else self.outbox).append((encode(msg, self.lamport),
+                                                           self.peers[dst]))
+
+    def received(self, lamport: int) -> None:
+        """A datagram sent at Lamport time ``lamport`` arrived: every later event of this node
+        is later than its send."""
+        if lamport > self.lamport:
+            self.lamport = lamport
 
     def reply(self, msg: Any, addr: Address) -> None:
         self.outbox.append((encode(msg), addr))

@@ -19,13 +19,23 @@ what happened, no more, no less:
   which survives ``kill -9``) before the datagram leaves, and so are the events of a turn
   that persists nothing.
 
-Every line carries the host's monotonic clock (one clock for every process on one host) and
-a per-process sequence number; ``collect`` merges the nodes' lines by clock, then node, then
-sequence. A message is logged before it leaves and its receiver's events after it arrived, so
-the merged order respects causality. ``validate(collect(...))`` then checks the run as it
-checks a simulated Multi-Paxos run (``check.refinement``): one Paxos instance per slot; a
-slot a replica learns from the leader's ``Entries`` (no ballot named) must be chosen at some
-ballot.
+Every line carries the node's Lamport time, the host's monotonic clock (for display only: the
+slot table's times) and a per-process sequence number. The node's Lamport clock
+(``Replica.lamport``) ticks once per event, as the roles produce it (not when its line is
+written: a turn's early sends are written first, yet keep their place), every datagram between
+nodes carries the time of the clock when it was encoded (a traced send: the send event's own
+time), and a node that receives one sets its clock to at least that time, so its next event is
+later (``kv.wire``). A restarted node goes on above every time it logged (``last_lamport``).
+Hence if event ``e`` happens before ``f`` (``e`` precedes ``f`` at one node, or ``e`` is the
+send of a message whose receipt precedes ``f``, or by transitivity), ``e``'s time is lower than
+``f``'s. ``collect`` sorts the nodes' lines by (Lamport time, node, sequence): no event comes
+before one that happened before it, whatever the hosts' clocks say (two events with one time
+are at two nodes and concurrent: either order will do), so the merged order is a linearization
+of happens-before, a sequence of spec steps in an order that could have happened. A message is
+logged before it leaves, so every receive finds its send earlier in the merge.
+``validate(collect(...))`` then checks the run as it checks a simulated Multi-Paxos run
+(``check.refinement``): one Paxos instance per slot; a slot a replica learns from the leader's
+``Entries`` (no ballot named) must be chosen at some ballot.
 """
 
 from __future__ import annotations
@@ -34,7 +44,7 @@ import hashlib
 import json
 import sqlite3
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +52,7 @@ from ..core import (
     Accept,
     Accepted,
     AcceptorState,
+    FormatError,
     Nack,
     Prepare,
     Promise,
@@ -119,27 +130,39 @@ class Digests:
         return x
 
 
-def line(clock: int, seq: int, incarnation: int, event: str, node: str, peer: str,
-         payload: Any) -> str:
+def line(lamport: int, clock: int, seq: int, incarnation: int, event: str, node: str,
+         peer: str, payload: Any) -> str:
     """One event as a JSON line (``payload`` already with digests)."""
-    return json.dumps([clock, seq, incarnation, event, node, peer, to_json(payload)],
+    return json.dumps([lamport, clock, seq, incarnation, event, node, peer, to_json(payload)],
                       separators=(",", ":"), ensure_ascii=False) + "\n"
 
 
-Entry = tuple[int, int, int, str, str, str, Any]
-"""(clock, seq, incarnation, event, node, peer, payload)."""
+Entry = tuple[int, int, int, int, str, str, str, Any]
+"""(Lamport time, clock, seq, incarnation, event, node, peer, payload)."""
+
+OLD_FIELDS = 7
+"""Fields of a line written before the lines carried a Lamport time."""
 
 
 def read_line(text: str) -> Entry | None:
     """The event of one line, or ``None`` for a line a ``kill -9`` cut short."""
     try:
-        clock, seq, inc, event, node, peer, payload = json.loads(text)
+        lamport, clock, seq, inc, event, node, peer, payload = json.loads(text)
         if event not in EVENTS:
             return None
-        return (int(clock), int(seq), int(inc), event, str(node), str(peer),
+        return (int(lamport), int(clock), int(seq), int(inc), event, str(node), str(peer),
                 from_json(payload, KINDS))
     except (ValueError, TypeError, KeyError, IndexError, RecursionError):
         return None
+
+
+def _older(text: str) -> bool:
+    """Is ``text`` a whole line of the format without Lamport times?"""
+    try:
+        doc = json.loads(text)
+    except (ValueError, RecursionError):
+        return False
+    return type(doc) is list and len(doc) == OLD_FIELDS and doc[3] in EVENTS
 
 
 @dataclass
@@ -153,6 +176,8 @@ class KVTrace:
     quorums: QuorumSystem
     lives: int = 1
     """Incarnations seen (one per start of a node)."""
+    lamport: list[int] = field(default_factory=list)
+    """Each record's Lamport time (the merge order: ``collect``)."""
 
 
 def concerns(payload: Any, slot: int) -> bool:
@@ -195,12 +220,14 @@ def slot_frame(trace: KVTrace, slot: int) -> pd.DataFrame:
                                        "ballot", "vote", "value"]).set_index("index")
 
 
-def node_lines(data: Path, name: str) -> list[str]:
-    """Node ``name``'s trace lines: its ``NAME.trace`` file and its SQLite file's."""
+def node_files(data: Path, name: str) -> list[tuple[Path, list[str]]]:
+    """Node ``name``'s trace lines, file by file: its ``NAME.trace`` file and its SQLite
+    file's."""
     path = data / f"{name}.trace"
-    lines = path.read_text("utf-8").splitlines() if path.exists() else []
+    out = [(path, path.read_text("utf-8").splitlines() if path.exists() else [])]
     db = data / f"{name}.sqlite"
     if db.exists():
+        lines: list[str] = []
         conn = sqlite3.connect(str(db))
         try:
             for (text,) in conn.execute("SELECT line FROM trace ORDER BY seq"):
@@ -209,25 +236,57 @@ def node_lines(data: Path, name: str) -> list[str]:
             pass
         finally:
             conn.close()
-    return lines
+        out.append((db, lines))
+    return out
+
+
+def node_lines(data: Path, name: str) -> list[str]:
+    """Node ``name``'s trace lines: its ``NAME.trace`` file and its SQLite file's."""
+    return [text for _, lines in node_files(data, name) for text in lines]
+
+
+def last_lamport(data: Path, name: str) -> int:
+    """The highest Lamport time node ``name`` logged in ``data`` (0 if none): a restarted node
+    goes on above it, so that its new events follow its old ones in the merge."""
+    top = 0
+    for text in node_lines(data, name):
+        try:
+            first = json.loads(text)[0]
+        except (ValueError, TypeError, KeyError, IndexError, RecursionError):
+            continue  # a line cut short
+        if type(first) is int and first > top:
+            top = first
+    return top
 
 
 def collect(data: str | Path, names: Iterable[str]) -> KVTrace:
-    """The trace of the nodes ``names`` whose files are in ``data``, merged by clock."""
+    """The trace of the nodes ``names`` whose files are in ``data``, merged by Lamport time,
+    then node (its place in ``names``), then sequence: a linearization of happens-before on
+    any number of hosts (see the module's docstring). A record's time is its node's monotonic
+    clock from the earliest one (comparable across nodes on one host only: for display).
+    ``FormatError`` naming the file for a trace written before the lines carried a Lamport
+    time."""
     names = tuple(names)
     entries: list[tuple[int, int, int, Entry]] = []
     for i, name in enumerate(names):
-        for text in node_lines(Path(data), name):
-            e = read_line(text)
-            if e is not None:
-                entries.append((e[0], i, e[1], e))
+        for path, lines in node_files(Path(data), name):
+            for text in lines:
+                e = read_line(text)
+                if e is not None:
+                    entries.append((e[0], i, e[2], e))
+                elif _older(text):
+                    raise FormatError(f"{path}: a trace line without a Lamport time (written by "
+                                      "an older paxosbook): its order across nodes is unknown; "
+                                      "rerun the cluster to validate it")
     entries.sort(key=lambda x: (x[0], x[1], x[2]))
-    t0 = entries[0][0] if entries else 0
+    t0 = min((e[3][1] for e in entries), default=0)
     records: list[Record] = [((clock - t0) / 1e9, event, node, peer, payload, -1, -1,
                               f"life {inc}")
-                             for clock, _, _, (_, _, inc, event, node, peer, payload) in entries]
-    lives = len({(e[3][4], e[3][2]) for e in entries}) or 1
-    return KVTrace(records, names, QuorumSystem.majority(names), lives)
+                             for _, _, _, (_, clock, _, inc, event, node, peer, payload)
+                             in entries]
+    lives = len({(e[3][5], e[3][3]) for e in entries}) or 1
+    return KVTrace(records, names, QuorumSystem.majority(names), lives,
+                   [e[0] for e in entries])
 
 
 def collect_dir(data: str | Path) -> KVTrace:
@@ -243,5 +302,5 @@ def collect_dir(data: str | Path) -> KVTrace:
     return collect(root, names)
 
 
-__all__ = ["KINDS", "Digests", "KVTrace", "collect", "collect_dir", "concerns", "digest", "line",
-           "read_line", "slot_frame", "traced"]
+__all__ = ["KINDS", "Digests", "KVTrace", "collect", "collect_dir", "concerns", "digest",
+           "last_lamport", "line", "read_line", "slot_frame", "traced"]

@@ -1,11 +1,13 @@
 """What crosses a socket in ``paxosbook.kv``: the log roles' messages and the runtime's own.
 
-Every datagram is one JSON document ``{"v": 1, "m": MSG}``. A message is a NamedTuple of a
-known class, sent as ``["ClassName", field, ...]``; fields are strings, numbers, ``null``,
-lists (read back as tuples) or messages again (a ``Slotted`` carries a ``Promise``, a
-``Ballot``, a ``Proposal``). Only the classes in ``KINDS`` are read back, each with its own
-number of fields; anything else (another version, an unknown class, a wrong arity) is ignored
-by the receiver (``decode`` returns ``None``).
+Every datagram is one JSON document ``{"v": 2, "lc": L, "m": MSG}``: ``L`` is the sender's
+Lamport time (``kv.trace`` says why; a client sends 0 and ignores the nodes'). A message is a
+NamedTuple of a known class, sent as ``["ClassName", field, ...]``; fields are strings,
+numbers, ``null``, lists (read back as tuples) or messages again (a ``Slotted`` carries a
+``Promise``, a ``Ballot``, a ``Proposal``). Only the classes in ``KINDS`` are read back, each
+with its own number of fields; anything else (another version, a Lamport time that is no
+integer in ``[0, MAX_LAMPORT]``, an unknown class, a wrong arity) is ignored by the receiver
+(``decode`` returns ``None``).
 
 The runtime's own messages: client ``Request`` / ``Answer`` / ``Redirect``; the leader's
 ``Heartbeat`` and ``Commit`` (the paper's distinguished learner, section 2.4, telling the other
@@ -21,8 +23,10 @@ from typing import Any, NamedTuple
 from ..core import Accept, Accepted, Ballot, Nack, Prepare, Promise, Proposal
 from ..core.log import Ack, MultiPrepare, MultiPromise, Slotted, Submit
 
-VERSION = 1
+VERSION = 2
 MAX_DATAGRAM = 65_507
+MAX_LAMPORT = 2**62
+"""The highest Lamport time a datagram may carry (a node's clock stays an exact integer)."""
 
 
 class Request(NamedTuple):
@@ -132,21 +136,34 @@ def from_json(x: Any, kinds: dict[str, type] = KINDS) -> Any:
     return x
 
 
-def encode(msg: Any) -> bytes:
-    return json.dumps({"v": VERSION, "m": to_json(msg)}, separators=(",", ":"),
+def encode(msg: Any, lamport: int = 0) -> bytes:
+    """The datagram carrying ``msg``, sent at Lamport time ``lamport``."""
+    return json.dumps({"v": VERSION, "lc": lamport, "m": to_json(msg)}, separators=(",", ":"),
                       ensure_ascii=False).encode()
 
 
-def decode(data: bytes) -> Any:
-    """The message in ``data``, or ``None`` if it is not a well-formed one of this version."""
+def decode_stamped(data: bytes) -> tuple[Any, int] | None:
+    """``(message, Lamport time)`` of ``data``, or ``None`` if it is not a well-formed
+    datagram of this version."""
     try:
         doc = json.loads(data)
         if doc.get("v") != VERSION:
             return None
-        return from_json(doc["m"])
+        lamport = doc["lc"]
+        if type(lamport) is not int or not 0 <= lamport <= MAX_LAMPORT:
+            return None
+        return from_json(doc["m"]), lamport
     except (ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError):
         return None
 
 
-__all__ = ["KINDS", "MAX_DATAGRAM", "Answer", "Commit", "Entries", "Fetch", "Heartbeat",
-           "Redirect", "Request", "SnapshotChunk", "decode", "encode", "from_json", "to_json"]
+def decode(data: bytes) -> Any:
+    """The message in ``data``, or ``None`` if it is not a well-formed datagram of this
+    version (a client's reading: the Lamport time is dropped)."""
+    got = decode_stamped(data)
+    return None if got is None else got[0]
+
+
+__all__ = ["KINDS", "MAX_DATAGRAM", "MAX_LAMPORT", "Answer", "Commit", "Entries", "Fetch",
+           "Heartbeat", "Redirect", "Request", "SnapshotChunk", "decode", "decode_stamped",
+           "encode", "from_json", "to_json"]
