@@ -52,7 +52,10 @@ def bounded_response(acceptors: int = 3, proposers: int = 1, active: int = 1, *,
 
     ``settle=True`` explores each stable state without its inert messages and frozen learner
     votes (``settle``), counting the steps they take: the same ``k``, ``states`` counts the
-    settled states. Exact (with several active proposers it takes out fewer messages)."""
+    settled states. Exact (with several active proposers it takes out fewer messages). Once
+    a bound is found, what settling relied on is checked with the real handlers
+    (``certify``); if that fails, the answer is the search's without settling, and
+    ``settle_failed`` says why."""
     check_int("acceptors", acceptors, 1, LIMITS["acceptors"], why="bounded_response's limit")
     check_int("proposers", proposers, 1, LIMITS["proposers"], why="bounded_response's limit")
     check_int("active", active, 1, proposers, why="the proposers left active")

@@ -37,10 +37,22 @@ send an ``Accept`` of it (it is not a ballot a proposer is preparing or may yet 
 learner reads votes only for the proposal of an arriving ``Accepted``, so frozen votes are
 history: they are cleared, exact as ``base.view`` is for the proposer.
 
+These conditions restate the handlers' logic, so they are not trusted on their own: with
+``record`` on (``bounded_response`` sets it) every message taken out is recorded with its
+receiver's state and the steps counted, and every learner whose votes were cleared with what
+may still reach it, and after the search ``certify.Certificate`` checks the records with the
+real handlers (the message changes nothing and sends nothing live, or one inert ``Nack`` for
+two steps, in the receiver's state and every later state of it that the search created;
+cleared votes change nothing for the messages in flight to the learner). A failed check
+makes ``bounded_response`` search again without settling (``Response.settle_failed``). Still
+argued, not certified: the answer a *later* acceptor state gives in the two-step case (the
+bound on its promise above), and that no later ``Accept`` reaches cleared votes.
+
 Settling is idempotent (``tests/test_liveness.py`` checks it, and that each message taken out
 is one the real handlers leave every node state unchanged for, and the same ``k`` with and
-without settling on small configurations). It reads nodes that host one role each; a node
-hosting several roles is left alone (settling is then partial, still exact).
+without settling on small configurations; and that the certificate catches planted bugs in
+these conditions). It reads nodes that host one role each; a node hosting several roles is
+left alone (settling is then partial, still exact).
 """
 
 from __future__ import annotations
