@@ -475,6 +475,31 @@ def test_the_certificate_checks_every_kind_of_record(monkeypatch: pytest.MonkeyP
     certificate = checked[0]
     steps = [t[4] for t in certificate.settler.taken]
     assert steps.count(1) > 50 and steps.count(2) > 10 and len(certificate.settler.cleared) > 50
+    # the walks went on to later states of the receivers, not just the one of each record
+    assert len({local for local, _, _ in certificate._once}) > len(certificate.settler.taken)
+
+
+def test_the_certificate_walks_to_later_states(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A message the receiver ignores now but not in a state it moves to later must fail
+    the certificate: a stale Promise for the proposer's ballot while it is accepting, and a
+    (made-up) later move back to preparing that ballot. Catches a certificate that checks
+    only the state a message was taken out in."""
+    config = Config(acceptors=3, proposers=1, learners=1, backoff="none", max_attempts=0)
+    system = System(config, 1, 1, 0)
+    certificate = Certificate(system, Settler(system))
+    certificate.bound = 10
+    b = Ballot(1, 1)
+    preparing = system.stabilise(system.initial(), (0,))[3][0]
+    p = preparing[0].proposer
+    accepting = NodeState(p._replace(phase=Phase.ACCEPTING, proposal=None), None, None)
+    promise = Promise("a1", "p1", b, None)
+    assert p.phase is Phase.PREPARING and p.ballot == b
+    start = (accepting, preparing[1])
+    assert certificate.deliver(start, promise)[0] == start  # ignored now
+    monkeypatch.setattr(Certificate, "moves", lambda self, local: [
+        (None, (preparing[0], local[1]), ())] if local == start else [])
+    why = certificate.once(start, promise, ())
+    assert why is not None and "later state" in why
 
 
 def _plant_inert(monkeypatch: pytest.MonkeyPatch,
