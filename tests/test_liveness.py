@@ -21,10 +21,12 @@ from paxosbook.check.liveness import (
     search,
     strongly_connected,
 )
+from paxosbook.check.liveness.certify import Certificate
 from paxosbook.check.liveness.settle import Settler
 from paxosbook.check.liveness.symmetry import Acceptors
 from paxosbook.config import Config
-from paxosbook.core import AcceptorState, Ballot, Nack, NodeState, Prepare
+from paxosbook.core import AcceptorState, Ballot, Nack, NodeState, Phase, Prepare, Promise
+from paxosbook.core.learner import LearnerState
 
 
 def test_one_proposer_from_the_start_is_a_counted_bound() -> None:
@@ -339,6 +341,7 @@ def test_settling_keeps_k(args: tuple[int, int, int], kwargs: dict[str, object])
     plain = bounded_response(*args, **kwargs)  # type: ignore[arg-type]
     settled = bounded_response(*args, settle=True, **kwargs)  # type: ignore[arg-type]
     assert plain.k is not None and settled.k == plain.k
+    assert settled.settle_failed is None  # its certificate held (``certify``)
     assert settled.states < plain.states
     assert len(settled.worst) == len(plain.worst)
     _replay(settled)
@@ -349,7 +352,7 @@ def test_settling_finds_the_three_acceptor_figure() -> None:
     takes minutes over 1,336,050 states (``benchmarks/bench_liveness.py`` pins k = 28 with
     it); settled, the same 28 from 3667 states (a regression pin, checked against that)."""
     r = bounded_response(3, 2, 1, faults=False, symmetry=True, settle=True)
-    assert (r.k, r.states) == (28, 3667)
+    assert (r.k, r.states, r.settle_failed) == (28, 3667, None)
     _replay(r)
 
 
@@ -452,3 +455,130 @@ def test_settling_keeps_what_a_higher_stopped_ballot_can_still_do() -> None:
     assert inert(state(mine, stale, Prepare("p2", "a1", Ballot(1, 2)))) == [
         Prepare("p2", "a1", Ballot(1, 2)), stale]
     assert settler.inert(state(mine, stale))[2] == 2
+
+
+# -- settle's certificate: what settling relied on, checked by the real handlers ------------------
+def test_the_certificate_checks_every_kind_of_record(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On the stable start of 3 acceptors, 2 proposers (one stopped), the settled search
+    records messages taken out with one step and with two, and cleared votes, and the
+    certificate (real handlers, every later state of the receiver) holds for all of them."""
+    checked: list[Certificate] = []
+    real = Certificate.check
+
+    def check(self: Certificate, k: int) -> str | None:
+        checked.append(self)
+        return real(self, k)
+
+    monkeypatch.setattr(Certificate, "check", check)
+    r = bounded_response(3, 2, 1, faults=False, symmetry=True, settle=True)
+    assert r.k == 28 and r.settle_failed is None and len(checked) == 1
+    certificate = checked[0]
+    steps = [t[4] for t in certificate.settler.taken]
+    assert steps.count(1) > 50 and steps.count(2) > 10 and len(certificate.settler.cleared) > 50
+    # the walks went on to later states of the receivers, not just the one of each record
+    assert len({local for local, _, _ in certificate._once}) > len(certificate.settler.taken)
+
+
+def test_the_certificate_walks_to_later_states(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A message the receiver ignores now but not in a state it moves to later must fail
+    the certificate: a stale Promise for the proposer's ballot while it is accepting, and a
+    (made-up) later move back to preparing that ballot. Catches a certificate that checks
+    only the state a message was taken out in."""
+    config = Config(acceptors=3, proposers=1, learners=1, backoff="none", max_attempts=0)
+    system = System(config, 1, 1, 0)
+    certificate = Certificate(system, Settler(system))
+    certificate.bound = 10
+    b = Ballot(1, 1)
+    preparing = system.stabilise(system.initial(), (0,))[3][0]
+    p = preparing[0].proposer
+    accepting = NodeState(p._replace(phase=Phase.ACCEPTING, proposal=None), None, None)
+    promise = Promise("a1", "p1", b, None)
+    assert p.phase is Phase.PREPARING and p.ballot == b
+    start = (accepting, preparing[1])
+    assert certificate.deliver(start, promise)[0] == start  # ignored now
+    monkeypatch.setattr(Certificate, "moves", lambda self, local: [
+        (None, (preparing[0], local[1]), ())] if local == start else [])
+    why = certificate.once(start, promise, ())
+    assert why is not None and "later state" in why
+
+
+def _plant_inert(monkeypatch: pytest.MonkeyPatch,
+                 wrong: Callable[[System, State, int], bool]) -> None:
+    """``Settler.inert`` that also takes out (and counts one step for) every message ``wrong``
+    picks: a settle condition with a planted bug."""
+    real = Settler.inert
+
+    def inert(self: Settler, state: State) -> tuple[list[int], list[int], int]:
+        keep, out, steps = real(self, state)
+        for mid in [m for m in keep if wrong(self.system, state, m)]:
+            keep.remove(mid)
+            out.append(mid)
+            steps += self._take(state, self.system.dst[mid], mid, 1)
+        return keep, out, steps
+
+    monkeypatch.setattr(Settler, "inert", inert)
+
+
+def _promise_being_counted(system: System, state: State, mid: int) -> bool:
+    msg, s = system.msgs[mid], state[3][system.dst[mid]][0]
+    return (type(msg) is Promise and msg.src == "a3" and s.proposer is not None
+            and s.proposer.phase is Phase.PREPARING and msg.ballot == s.proposer.ballot)
+
+
+def test_the_certificate_catches_a_promise_taken_out_that_still_counts(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Planted: settle takes out a3's Promise for the ballot the proposer is preparing (as if
+    the ``b != p.ballot`` test were lost). The proposer still gets a quorum from a1 and a2,
+    so the settled search finds a bound (here the same 12: the Promise is still counted as a
+    step, but on no path can it complete a quorum, so the argument behind it is false). The
+    certificate sees the real handler record the Promise, and ``bounded_response`` answers
+    with the exact search: k = 12, the hand-counted figure of the first test."""
+    _plant_inert(monkeypatch, _promise_being_counted)
+    r = bounded_response(3, 1, 1, faults=False, settle=True)
+    assert r.settle_failed is not None and "Promise" in r.settle_failed
+    assert "changes its receiver" in r.settle_failed
+    assert r.k == 12
+    assert "certificate failed" in str(r)
+
+
+def test_the_certificate_catches_votes_cleared_while_a_vote_is_in_flight(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Planted: settle clears every vote a learner that has not learned holds (as if it
+    forgot that an Accepted in flight can still add to them). Without the certificate the
+    settled search even fails to tell its worst path (a real step learns where no settled
+    state did). With the votes put back, some Accepted then in flight makes the learner
+    learn: caught before any path is told, and the exact k comes back (18, pinned above)."""
+    def unfreeze(self: Settler, nodes: tuple[Any, ...], net: list[int], active: list[int]
+                 ) -> tuple[Any, ...]:
+        out = list(nodes)
+        for i, kind in enumerate(self.kind):
+            s = nodes[i][0]
+            if kind == "l" and s.learner.votes and s.learner.learned is None:
+                cleared = LearnerState(frozenset(), s.learner.learned)
+                out[i] = (NodeState(s.proposer, s.acceptor, cleared), *nodes[i][1:])
+        return nodes if out == list(nodes) else tuple(out)
+
+    monkeypatch.setattr(Settler, "unfreeze", unfreeze)
+    r = bounded_response(3, 1, 1, settle=True)
+    assert r.settle_failed is not None and "cleared as frozen" in r.settle_failed
+    assert "learn" in r.settle_failed
+    assert r.k == 18
+
+
+def test_the_certificate_catches_a_two_step_message_counted_as_one(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Planted: a stale Prepare or Accept of the active proposer, whose Nack answer takes a
+    second step, counted as one step (k one short per such message on a worst path; here
+    none lies on one, so the k agrees by luck). Its delivery sends a live Nack, which a
+    one-step message may not: caught, and the exact search answers (k = 20)."""
+    real = Settler._take
+
+    def take(self: Settler, state: State, i: int, mid: int, steps: int, active: int = -1
+             ) -> int:
+        return real(self, state, i, mid, 1, -1) if steps == 2 else \
+            real(self, state, i, mid, steps, active)
+
+    monkeypatch.setattr(Settler, "_take", take)
+    r = bounded_response(2, 2, 1, faults=False, settle=True)
+    assert r.settle_failed is not None and "sends a live message" in r.settle_failed
+    assert r.k == 20

@@ -36,7 +36,10 @@ flight that no node can act on any more (a stale ``Promise``, a ``Prepare`` belo
 from a stopped proposer, ...) are taken out and their delivery steps counted on the edge into
 the state, and learner votes that can get no more votes are cleared. Exact (the longest run
 is the settled state's plus those steps, an endless run stays endless); it merges states that
-differed only in stale messages or in the least round those pinned.
+differed only in stale messages or in the least round those pinned. Settling's conditions
+restate the handlers' logic, so what it relied on is recorded and checked after the search
+with the real handlers (``certify``); if that fails the search runs again without settling
+and ``Response.settle_failed`` says why.
 
 The bound is then a graph question, answered without any depth bound: Tarjan's algorithm finds
 the strongly connected components of the stable graph. A cycle among undecided states, or an
@@ -45,9 +48,9 @@ cycle, as named actions). Otherwise the undecided states form a DAG and the leas
 longest path to a decided state, from the worst stabilisation point (``Response.worst``).
 
 The package: ``system`` (the two successor relations), ``renumber`` (rounds up to a shift),
-``settle`` (inert messages and frozen votes out), ``graph`` (Tarjan's SCCs, longest path to a
-decision, a shortest cycle), ``lasso`` (the results, a path told as a ``Run``), ``search``
-(``bounded_response``).
+``settle`` (inert messages and frozen votes out), ``certify`` (settle's certificate),
+``graph`` (Tarjan's SCCs, longest path to a decision, a shortest cycle), ``lasso`` (the
+results, a path told as a ``Run``), ``search`` (``bounded_response``).
 """
 
 from .graph import Bound, cycle_through, longest_to_decision, strongly_connected

@@ -62,6 +62,9 @@ class Response:
     worst: list[Action] = field(default_factory=list)
     """A faulty path, its ``stabilise`` step and a longest stable path (``k`` steps)."""
     parameters: dict[str, Any] = field(default_factory=dict)
+    settle_failed: str | None = None
+    """With ``settle``: why its certificate failed (``certify``), the figures then being those
+    of the search again without settling; ``None`` when it held or was not asked for."""
 
     @property
     def bounded(self) -> bool:
@@ -71,6 +74,9 @@ class Response:
         head = (f"{_count(self.states, 'stable state')} from "
                 f"{_count(self.stabilisations, 'stabilisation point')} "
                 f"({_count(self.faulty_states, 'faulty state')})")
+        if self.settle_failed is not None:
+            head = (f"settling's certificate failed ({self.settle_failed}), so searched "
+                    f"again without it: {head}")
         if self.k is not None:
             return f"{head}: every stable path decides within k = {self.k} steps"
         if self.lasso is not None:

@@ -11,6 +11,7 @@ from ...config import Config
 from ...core import UsageError
 from ...validation import check_int
 from ..model import Action
+from .certify import Certificate
 from .graph import Bound, cycle_through, longest_to_decision
 from .lasso import Lasso, Response
 from .settle import Settler
@@ -51,7 +52,10 @@ def bounded_response(acceptors: int = 3, proposers: int = 1, active: int = 1, *,
 
     ``settle=True`` explores each stable state without its inert messages and frozen learner
     votes (``settle``), counting the steps they take: the same ``k``, ``states`` counts the
-    settled states. Exact (with several active proposers it takes out fewer messages)."""
+    settled states. Exact (with several active proposers it takes out fewer messages). Once
+    a bound is found, what settling relied on is checked with the real handlers
+    (``certify``); if that fails, the answer is the search's without settling, and
+    ``settle_failed`` says why."""
     check_int("acceptors", acceptors, 1, LIMITS["acceptors"], why="bounded_response's limit")
     check_int("proposers", proposers, 1, LIMITS["proposers"], why="bounded_response's limit")
     check_int("active", active, 1, proposers, why="the proposers left active")
@@ -64,19 +68,51 @@ def bounded_response(acceptors: int = 3, proposers: int = 1, active: int = 1, *,
                        ("settle", settle)):
         if not isinstance(flag, bool):
             raise UsageError(name, "True or False", flag)
+    args = (acceptors, proposers, active, learners, faulty_ballots, restarts, faults,
+            max_states, symmetry, reduce)
+    try:
+        return _search(*args, settle)
+    except Uncertified as failed:  # settling was wrong here: the exact search, without it
+        response = _search(*args, False)
+        response.settle_failed = str(failed)
+        return response
+
+
+class Uncertified(Exception):
+    """Settling's certificate failed (the reason): ``bounded_response`` searches again."""
+
+
+def _search(acceptors: int, proposers: int, active: int, learners: int, faulty_ballots: int,
+            restarts: int, faults: bool, max_states: int, symmetry: bool, reduce: bool,
+            settle: bool) -> Response:
+    """``bounded_response``'s search; with ``settle``, raises ``Uncertified`` as soon as a
+    bound is found if settling's certificate (``certify``) fails, before any path is told
+    from the settled values."""
     config = Config(acceptors=acceptors, proposers=proposers, learners=learners,
                     backoff="none", max_attempts=0)
     system = System(config, active, faulty_ballots, restarts if faults else 0)
     parameters = {"acceptors": acceptors, "proposers": proposers, "active": active,
                   "learners": learners, "faulty_ballots": faulty_ballots, "restarts": restarts,
                   "faults": faults}
-    canon = Acceptors(system).canonical if symmetry else _same
+    renaming = Acceptors(system) if symmetry else None
+    canon = renaming.canonical if renaming is not None else _same
     packed = Packed(system, canon)
 
     def key(state: State) -> bytes:
         return packed.key(canon(state))
 
     settler = Settler(system) if settle else None
+    certificate = None
+    if settler is not None:
+        settler.record = True
+        renamings = [g.mapping for g in renaming.group] if renaming is not None else [{}]
+        certificate = Certificate(system, settler, renamings)
+
+    def certify(k: int) -> None:
+        if certificate is not None:
+            why = certificate.check(k)
+            if why is not None:
+                raise Uncertified(why)
 
     def settled(state: State) -> tuple[bytes, int]:
         if settler is None:
@@ -85,7 +121,7 @@ def bounded_response(acceptors: int = 3, proposers: int = 1, active: int = 1, *,
         return key(s), 0 if system.decided(state) else steps
 
     if faults and reduce:
-        return _reduced(system, canon, key, packed, max_states, parameters, settled)
+        return _reduced(system, canon, key, packed, max_states, parameters, settled, certify)
     faulty = _faulty(system, faults)
     roots: dict[State, Parent] = {}
     for s in faulty:
@@ -100,7 +136,9 @@ def bounded_response(acceptors: int = 3, proposers: int = 1, active: int = 1, *,
     if longest is not None:  # bounded: the answer without the graph's edges
         response = Response(None, len(longest), len(faulty), len(roots), True,
                             parameters=parameters)
-        _worst(system, response, faulty, roots, _value(longest, settled))
+        value = _value(longest, settled)
+        certify(max(map(value, roots)))
+        _worst(system, response, faulty, roots, value)
         return response
     edges, on_cycle, complete = _stable(system, roots, max_states)
     response = Response(None, len(edges), len(faulty), len(roots), complete,
@@ -151,8 +189,8 @@ class Packed:
 
 
 def _reduced(system: System, canon: Callable[[State], State], key: Callable[[State], bytes],
-             packed: Packed, max_states: int, parameters: dict[str, Any], settled: Settled
-             ) -> Response:
+             packed: Packed, max_states: int, parameters: dict[str, Any], settled: Settled,
+             certify: Callable[[int], None]) -> Response:
     """``bounded_response`` with ``reduce``: the same stabilisation points, found from the
     drop-free faulty phase (``_reduced_roots``), and one shared ``longest`` over them."""
     faulty = _drop_free(system, canon)
@@ -163,6 +201,7 @@ def _reduced(system: System, canon: Callable[[State], State], key: Callable[[Sta
         value = _value(longest, settled)
         unpack = packed.state
         worst = max(roots, key=lambda r: value(unpack(r)))
+        certify(value(unpack(worst)))
         response = Response(value(unpack(worst)), len(longest), len(faulty), len(roots), True,
                             parameters=parameters)
         states, response.worst = _prefix(system, canon, key, faulty, roots, worst)

@@ -37,10 +37,22 @@ send an ``Accept`` of it (it is not a ballot a proposer is preparing or may yet 
 learner reads votes only for the proposal of an arriving ``Accepted``, so frozen votes are
 history: they are cleared, exact as ``base.view`` is for the proposer.
 
+These conditions restate the handlers' logic, so they are not trusted on their own: with
+``record`` on (``bounded_response`` sets it) every message taken out is recorded with its
+receiver's state and the steps counted, and every learner whose votes were cleared with what
+may still reach it, and after the search ``certify.Certificate`` checks the records with the
+real handlers (the message changes nothing and sends nothing live, or one inert ``Nack`` for
+two steps, in the receiver's state and every later state of it that the search created;
+cleared votes change nothing for the messages in flight to the learner). A failed check
+makes ``bounded_response`` search again without settling (``Response.settle_failed``). Still
+argued, not certified: the answer a *later* acceptor state gives in the two-step case (the
+bound on its promise above), and that no later ``Accept`` reaches cleared votes.
+
 Settling is idempotent (``tests/test_liveness.py`` checks it, and that each message taken out
 is one the real handlers leave every node state unchanged for, and the same ``k`` with and
-without settling on small configurations). It reads nodes that host one role each; a node
-hosting several roles is left alone (settling is then partial, still exact).
+without settling on small configurations; and that the certificate catches planted bugs in
+these conditions). It reads nodes that host one role each; a node hosting several roles is
+left alone (settling is then partial, still exact).
 """
 
 from __future__ import annotations
@@ -52,6 +64,9 @@ from ...core.learner import LearnerState
 
 if TYPE_CHECKING:
     from .system import State, System
+
+Taken = tuple[int, Any, int, tuple[int, ...], int, int, Any]
+Cleared = tuple[int, Any, frozenset[Any], tuple[int, ...], tuple[tuple[Any, int], ...]]
 
 
 class Settler:
@@ -69,6 +84,16 @@ class Settler:
                     for node in system.roles]
         self.src: list[int] = []  # per message id: its sender's index
         self._index = {n: i for i, n in enumerate(cluster.nodes)}
+        self.record = False
+        """Keep what settling relied on, for ``certify.Certificate`` (below)."""
+        self.taken: dict[Taken, None] = {}
+        """Each message taken out as inert: (receiver, its local state, the message id, the
+        stopped proposers, the steps counted, and for two steps the active proposer's index
+        and local state, else -1 and None)."""
+        self.cleared: dict[Cleared, None] = {}
+        """Each learner whose frozen votes were cleared: (its index, its local state, the
+        votes it keeps, the messages in flight to it, each ``Accept`` in flight with its
+        receiver's node state)."""
 
     def _src(self, mid: int) -> int:
         src = self.src
@@ -85,7 +110,23 @@ class Settler:
         new_nodes = self.unfreeze(nodes, keep, active)
         if not out and new_nodes is nodes:
             return state, 0
-        return self.system.normal((True, 0, tuple(sorted(keep)), new_nodes)), steps
+        settled = (True, 0, tuple(sorted(keep)), new_nodes)
+        if self.record and new_nodes is not nodes:
+            self._clear(nodes, new_nodes, settled[2])
+        return self.system.normal(settled), steps
+
+    def _clear(self, nodes: tuple[Any, ...], new_nodes: tuple[Any, ...], net: tuple[int, ...]
+               ) -> None:
+        """Record each learner whose votes were cleared, with what may still reach it: the
+        messages in flight to it and the ``Accept`` messages in flight, with their
+        receivers' states (``certify``)."""
+        system = self.system
+        accepts = tuple((nodes[system.dst[m]][0], m) for m in net
+                        if type(system.msgs[m]) is Accept)
+        for i, (before, after) in enumerate(zip(nodes, new_nodes, strict=True)):
+            if before is not after:
+                mine = tuple(m for m in net if system.dst[m] == i)
+                self.cleared[(i, before, after[0].learner.votes, mine, accepts)] = None
 
     def inert(self, state: State) -> tuple[list[int], list[int], int]:
         """The messages of a stable ``state`` split into live and inert ones, and the steps
@@ -115,7 +156,7 @@ class Settler:
                         or (t is Accepted and (b != p.ballot or (
                             p.phase is Phase.ACCEPTING and msg.src in p.accepts)))
                         or (t is Nack and b != p.ballot and msg.promised.round <= p.round)):
-                    steps += 1
+                    steps += self._take(state, i, mid, 1)
                     out.append(mid)
                     continue
             elif k == "a" and (t is Prepare or t is Accept):
@@ -123,7 +164,7 @@ class Settler:
                 j = self._src(mid)
                 if nodes[j][0] is None:  # from a stopped proposer
                     if msg.ballot < a.promised or (t is Prepare and msg.ballot == a.promised):
-                        steps += 1
+                        steps += self._take(state, i, mid, 1)
                         out.append(mid)
                         continue
                     live_stopped.append((i, msg.ballot.round))
@@ -142,11 +183,22 @@ class Settler:
                 if (b < a.promised and b != p.ballot and b.round <= p.round
                         and a.promised.round <= p.round
                         and bound.get(dst[mid], -1) <= p.round):
-                    steps += 2
+                    steps += self._take(state, dst[mid], mid, 2, active[0])
                     out.append(mid)
                 else:
                     keep.append(mid)
         return keep, out, steps
+
+    def _take(self, state: State, i: int, mid: int, steps: int, active: int = -1) -> int:
+        """Message ``mid`` to node ``i`` taken out of ``state`` as inert: the ``steps`` its
+        delivery takes (1, or 2 with the answer to the ``active`` proposer), recorded for the
+        certificate when ``record`` is on."""
+        if self.record:
+            nodes = state[3]
+            stopped = tuple(j for j in self.system.proposers if nodes[j][0] is None)
+            self.taken[(i, nodes[i], mid, stopped, steps, active,
+                        nodes[active] if active >= 0 else None)] = None
+        return steps
 
     def unfreeze(self, nodes: tuple[Any, ...], net: list[int], active: list[int]
                  ) -> tuple[Any, ...]:

@@ -233,6 +233,14 @@ class System:
         fields cleared: exact for the stable relation (see the module's docstring). The least
         round is taken over what is kept (each node's ``view``), so a normal state is its own
         normal form. Memoised per node state and per message."""
+        d = self.shift(state)
+        nodes = tuple((None if s is None else self._shift_node(s, d), timers, NOTHING_STORED)
+                      for s, timers, _ in state[3])
+        net = tuple(sorted(self._shift_msg(m, d) for m in state[2])) if d else state[2]
+        return (state[0], state[1], net, nodes)
+
+    def shift(self, state: State) -> int:
+        """How much ``normal`` lowers every round of ``state``."""
         low = min(map(self.low.__getitem__, state[2]), default=BIG)
         for s, _, _ in state[3]:
             if s is not None:
@@ -240,11 +248,7 @@ class System:
                 if n is None:
                     n = self._low_node[s] = min(rounds(node_ballots(view(s))), default=BIG)
                 low = min(low, n)
-        d = 0 if low == BIG else low - 1
-        nodes = tuple((None if s is None else self._shift_node(s, d), timers, NOTHING_STORED)
-                      for s, timers, _ in state[3])
-        net = tuple(sorted(self._shift_msg(m, d) for m in state[2])) if d else state[2]
-        return (state[0], state[1], net, nodes)
+        return 0 if low == BIG else low - 1
 
     def _shift_node(self, s: NodeState, d: int) -> NodeState:
         key = (s, d)
