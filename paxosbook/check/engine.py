@@ -41,8 +41,10 @@ initial states + sum of orbit size x successors generated; the depth does not ch
 With ``por=True`` (partial-order reduction, breadth-first only) the model gives each state's
 successors with sleep sets (``Model.sleep_successors``; for ``actors``, ``actors.sleep``): a
 step that commutes with one already taken is counted but not taken. Every state is still
-found, at its breadth-first level, so every figure, verdict and shortest counterexample is
-the one the search without it gives; only fewer successor states are built and looked up.
+found, at its breadth-first level, so every figure and verdict is the one the search without
+it gives and every counterexample is as short (a state may be reached first from another
+parent, so in principle by another schedule of the same length; on every planted bug of
+``scenarios`` it is the very same schedule); only fewer successor states are built.
 It is the default (``por=None``) wherever it applies: a breadth-first search of a model that
 has sleep sets. ``por=False`` is the plain search, kept for cross-checks.
 """
