@@ -43,7 +43,7 @@ cleared as frozen get no vote from an ``Accept`` the active proposer sends later
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ...core import CancelTimer, NodeState, Send, SetTimer
@@ -183,17 +183,30 @@ class Certificate:
     def once(self, start: Local, msg: Any, stopped: tuple[int, ...]) -> str | None:
         """``msg`` leaves ``start`` and every later state of its receiver as it was and sends
         nothing live: one step."""
-        done, stack = self._once, [start]
-        while stack:
-            local = stack.pop()
-            if (local, msg, stopped) in done:
-                continue
-            done.add((local, msg, stopped))
+        def inert(local: Local) -> str | None:
             after, effects = self.deliver(local, msg)
             if after != local:
-                return "its delivery changes its receiver" + _later(local, start)
+                return "its delivery changes its receiver"
             if self._live(effects, stopped):
-                return "its delivery sends a live message" + _later(local, start)
+                return "its delivery sends a live message"
+            return None
+
+        return self._walk(start, (msg, stopped), self._once, inert)
+
+    def _walk(self, start: Local, key: tuple[Any, ...], done: set[Any],
+              test: Callable[[Local], str | None]) -> str | None:
+        """``test`` on ``start`` and on every later state of its receiver that the search
+        created (up to the bound): the first failure, saying in which state; ``done`` keeps
+        the (state, ``key``) pairs already passed."""
+        stack = [start]
+        while stack:
+            local = stack.pop()
+            if (local, *key) in done:
+                continue
+            done.add((local, *key))
+            why = test(local)
+            if why is not None:
+                return why + _later(local, start)
             if self._high(local[0]) <= self.bound:
                 stack.extend(nxt for _, nxt, _ in self.moves(local))
         return None
@@ -211,20 +224,15 @@ class Certificate:
         why = self.once(proposer, live[0], stopped)
         if why is not None:
             return f"its answer {_name(live[0])}: {why}"
-        done, stack = self._twice, [acceptor]
-        while stack:
-            a = stack.pop()
-            if (a, msg, stopped) in done:
-                continue
-            done.add((a, msg, stopped))
+
+        def answers(a: Local) -> str | None:
             after, effects = self.deliver(a, msg)
             live = self._live(effects, stopped)
             if after != a or len(live) != 1 or live[0].dst != name:
-                return (f"its delivery changes its receiver or does not answer {name} alone"
-                        + _later(a, acceptor))
-            if self._high(a[0]) <= self.bound:
-                stack.extend(nxt for _, nxt, _ in self.moves(a))
-        return None
+                return f"its delivery changes its receiver or does not answer {name} alone"
+            return None
+
+        return self._walk(acceptor, (msg, stopped), self._twice, answers)
 
     def frozen(self, i: int, local: Any, kept: frozenset[Any], mine: tuple[int, ...],
                accepts: tuple[tuple[NodeState, int], ...]) -> str | None:
