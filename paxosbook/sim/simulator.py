@@ -25,7 +25,6 @@ Every step is appended to ``records`` as a plain tuple (see ``paxosbook.trace``)
 
 from __future__ import annotations
 
-import gc
 import random
 from collections.abc import Callable
 from heapq import heappop, heappush
@@ -34,6 +33,7 @@ from typing import Any
 from ..config import Config
 from ..core import AcceptorState, CancelTimer, Learn, Persist, Send, SetTimer, Timer, UsageError
 from ..core.log.envelope import LearnSlot, SlotState
+from ..gcpause import gc_paused
 from ..network import Network
 from ..trace import (
     ACCEPT,
@@ -179,9 +179,7 @@ class Simulator:
         stop_decided, max_time, max_messages = cfg.stop_when_decided, cfg.max_time, cfg.max_messages
         learned, crashed, cuts, records = self.learned, self.crashed, self.cuts, self.records
         nodes, states, apply = self.nodes, self.states, self._apply
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
+        with gc_paused():
             while heap and heap[0][0] <= max_time and self.sent < max_messages:
                 if stop_decided and len(learned) == learners:
                     break
@@ -198,9 +196,6 @@ class Simulator:
                 if handler is not None:
                     states[dst], effects = handler(states[dst], msg)
                     apply(dst, effects, mid)
-        finally:
-            if collecting:
-                gc.enable()
         self._finished = True
         return self.result()
 

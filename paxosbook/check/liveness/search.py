@@ -9,6 +9,7 @@ from typing import Any
 
 from ...config import Config
 from ...core import UsageError
+from ...gcpause import gc_paused
 from ...validation import check_int
 from ..model import Action
 from .certify import Certificate
@@ -70,12 +71,13 @@ def bounded_response(acceptors: int = 3, proposers: int = 1, active: int = 1, *,
             raise UsageError(name, "True or False", flag)
     args = (acceptors, proposers, active, learners, faulty_ballots, restarts, faults,
             max_states, symmetry, reduce)
-    try:
-        return _search(*args, settle)
-    except Uncertified as failed:  # settling was wrong here: the exact search, without it
-        response = _search(*args, False)
-        response.settle_failed = str(failed)
-        return response
+    with gc_paused():  # millions of states, no cycles (``paxosbook.gcpause``)
+        try:
+            return _search(*args, settle)
+        except Uncertified as failed:  # settling was wrong here: the exact search, without it
+            response = _search(*args, False)
+            response.settle_failed = str(failed)
+            return response
 
 
 class Uncertified(Exception):
