@@ -14,7 +14,10 @@ from paxosbook.check.actors.base import view
 from paxosbook.check.engine import _Search, explore
 from paxosbook.check.scenarios import NONE, QUORUMS, SCENARIOS, scenario
 from paxosbook.core import (
+    Accept,
     Accepted,
+    Acceptor,
+    AcceptorState,
     Ballot,
     Cluster,
     Learner,
@@ -257,6 +260,15 @@ class _Chatty(Learner):
         return after, effects  # type: ignore[return-value]
 
 
+class _Lax(Acceptor):
+    """Planted bug: an acceptor that accepts a higher ballot without promising it (its
+    accepted ballot then exceeds its promise)."""
+
+    def on_accept(self, s: AcceptorState, msg: Accept) -> tuple[AcceptorState, list[object]]:
+        after, effects = Acceptor.on_accept(self, s, msg)
+        return AcceptorState(s.promised, after.accepted), effects  # type: ignore[return-value]
+
+
 @dataclasses.dataclass(frozen=True)
 class _BuggyCluster(Cluster):
     bug: str = ""
@@ -269,6 +281,10 @@ class _BuggyCluster(Cluster):
             return type(node)(name, _Restless(**fields), node.acceptor, lr)
         if self.bug == "chatty" and lr is not None:
             return type(node)(name, p, node.acceptor, _Chatty(lr.name, lr.quorums, lr.mutants))
+        if self.bug == "lax" and node.acceptor is not None:
+            a = node.acceptor
+            fields = {f.name: getattr(a, f.name) for f in dataclasses.fields(Acceptor)}
+            return type(node)(name, p, _Lax(**fields), lr)
         return node
 
 
@@ -410,3 +426,30 @@ def test_progress_bar_does_not_change_the_result() -> None:
     shown = explore(ActorModel(cfg()), symmetry=True, progress=True)
     assert (plain.distinct_states, plain.total_states) == (shown.distinct_states,
                                                            shown.total_states)
+
+
+@pytest.mark.parametrize("bug, network", [
+    ("accept-below-promise", "multiset"), ("reuse-ballot", "set"),
+    ("learn-without-quorum", "set"), ("ignore-promised-value", "set"), ("lax", "set")])
+def test_verdicts_judged_in_parts_are_the_whole_verdict(bug: str, network: str) -> None:
+    """``violated`` judges the properties that read only acceptors' states apart from the
+    others (each part memoised on what it reads, ``Property.reads``). On every state of a
+    planted bug's search, the names it gives, in order, are those of the whole check: every
+    property on every outcome of the learners kept aside. (``lax`` breaks the acceptors'
+    part: the third acceptor hears an Accept it never promised. The mutants break the
+    other.)"""
+    config = Config(acceptors=3 if bug == "lax" else 2, proposers=1 if bug == "lax" else 2,
+                    learners=1, max_attempts=1, backoff="none",
+                    mutants=() if bug == "lax" else (bug,))
+    model = ActorModel(config, network=network,
+                       cluster=buggy("lax", config) if bug == "lax" else None)
+    search = _Search(model, False, 60000, None, False, False)
+    search.bfs()
+    broken: set[str] = set()
+    for s in search.parents:
+        whole = tuple(dict.fromkeys(name for learned in model.outcomes(s)
+                                    for name in model.found(s, learned)))
+        assert model.violated(s) == whole
+        broken.update(whole)
+    assert broken >= ({"promise_covers_accept"} if bug == "lax" else {"agreement"}
+                      if bug != "learn-without-quorum" else {"integrity"})

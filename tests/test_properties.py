@@ -58,6 +58,28 @@ def test_properties_are_declared_once_by_name():
     assert all(p.kind == "always" and p.description for p in PROPERTIES)
 
 
+FIELDS = ("proposed", "votes", "accepts_sent", "states", "learns")
+VARIANTS = [{**GOOD, **change} for _, change in [("good", {}), *BROKEN]] + [
+    {key: [] for key in FIELDS[1:]}]
+
+
+@pytest.mark.parametrize("prop", PROPERTIES, ids=[p.name for p in PROPERTIES])
+def test_each_property_reads_only_the_fields_it_declares(prop) -> None:
+    """A checker memoises a property on the ``History`` fields it declares it reads
+    (``Property.reads``; the actors model judges acceptors' states apart from votes and
+    learns). Putting any other field of any history above (the broken ones too) into any of
+    them never changes its verdict; a declaration that left out a field it reads is caught
+    by the history where that field breaks it."""
+    assert prop.reads and prop.reads <= set(FIELDS)
+    for base in VARIANTS:
+        want = [v.message for v in prop.check(history(**base))]
+        for name in set(FIELDS) - prop.reads:
+            for other in VARIANTS:
+                value = other.get(name, {"x": 0, "y": 1} if name == "proposed" else [])
+                got = [v.message for v in prop.check(history(**{**base, name: value}))]
+                assert got == want, (name, other)
+
+
 # -- random search over faulty configurations --------------------------------------------------
 @st.composite
 def faulty_configs(draw, mutants=()):

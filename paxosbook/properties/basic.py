@@ -110,6 +110,10 @@ class Property(Generic[H]):
     description: str
     check: Callable[[H], list[Violation]]
     kind: str = "always"
+    reads: frozenset[str] = frozenset(("proposed", "votes", "accepts_sent", "states", "learns"))
+    """The ``History`` fields ``check`` reads (all, unless it declares fewer). A checker may
+    evaluate a property on a history whose other fields are empty and memoise the verdict on
+    what it reads (``tests/test_properties.py`` checks each declaration)."""
 
 
 def _agreement(h: History) -> list[Violation]:
@@ -179,19 +183,24 @@ def _chosen_is_stable(h: History) -> list[Violation]:
     return out
 
 
+_OUTCOMES = frozenset(("votes", "learns"))
+"""What the properties about outcomes read: the votes (what is chosen) and the learns."""
+
 PROPERTIES: tuple[Property[History], ...] = (
     Property("agreement", "at most one value is chosen; no two learners learn different values",
-             _agreement),
-    Property("validity", "only a proposed value can be chosen or learned", _validity),
-    Property("integrity", "a value is learned only after it was chosen", _integrity),
+             _agreement, reads=_OUTCOMES),
+    Property("validity", "only a proposed value can be chosen or learned", _validity,
+             reads=_OUTCOMES | {"proposed"}),
+    Property("integrity", "a value is learned only after it was chosen", _integrity,
+             reads=_OUTCOMES),
     Property("promise_covers_accept",
              "an acceptor's accepted ballot never exceeds its promised ballot",
-             _promise_covers_accept),
+             _promise_covers_accept, reads=frozenset(("states",))),
     Property("one_value_per_ballot", "all Accept (2a) messages for one ballot carry one value",
-             _one_value_per_ballot),
+             _one_value_per_ballot, reads=frozenset(("accepts_sent",))),
     Property("chosen_is_stable",
              "once v is chosen at b, every proposal accepted at a higher ballot has value v (P2)",
-             _chosen_is_stable),
+             _chosen_is_stable, reads=frozenset(("votes",))),
 )
 
 

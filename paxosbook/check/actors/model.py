@@ -54,7 +54,7 @@ from ...core import (
     Timer,
     UsageError,
 )
-from ...properties import Snapshot, check_snapshot
+from ...properties import PROPERTIES, Property, Snapshot, check_snapshot
 from ...validation import check_int
 from ..engine import Action, Model, Sometimes
 from .base import (
@@ -172,11 +172,15 @@ class ActorModel(Model[State]):
         self._msg_ids: dict[Any, int] = {}
         self.dst: list[int] = []
         self.to: list[int] = [0] * len(self.nodes)  # per node: mask of messages to it
+        self.inbox_mask = 0
+        """The messages to learners kept aside (set network)."""
         self._ghosts: list[tuple[frozenset[Any], frozenset[Any]]] = []
         self._ghost_ids: dict[Any, int] = {}
         self.steps: dict[int, Step] = {}
         self._ghost_steps: dict[tuple[int, Any], int] = {}
         self._verdicts: dict[tuple[Any, ...], tuple[str, ...]] = {}
+        self._state_verdicts: dict[Any, tuple[str, ...]] = {}
+        self._history_verdicts: dict[Any, tuple[tuple[str, ...], ...]] = {}
         self.node_lids: list[list[int]] = [[] for _ in self.nodes]
         roles = [c.roles() for c in self.configs]
         self.watched = tuple(i for i, r in enumerate(roles) if "acceptor" in r or "learner" in r)
@@ -199,6 +203,12 @@ class ActorModel(Model[State]):
         self.sleep_image = self.sleep.image  # type: ignore[method-assign, assignment]
         self._init_kw = {"network": network, "restarts": restarts, "cluster": cluster, **wanted}
         self.learner_nodes = tuple(i for i, r in enumerate(roles) if "learner" in r)
+        self._by_state = tuple(p for p in PROPERTIES if p.reads <= {"states"})
+        self._by_history = tuple(p for p in PROPERTIES
+                                 if "states" not in p.reads and p not in self._by_state)
+        self._rank = {p.name: k for k, p in enumerate(PROPERTIES)}
+        self._acceptor_ids = _getter(tuple(3 + i for i in self.restartable))
+        self._learner_ids = _getter(tuple(3 + i for i in self.learner_nodes))
         self._chosen: dict[int, bool] = {}
         self.sometimes = [Sometimes("value_chosen", SOMETIMES["value_chosen"], self.is_chosen),
                           Sometimes("every_learner_learns", SOMETIMES["every_learner_learns"],
@@ -253,6 +263,8 @@ class ActorModel(Model[State]):
             dst = self.nodes.index(msg.dst)
             self.dst.append(dst)
             self.to[dst] |= 1 << mid
+            if dst in self.aside:
+                self.inbox_mask |= 1 << mid
         return mid
 
     def intern_ghost(self, value: tuple[frozenset[Any], frozenset[Any]]) -> int:
@@ -481,35 +493,56 @@ class ActorModel(Model[State]):
                 out.append((self.nodes[i], got))
         return Snapshot(self.proposed, votes, accepts, tuple(acceptors), tuple(out))
 
-    def found(self, state: State, learned: dict[int, Any] | None = None) -> tuple[str, ...]:
-        """The properties ``state`` breaks if the learners kept aside learned ``learned``."""
-        found = check_snapshot(self.snapshot(state, learned), self.cluster.quorums)
+    def found(self, state: State, learned: dict[int, Any] | None = None,
+              properties: tuple[Property[Any], ...] = PROPERTIES) -> tuple[str, ...]:
+        """The ``properties`` that ``state`` breaks if the learners kept aside learned
+        ``learned``."""
+        found = check_snapshot(self.snapshot(state, learned), self.cluster.quorums, properties)
         return tuple(dict.fromkeys(v.property for v in found))
 
     def outcomes(self, state: State) -> list[dict[int, Any]]:
         return self.asider.outcomes(state) if self.asider is not None else [{}]
 
+    def inbox(self, state: State) -> Any:
+        """What the learners kept aside have been sent (all of it, for ``outcomes``)."""
+        if self.asider is None:
+            return None
+        if self.network == "set":
+            return state[0] & self.inbox_mask
+        return self.asider.inboxes(state)
+
     def violated(self, state: State) -> tuple[str, ...]:
         """Memoised on what the properties can read: the ghost, the watched nodes' states and,
-        for learners kept aside, the messages sent to them."""
-        key = self._watched_ids(state)
-        if self.asider is not None:
-            net = state[0]
-            if self.network == "set":
-                inbox = 0
-                for i in self.aside:
-                    inbox |= self.to[i]
-                key = (key, net & inbox)
-            else:
-                key = (key, *self.asider.inboxes(state))
+        for learners kept aside, the messages sent to them. A new key is judged in two parts
+        (``_judge``)."""
+        key = (self._watched_ids(state), self.inbox(state))
         names = self._verdicts.get(key)
         if names is None:
-            found: dict[str, None] = {}
-            for learned in self.outcomes(state):
-                for name in self.found(state, learned):
-                    found[name] = None
-            names = self._verdicts[key] = tuple(found)
+            names = self._verdicts[key] = self._judge(state)
         return names
+
+    def _judge(self, state: State) -> tuple[str, ...]:
+        """Every property ``state`` breaks, for some outcome of the learners kept aside, each
+        named once, outcome by outcome and in ``PROPERTIES`` order within one (as ``found``
+        over ``outcomes``). Each property declares what it reads (``Property.reads``): those
+        that read only the acceptors' states are memoised on the acceptors' node states, the
+        others (votes, Accepts, learns) on the ghost, the learners' node states and their
+        inbox. Far fewer keys than the whole: the acceptors' states and the votes vary
+        independently."""
+        acc = self._acceptor_ids(state)
+        by_state = self._state_verdicts.get(acc)
+        if by_state is None:
+            by_state = self._state_verdicts[acc] = self.found(state, None, self._by_state)
+        key = (state[1], self._learner_ids(state), self.inbox(state))
+        by_history = self._history_verdicts.get(key)
+        if by_history is None:
+            by_history = self._history_verdicts[key] = tuple(
+                self.found(state, learned, self._by_history) for learned in self.outcomes(state))
+        found: dict[str, None] = {}
+        for names in by_history:
+            for name in sorted((*names, *by_state), key=self._rank.__getitem__):
+                found[name] = None
+        return tuple(found)
 
     def acceptors(self) -> tuple[str, ...]:
         return tuple(self.cluster.acceptors)
@@ -599,6 +632,13 @@ class ActorModel(Model[State]):
 
     def local(self, lid: int) -> Local:
         return self._locals[lid]
+
+
+def _getter(at: tuple[int, ...]) -> Any:
+    """A function from a state to the tuple of its items at ``at`` (any length)."""
+    if len(at) > 1:
+        return itemgetter(*at)
+    return lambda s: tuple(s[j] for j in at)
 
 
 __all__ = ["NETWORKS", "ActorModel", "describe"]
