@@ -55,6 +55,7 @@ import time
 from typing import Any, Generic
 
 from ..core import UsageError
+from ..gcpause import gc_paused
 from .model import Action, CheckResult, Counterexample, Invariant, Model, S, Sometimes, Witness
 
 __all__ = ["ORDERS", "Action", "CheckResult", "Counterexample", "Invariant", "Model", "Sometimes",
@@ -90,7 +91,8 @@ def explore(model: Model[S], *, order: str = "bfs", symmetry: bool = False,
         search = _Search(model, symmetry, max_states, max_seconds, stop_on_violation, progress,
                          por)
         try:
-            (search.bfs if order == "bfs" else search.dfs)()
+            with gc_paused():  # millions of states and tables, no cycles (``gcpause``)
+                (search.bfs if order == "bfs" else search.dfs)()
         finally:
             search.close()
         failed = model.certify()  # every search, however it ended
@@ -297,8 +299,8 @@ class _Search(Generic[S]):
             for i, s in enumerate(frontier):
                 n, succ = successors(s, sleeps.pop(s))
                 total += n
-                if symmetry:
-                    raw_total += orbits[s] * n
+                if symmetry:  # (orbits are kept only until their state is expanded)
+                    raw_total += orbits.pop(s) * n
                 for t, z in succ:
                     if t in parents:
                         if t in later:

@@ -218,7 +218,9 @@ class Symmetry:
         m = self.model
         net = state[0]
         if m.network == "set":
-            new_net: Any = self.net_image(g, net)
+            new_net: Any = g.nets.get(net)  # net_image, inlined (the hot path)
+            if new_net is None:
+                new_net = g.nets[net] = self._net_image(g, net)
         else:
             new_net = tuple(sorted(self._msg_image(g, x) for x in net))
         gid = g.ghosts.get(state[1])
