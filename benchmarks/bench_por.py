@@ -17,7 +17,8 @@ it), measured on the same machine at the same time.
 
 With ``--why`` it also measures why sleep sets cannot reach the target on this model: how
 many states remain once the history variables (the ghost's votes and Accepts, and the
-learners' inbox, which only the properties read) are forgotten, and what share of all
+learners' inbox, which only the properties read) are forgotten, and how many with the Accepts
+kept (the same: the votes alone multiply the states), and what share of all
 transitions lands on a state no further from the start than its source (a step absorbed
 by a later one, e.g. a Promise collected and then forgotten by a timeout: not a commutation,
 so no sleep set removes it).
@@ -114,6 +115,17 @@ def why(config: Config) -> None:
     for i in model.aside:
         aside |= model.to[i]
     cores = {(s[0] & ~aside, *s[2:]) for s in search.parents}
+    ghosts = model._ghosts
+    keep_accepts = {(s[0] & ~aside, ghosts[s[1]][1], *s[2:]) for s in search.parents}
+    inbox_votes: dict[int, frozenset[Any]] = {}
+    differ = 0
+    for s in search.parents:
+        box = s[0] & aside
+        votes = inbox_votes.get(box)
+        if votes is None:
+            sent = [model.message(mid) for mid in range(box.bit_length()) if box >> mid & 1]
+            votes = inbox_votes[box] = frozenset((m.src, m.ballot, m.value) for m in sent)
+        differ += votes != ghosts[s[1]][0]
     older = total = 0
     for s, d in level.items():
         for t in model.successors(s)[1]:
@@ -122,6 +134,11 @@ def why(config: Config) -> None:
     n = len(search.parents)
     print(f"why: {len(cores):,} of {n:,} states remain once the history (votes, Accepts, "
           f"learners' inbox) is forgotten: it multiplies the states by {n / len(cores):.1f}x")
+    alone = ("the multiplier is the votes alone, which the properties read"
+             if len(keep_accepts) == len(cores) else "the Accepts multiply them too")
+    print(f"why: keeping the ghost's Accepts leaves {len(keep_accepts):,}: {alone} (the "
+          f"learners' inbox, as Accepted messages, holds other votes than the ghost in "
+          f"{differ:,} states)")
     print(f"why: {older:,} of {total:,} transitions ({older / total:.0%}) land on a state no "
           f"further from the start than their source (absorbed steps: no sleep set removes "
           f"them)")
