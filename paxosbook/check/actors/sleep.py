@@ -137,7 +137,7 @@ class Sleep:
             if hit is None:
                 hit = step(i, lid, mid)
             if hit[0] == lid and hit[2] is None:  # a self-loop? (see ActorModel)
-                new = hit[1] & ~net
+                new = hit[1] & ~state[0]  # (a learner's inbox too: resent, nothing is new)
                 while new and live is not None:
                     b2 = new & -new
                     m2 = b2.bit_length() - 1
