@@ -266,7 +266,7 @@ class _Search(Generic[S]):
         for i, s in enumerate(frontier):
             n, succ = model.successors(s)
             self.total += n
-            self.raw_total += orbits[s] * n
+            self.raw_total += orbits.pop(s) * n  # (kept only until expanded)
             for t in succ:
                 if t in parents:  # already a representative: nothing new
                     continue
@@ -342,7 +342,7 @@ class _Search(Generic[S]):
                 n, succ = model.successors(s)
                 self.total += n
                 if self.symmetry:
-                    self.raw_total += self.orbits[s] * n
+                    self.raw_total += self.orbits.pop(s) * n
                 for t in succ:
                     orbit = 1
                     if self.symmetry:
