@@ -453,3 +453,22 @@ def test_verdicts_judged_in_parts_are_the_whole_verdict(bug: str, network: str) 
         broken.update(whole)
     assert broken >= ({"promise_covers_accept"} if bug == "lax" else {"agreement"}
                       if bug != "learn-without-quorum" else {"integrity"})
+
+
+def test_a_property_reading_acceptors_and_votes_is_judged_whole(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A property that declares both an acceptor's state and the votes fits neither part of
+    ``_judge``; it is still checked, with the whole snapshot, not dropped."""
+    from paxosbook.check.actors import model as actors_model
+    from paxosbook.properties import Property, Violation
+
+    def voted_above_promise(h: object) -> list[Violation]:
+        promised = {a: p for _, a, p, _ in h.states}  # type: ignore[attr-defined]
+        return [Violation("vote_above_promise", f"{a} voted above its promise", (i,))
+                for i, a, b, _ in h.votes if b >= promised.get(a, b)]  # type: ignore[attr-defined]
+
+    mixed = Property("vote_above_promise", "planted: reads states and votes",
+                     voted_above_promise, reads=frozenset(("states", "votes")))
+    monkeypatch.setattr(actors_model, "PROPERTIES", (*actors_model.PROPERTIES, mixed))
+    r = explore(ActorModel(cfg(1, 1)))
+    assert [v.invariant for v in r.violations] == ["vote_above_promise"]

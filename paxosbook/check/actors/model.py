@@ -203,10 +203,14 @@ class ActorModel(Model[State]):
         self.sleep_image = self.sleep.image  # type: ignore[method-assign, assignment]
         self._init_kw = {"network": network, "restarts": restarts, "cluster": cluster, **wanted}
         self.learner_nodes = tuple(i for i, r in enumerate(roles) if "learner" in r)
-        self._by_state = tuple(p for p in PROPERTIES if p.reads <= {"states"})
-        self._by_history = tuple(p for p in PROPERTIES
+        self.properties: tuple[Property[Any], ...] = PROPERTIES
+        """The safety properties every state is checked against."""
+        self._by_state = tuple(p for p in self.properties if p.reads <= {"states"})
+        self._by_history = tuple(p for p in self.properties
                                  if "states" not in p.reads and p not in self._by_state)
-        self._rank = {p.name: k for k, p in enumerate(PROPERTIES)}
+        self._in_parts = len(self._by_state) + len(self._by_history) == len(self.properties)
+        """Can every property be judged in one of the two parts (``_judge``)?"""
+        self._rank = {p.name: k for k, p in enumerate(self.properties)}
         self._acceptor_ids = _getter(tuple(3 + i for i in self.restartable))
         self._learner_ids = _getter(tuple(3 + i for i in self.learner_nodes))
         self._chosen: dict[int, bool] = {}
@@ -494,10 +498,11 @@ class ActorModel(Model[State]):
         return Snapshot(self.proposed, votes, accepts, tuple(acceptors), tuple(out))
 
     def found(self, state: State, learned: dict[int, Any] | None = None,
-              properties: tuple[Property[Any], ...] = PROPERTIES) -> tuple[str, ...]:
-        """The ``properties`` that ``state`` breaks if the learners kept aside learned
-        ``learned``."""
-        found = check_snapshot(self.snapshot(state, learned), self.cluster.quorums, properties)
+              properties: tuple[Property[Any], ...] | None = None) -> tuple[str, ...]:
+        """The ``properties`` (all of ``self.properties`` by default) that ``state`` breaks if
+        the learners kept aside learned ``learned``."""
+        found = check_snapshot(self.snapshot(state, learned), self.cluster.quorums,
+                               self.properties if properties is None else properties)
         return tuple(dict.fromkeys(v.property for v in found))
 
     def outcomes(self, state: State) -> list[dict[int, Any]]:
@@ -523,12 +528,15 @@ class ActorModel(Model[State]):
 
     def _judge(self, state: State) -> tuple[str, ...]:
         """Every property ``state`` breaks, for some outcome of the learners kept aside, each
-        named once, outcome by outcome and in ``PROPERTIES`` order within one (as ``found``
+        named once, outcome by outcome and in ``self.properties`` order within one (as ``found``
         over ``outcomes``). Each property declares what it reads (``Property.reads``): those
         that read only the acceptors' states are memoised on the acceptors' node states, the
         others (votes, Accepts, learns) on the ghost, the learners' node states and their
         inbox. Far fewer keys than the whole: the acceptors' states and the votes vary
-        independently."""
+        independently. A property that reads both is judged with the whole."""
+        if not self._in_parts:
+            return tuple(dict.fromkeys(name for learned in self.outcomes(state)
+                                       for name in self.found(state, learned)))
         acc = self._acceptor_ids(state)
         by_state = self._state_verdicts.get(acc)
         if by_state is None:
@@ -603,7 +611,7 @@ class ActorModel(Model[State]):
         return self.sleep.image(renaming, sleep)
 
     def explain(self, state: State, names: tuple[str, ...]) -> str:
-        found = check_snapshot(self.snapshot(state), self.cluster.quorums)
+        found = check_snapshot(self.snapshot(state), self.cluster.quorums, self.properties)
         return "; ".join(dict.fromkeys(v.message for v in found if v.property in names))
 
     def describe_state(self, state: State) -> str:
