@@ -111,9 +111,7 @@ def why(config: Config) -> None:
     level: dict[Any, int] = {}
     for s, parent in search.parents.items():  # insertion order: parents come first
         level[s] = 0 if parent is None else level[parent] + 1
-    aside = 0
-    for i in model.aside:
-        aside |= model.to[i]
+    aside = model.inbox_mask
     cores = {(s[0] & ~aside, *s[2:]) for s in search.parents}
     ghosts = model._ghosts
     keep_accepts = {(s[0] & ~aside, ghosts[s[1]][1], *s[2:]) for s in search.parents}

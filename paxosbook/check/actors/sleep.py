@@ -64,7 +64,6 @@ class Sleep:
         self._low_images: dict[tuple[int, int], int] = {}
         self._known = -1
         self._deps: list[int] = []
-        self._aside = 0
 
     def bit(self, i: int, code: int) -> int:
         if code == RESTART:
@@ -81,17 +80,14 @@ class Sleep:
 
     def _masks(self) -> tuple[list[int], int]:
         """(``dependent`` of each node's deliveries and timeouts, the messages to learners
-        kept aside), recomputed only when a message has been interned since."""
+        kept aside: the model's ``inbox_mask``); the first recomputed only when a message has
+        been interned since."""
         m = self.model
         known = len(m.dst)
         if known != self._known:
             self._known = known
             self._deps = [self.dependent(i, 0) for i in range(self.n)]  # 0: not a restart
-            aside = 0
-            for i in m.aside:
-                aside |= m.to[i]
-            self._aside = aside
-        return self._deps, self._aside
+        return self._deps, m.inbox_mask
 
     def successors(self, state: State, sleep: int) -> tuple[int, list[tuple[State, int]]]:
         """(every enabled step counted, the successors of the steps not asleep, each with its
