@@ -56,7 +56,17 @@ from typing import Any, Generic
 
 from ..core import UsageError
 from ..gcpause import gc_paused
-from .model import Action, CheckResult, Counterexample, Invariant, Model, S, Sometimes, Witness
+from .model import (
+    Action,
+    CheckResult,
+    Collision,
+    Counterexample,
+    Invariant,
+    Model,
+    S,
+    Sometimes,
+    Witness,
+)
 
 __all__ = ["ORDERS", "Action", "CheckResult", "Counterexample", "Invariant", "Model", "Sometimes",
            "Witness", "explore", "has_sleep_sets"]
@@ -69,7 +79,8 @@ LIMIT_CHECK_EVERY = 512
 def explore(model: Model[S], *, order: str = "bfs", symmetry: bool = False,
             por: bool | None = None,
             max_states: int | None = None, max_seconds: float | None = None,
-            stop_on_violation: bool = True, progress: bool = False) -> CheckResult:
+            stop_on_violation: bool = True, progress: bool = False,
+            vectorised: bool | None = None) -> CheckResult:
     """Search every state of ``model`` reachable from its initial states.
 
     ``order``: ``bfs`` (shortest counterexamples, TLC's depth) or ``dfs``. ``max_states`` /
@@ -78,7 +89,10 @@ def explore(model: Model[S], *, order: str = "bfs", symmetry: bool = False,
     first counterexample of each invariant. ``progress`` shows a ``tqdm.auto`` bar. ``por``
     (breadth-first only, models with ``Model.sleep_successors``) skips steps with sleep sets:
     the same states and figures, fewer successors built; ``None`` (the default) uses them
-    wherever they apply (``has_sleep_sets``).
+    wherever they apply (``has_sleep_sets``). ``vectorised`` runs the sleep-set search a level
+    at a time as arrays where the model offers it (``Model.vector_search``): the same states,
+    figures, violations and paths; ``None`` (the default) uses it for every complete search
+    with sleep sets (no ``max_states`` or ``max_seconds``) of a model that offers it.
     """
     _check_args(order, max_states, max_seconds)
     if por is None:
@@ -86,13 +100,24 @@ def explore(model: Model[S], *, order: str = "bfs", symmetry: bool = False,
     if not isinstance(por, bool) or (por and order != "bfs"):
         raise UsageError("por", "True (breadth-first search only), False or None (on "
                                 "wherever it applies)", por)
+    complete = por and max_states is None and max_seconds is None
+    if vectorised is not None and (not isinstance(vectorised, bool) or (
+            vectorised and not (complete and model.vector_search() is not None))):
+        raise UsageError("vectorised", "True (a complete search with sleep sets of a model "
+                                       "that offers it), False or None (on wherever it "
+                                       "applies)", vectorised)
+    vector = complete and vectorised is not False
     off: dict[str, str] = {}
     while True:
         search = _Search(model, symmetry, max_states, max_seconds, stop_on_violation, progress,
                          por)
+        search.vector = model.vector_search() if vector else None
         try:
             with gc_paused():  # millions of states and tables, no cycles (``gcpause``)
                 (search.bfs if order == "bfs" else search.dfs)()
+        except Collision:  # two rows with one hash (never seen): search without arrays
+            vector = False
+            continue
         finally:
             search.close()
         failed = model.certify()  # every search, however it ended
@@ -154,6 +179,8 @@ class _Search(Generic[S]):
         self.start = time.perf_counter()
         self.seconds = 0.0
         self.bar: Any = None
+        self.vector: Any = None
+        """The model's level loop as arrays (``Model.vector_search``), if used."""
         if progress:
             from tqdm.auto import tqdm
             self.bar = tqdm(total=max_states, unit=" states", desc=model.name, leave=True)
@@ -220,6 +247,9 @@ class _Search(Generic[S]):
     # -- breadth-first ----------------------------------------------------------------------
     def bfs(self) -> None:
         try:
+            if self.vector is not None:
+                self.vector.run(self)
+                return
             frontier = self.initial()
             self.depth = 1 if frontier else 0
             sleeps: dict[S, Any] = dict.fromkeys(frontier, 0)
@@ -363,6 +393,8 @@ class _Search(Generic[S]):
 
     # -- results ----------------------------------------------------------------------------
     def path_to(self, s: S) -> list[S]:
+        if self.vector is not None:
+            return self.vector.path_to(s)
         path = [s]
         parent = self.parents[s]
         while parent is not None:
@@ -396,7 +428,7 @@ class _Search(Generic[S]):
         return model.extend(states, actions, names)
 
     def result(self, order: str) -> CheckResult:
-        distinct = len(self.parents)
+        distinct = self.vector.distinct if self.vector is not None else len(self.parents)
         return CheckResult(
             model=self.model.name, distinct_states=distinct, total_states=self.total,
             depth=self.depth, seconds=self.seconds, complete=self.stop_reason == "exhausted",

@@ -19,6 +19,11 @@ COUNTEREXAMPLE = "counterexample"
 """The ``stop_reason`` of the run that tells a counterexample's path (``Model.to_run``)."""
 
 
+class Collision(Exception):
+    """Two different states with one hash in a search keyed by hashes (``vector_search``):
+    the engine searches again without it."""
+
+
 @dataclass(frozen=True)
 class Action:
     """One step of a model, e.g. ``Phase2a(1, v2)`` or ``deliver Promise a1->p1 1.1``."""
@@ -113,6 +118,12 @@ class Model(Generic[S]):
         """The sleep set ``sleep`` carried by ``renaming`` (from ``canonical_renaming``). The
         engine does not ask for an empty (falsy) sleep set: it is its own image."""
         raise UsageError("por", f"off for model {self.name!r} (it has no sleep sets)", True)
+
+    def vector_search(self) -> Any:
+        """The sleep-set level loop as arrays, if the model offers one (``None``: it does not):
+        an object with ``run(search)``, ``path_to(state)`` and ``distinct`` that does what
+        ``engine._Search.bfs`` with sleep sets does (``check.actors.vector``)."""
+        return None
 
     def describe_state(self, state: S) -> str:
         return repr(state)

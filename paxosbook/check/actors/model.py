@@ -604,6 +604,11 @@ class ActorModel(Model[State]):
     def sleep_successors(self, state: State, sleep: Any) -> tuple[int, list[tuple[State, Any]]]:
         return self.sleep.successors(state, sleep)
 
+    def vector_search(self) -> Any:
+        """The sleep-set level loop as arrays (``vector``), on a set network."""
+        from .vector import VectorSearch, applies
+        return VectorSearch(self) if applies(self) else None
+
     def canonical_renaming(self, state: State) -> tuple[State, int, Any]:
         return self.symmetry.canonical_renaming(state)
 

@@ -149,7 +149,7 @@ class Symmetry:
         self._size = len(group)
         return group
 
-    def _msg_image(self, g: _Renaming, mid: int) -> int:
+    def msg_image(self, g: _Renaming, mid: int) -> int:
         out = g.msgs.get(mid)
         if out is None:
             m = self.model
@@ -177,7 +177,7 @@ class Symmetry:
                     while x:
                         low = x & -x
                         x ^= low
-                        part |= 1 << self._msg_image(g, 16 * c + low.bit_length() - 1)
+                        part |= 1 << self.msg_image(g, 16 * c + low.bit_length() - 1)
                     chunks[c][v] = part
                 out |= part
             net >>= 16
@@ -186,18 +186,43 @@ class Symmetry:
 
     def _nodes_image(self, g: _Renaming, locs: tuple[int, ...]) -> tuple[int, ...]:
         """The node state ids ``locs`` renamed by ``g`` and moved to their new places."""
-        m = self.model
         new_locs = list(locs)
         node_perm, cache = g.node_perm, g.locals
         for i, lid in enumerate(locs):
             l2 = cache.get(lid)
             if l2 is None:
-                _, node_state, timers, stored = m.local(lid)
-                j = node_perm[i]
-                l2 = cache[lid] = m.canon_local(
-                    j, (j, rename(node_state, g.mapping), timers, rename(stored, g.mapping)))
+                l2 = self.local_image(g, i, lid)
             new_locs[node_perm[i]] = l2
         return tuple(new_locs)
+
+    def local_image(self, g: _Renaming, i: int, lid: int) -> int:
+        """The id of node ``i``'s state ``lid`` renamed by ``g`` (a state of node
+        ``g.node_perm[i]``), memoised."""
+        l2 = g.locals.get(lid)
+        if l2 is None:
+            m = self.model
+            _, node_state, timers, stored = m.local(lid)
+            j = g.node_perm[i]
+            l2 = g.locals[lid] = m.canon_local(
+                j, (j, rename(node_state, g.mapping), timers, rename(stored, g.mapping)))
+        return l2
+
+    def ghost_image(self, g: _Renaming, gid: int) -> int:
+        """The id of ghost ``gid`` renamed by ``g``, memoised."""
+        out = g.ghosts.get(gid)
+        if out is None:
+            m = self.model
+            out = g.ghosts[gid] = m.intern_ghost(self._ghost_image(g, m.ghost(gid)))
+        return out
+
+    def group(self) -> list[_Renaming]:
+        """Every renaming of the symmetric acceptors (the identity among them)."""
+        return self._group if self._group is not None else self._symmetries()
+
+    def plan(self, lids: tuple[int, ...]) -> tuple[list[_Renaming], list[_Renaming]]:
+        """``_plan`` for the symmetric acceptors' node state ids ``lids``, memoised."""
+        plan = self._plans.get(lids)
+        return plan if plan is not None else self._plan(lids)
 
     def _ghost_image(self, g: _Renaming, ghost: Any) -> Any:
         """``rename(ghost, g.mapping)``, one vote or Accept at a time (few recur, in many
@@ -222,10 +247,10 @@ class Symmetry:
             if new_net is None:
                 new_net = g.nets[net] = self._net_image(g, net)
         else:
-            new_net = tuple(sorted(self._msg_image(g, x) for x in net))
+            new_net = tuple(sorted(self.msg_image(g, x) for x in net))
         gid = g.ghosts.get(state[1])
         if gid is None:
-            gid = g.ghosts[state[1]] = m.intern_ghost(self._ghost_image(g, m.ghost(state[1])))
+            gid = self.ghost_image(g, state[1])
         locs = state[3:]
         new_locs = g.nodes.get(locs)
         if new_locs is None:
