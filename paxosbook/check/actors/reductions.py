@@ -373,12 +373,15 @@ class LearnersAside(Reduction):
             # message, until nothing new is reached (distances: a breadth-first relaxation)
             frontier = list(dist)
             first = True
+            steps, step = m.steps, m.step
             while frontier:
                 nxt: list[int] = []
                 for cur in frontier:
                     d = dist[cur] + 1
+                    base = cur << SHIFT
                     for mid in ((mids[-1],) if first else mids):
-                        nid, sends, delta = m.step(i, cur, mid)
+                        hit = steps.get(base | mid)  # m.step, its memo inlined (hot)
+                        nid, sends, delta = step(i, cur, mid) if hit is None else hit
                         if (sends or delta is not None) and self.failure is None:
                             self.failure = f"{m.nodes[i]} sent a message"
                         old = dist.get(nid)

@@ -66,11 +66,25 @@ def _mix(x: np.ndarray) -> np.ndarray:
     return x ^ (x >> U(29))
 
 
+_BYTE_BITS = [[b for b in range(8) if v >> b & 1] for v in range(256)]
+_BYTE_COUNT = np.array([len(x) for x in _BYTE_BITS], I64)
+_BYTE_START = np.concatenate([[0], np.cumsum(_BYTE_COUNT)[:-1]]).astype(I64)
+_BYTE_FLAT = np.array([b for x in _BYTE_BITS for b in x], I64)
+"""Each byte value's set bits, lowest first, all in one array (``_BYTE_START`` into it)."""
+
+
 def _bits(words: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(row, bit position) of every set bit of a (rows, words) array, row-major, lowest first."""
-    flat = np.unpackbits(np.ascontiguousarray(words).view(np.uint8), axis=1, bitorder="little")
-    r, b = np.nonzero(flat)
-    return r.astype(I64), b.astype(I64)
+    """(row, bit position) of every set bit of a (rows, words) array, row-major, lowest first:
+    the non-zero bytes found, then each one's bits from a table."""
+    by = np.ascontiguousarray(words).view(np.uint8)
+    r, p = np.nonzero(by)
+    v = by[r, p]
+    count = _BYTE_COUNT[v]
+    total = int(count.sum())
+    ends = np.cumsum(count)
+    within = np.arange(total, dtype=I64) - np.repeat(ends - count, count)
+    bit = _BYTE_FLAT[np.repeat(_BYTE_START[v], count) + within]
+    return np.repeat(r.astype(I64), count), np.repeat(p.astype(I64) * 8, count) + bit
 
 
 def _lexless(a: np.ndarray, b: np.ndarray, order: list[int]) -> np.ndarray:
@@ -91,44 +105,93 @@ def applies(model: ActorModel) -> bool:
 
 
 class Seen:
-    """Rows by hash: a sorted hash array, each hash with the index of its row (hashes unique:
-    a second row with a known hash is a ``Collision``)."""
+    """Rows by hash: an open-addressing table of 64-bit row hashes (linear probing, at most
+    half full), each with the index of its row. A hash hit is checked word by word against
+    its row, and a second row with a known hash is a ``Collision``: the hash only finds."""
 
     def __init__(self, width: int) -> None:
-        self.hashes = np.zeros(0, U)
-        self.at = np.zeros(0, I64)
         self.rows = np.zeros((1024, width), U)
+        self.hashes = np.zeros(1024, U)
         self.count = 0
+        self._size(1 << 12)
+
+    def _size(self, slots: int) -> None:
+        self.bits = slots.bit_length() - 1
+        self.keys = np.zeros(slots, U)  # 0: an empty slot
+        self.at = np.full(slots, -1, I64)
+
+    @staticmethod
+    def _nonzero(h: np.ndarray) -> np.ndarray:
+        return np.where(h == 0, U(1), h)
+
+    def _start(self, h: np.ndarray) -> np.ndarray:
+        return (h >> U(64 - self.bits)).astype(I64)
 
     def find(self, h: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """The index of each row (-1 if unknown); a hash hit whose row differs collides."""
-        pos = np.searchsorted(self.hashes, h)
-        pos[pos == len(self.hashes)] = 0
+        h = self._nonzero(h)
+        slot = self._start(h)
+        mask = (1 << self.bits) - 1
         out = np.full(len(h), -1, I64)
-        if not len(self.hashes):
-            return out
-        hit = self.hashes[pos] == h
-        idx = self.at[pos[hit]]
-        if not (self.rows[idx] == rows[hit]).all():
+        todo = np.arange(len(h))
+        while len(todo):
+            k = self.keys[slot[todo]]
+            hit = k == h[todo]
+            out[todo[hit]] = self.at[slot[todo[hit]]]
+            todo = todo[~hit & (k != 0)]
+            slot[todo] = (slot[todo] + 1) & mask
+        hit = out >= 0
+        if not (self.rows[out[hit]] == rows[hit]).all():
             raise Collision
-        out[hit] = idx
         return out
 
     def add(self, h: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        """Append rows (distinct, none known, hashes distinct); their indices."""
+        """Append rows (distinct and none known); their indices."""
+        h = self._nonzero(h)
         n = len(rows)
-        while self.count + n > len(self.rows):
-            self.rows = np.concatenate([self.rows, np.zeros_like(self.rows)])
+        if self.count + n > len(self.rows):
+            cap = len(self.rows)
+            while self.count + n > cap:
+                cap *= 2
+            self.rows = self._room(self.rows, cap)
+            self.hashes = self._room(self.hashes, cap)
         idx = np.arange(self.count, self.count + n, dtype=I64)
         self.rows[self.count:self.count + n] = rows
+        self.hashes[self.count:self.count + n] = h
         self.count += n
-        hashes = np.concatenate([self.hashes, h])
-        order = np.argsort(hashes, kind="stable")  # two sorted runs: a merge
-        self.hashes = hashes[order]
-        self.at = np.concatenate([self.at, idx])[order]
-        if len(self.hashes) > 1 and not (self.hashes[1:] != self.hashes[:-1]).all():
-            raise Collision
+        if 2 * self.count > len(self.keys):  # grow, and place every row again
+            slots = len(self.keys)
+            while 2 * self.count > slots:
+                slots *= 2
+            self._size(slots)
+            self._place(self.hashes[:self.count], np.arange(self.count, dtype=I64))
+        else:
+            self._place(h, idx)
         return idx
+
+    def _room(self, a: np.ndarray, rows: int) -> np.ndarray:
+        out = np.empty((rows, *a.shape[1:]), a.dtype)
+        out[:self.count] = a[:self.count]
+        return out
+
+    def _place(self, h: np.ndarray, idx: np.ndarray) -> None:
+        slot = self._start(h)
+        mask = (1 << self.bits) - 1
+        todo = np.arange(len(h))
+        while len(todo):
+            k = self.keys[slot[todo]]
+            if (k == h[todo]).any():
+                raise Collision
+            free = todo[k == 0]
+            _, first = np.unique(slot[free], return_index=True)  # one row per free slot
+            won = free[first]
+            self.keys[slot[won]] = h[won]
+            self.at[slot[won]] = idx[won]
+            left = np.ones(len(h), bool)
+            left[won] = False
+            todo = todo[left[todo]]
+            busy = self.keys[slot[todo]] != 0
+            slot[todo[busy]] = (slot[todo[busy]] + 1) & mask
 
     def widen(self, at: int, extra: int) -> None:
         """Insert ``extra`` zero columns at column ``at`` (hashes do not change)."""
@@ -577,14 +640,25 @@ class VectorSearch:
 
     def image(self, k: int, rows: np.ndarray) -> np.ndarray:
         """The rows renamed by the ``k``-th renaming (``Symmetry._image``)."""
-        img = self.images[k]
-        wm = self.wm
-        table = self._net_table(img)
-        by = np.ascontiguousarray(rows[:, :wm]).view(np.uint8)
-        out = np.zeros_like(rows)
-        net = out[:, :wm]
-        for p in range((self.nm + 7) // 8):
-            net |= table[p, by[:, p]]
+        return np.concatenate([self.image_net(k, rows[:, :self.wm]),
+                               self.image_nodes(k, rows)], axis=1)
+
+    def image_net(self, k: int, nets: np.ndarray) -> np.ndarray:
+        """Networks (message words) renamed by the ``k``-th renaming, a byte at a time
+        (byte columns that are zero in every row are skipped)."""
+        table = self._net_table(self.images[k])
+        by = np.ascontiguousarray(nets).view(np.uint8)
+        out = np.zeros_like(nets)
+        used = np.flatnonzero(np.bitwise_or.reduce(by, axis=0)) if len(by) else []
+        for p in used:
+            out |= table[p, by[:, p]]
+        return out
+
+    def image_nodes(self, k: int, rows: np.ndarray) -> np.ndarray:
+        """The ghost, restarts and node state columns of the rows renamed by the ``k``-th
+        renaming (node states moved to their new places)."""
+        img, wm = self.images[k], self.wm
+        out = np.empty((len(rows), 2 + self.n), U)
         ghost = rows[:, wm].astype(I64)
         got = img["ghosts"][ghost]
         if (got < 0).any():
@@ -594,8 +668,8 @@ class VectorSearch:
             for x, y in done:
                 img["ghosts"][x] = y
             got = img["ghosts"][ghost]
-        out[:, wm] = got.astype(U)
-        out[:, wm + 1] = rows[:, wm + 1]
+        out[:, 0] = got.astype(U)
+        out[:, 1] = rows[:, wm + 1]
         perm = img["perm"]
         for j in range(self.n):
             lid = rows[:, wm + 2 + j].astype(I64)
@@ -607,17 +681,14 @@ class VectorSearch:
                 for x, y in done:
                     img["locals"][x] = y
                 got = img["locals"][lid]
-            out[:, wm + 2 + perm[j]] = got.astype(U)
+            out[:, 2 + perm[j]] = got.astype(U)
         return out
 
     def sleep_image(self, k: int, z: np.ndarray) -> np.ndarray:
         """Sleep rows renamed by the ``k``-th renaming (``Sleep.image``)."""
         img = self.images[k]
-        table = self._net_table(img)
         out = np.zeros_like(z)
-        by = np.ascontiguousarray(z[:, 1:]).view(np.uint8)
-        for p in range((self.nm + 7) // 8):
-            out[:, 1:] |= table[p, by[:, p]]
+        out[:, 1:] = self.image_net(k, z[:, 1:])
         low = np.ascontiguousarray(z[:, :1]).view(np.uint8)
         for p in range((self.low + 7) // 8):
             out[:, 0] |= img["low"][p, low[:, p]]
@@ -652,19 +723,21 @@ class VectorSearch:
         by = np.zeros(len(rows), I64)
         fixed = np.ones(len(rows), I64)
         for k, img in enumerate(self.images):
-            sel = np.flatnonzero(((cand | stab) >> k) & 1)
-            if not len(sel):
-                continue
-            im = rows[sel] if img["identity"] else self.image(k, rows[sel])
-            is_cand = ((cand[sel] >> k) & 1).astype(bool)
-            c = sel[is_cand]
-            take = ~have[c] | _lexless(im[is_cand], best[c], self.order)
-            best[c[take]] = im[is_cand][take]
-            by[c[take]] = k
-            have[c] = True
-            is_stab = ((stab[sel] >> k) & 1).astype(bool)
-            s = sel[is_stab]
-            fixed[s] += (im[is_stab] == rows[s]).all(axis=1)
+            c = np.flatnonzero((cand >> k) & 1)
+            if len(c):  # a candidate: its image may be the least
+                im = rows[c] if img["identity"] else self.image(k, rows[c])
+                take = ~have[c] | _lexless(im, best[c], self.order)
+                best[c[take]] = im[take]
+                by[c[take]] = k
+                have[c] = True
+                both = ((stab[c] >> k) & 1).astype(bool)
+                fixed[c[both]] += (im[both] == rows[c[both]]).all(axis=1)
+            s = np.flatnonzero(((stab & ~cand) >> k) & 1)
+            if len(s):  # only in the stabiliser's search: does it fix the row? (the cheap
+                # columns first, the network only where they are equal)
+                same = (self.image_nodes(k, rows[s]) == rows[s, wm:]).all(axis=1)
+                s = s[same]
+                fixed[s] += (self.image_net(k, rows[s, :wm]) == rows[s, :wm]).all(axis=1)
         z_out = z.copy()
         for k, img in enumerate(self.images):
             sel = np.flatnonzero(by == k)
