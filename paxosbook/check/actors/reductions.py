@@ -380,8 +380,8 @@ class LearnersAside(Reduction):
                     d = dist[cur] + 1
                     base = cur << SHIFT
                     for mid in ((mids[-1],) if first else mids):
-                        hit = steps.get(base | mid)  # m.step, its memo inlined (hot)
-                        nid, sends, delta = step(i, cur, mid) if hit is None else hit
+                        known = steps.get(base | mid)  # m.step, its memo inlined (hot)
+                        nid, sends, delta = step(i, cur, mid) if known is None else known
                         if (sends or delta is not None) and self.failure is None:
                             self.failure = f"{m.nodes[i]} sent a message"
                         old = dist.get(nid)

@@ -649,7 +649,7 @@ class VectorSearch:
         table = self._net_table(self.images[k])
         by = np.ascontiguousarray(nets).view(np.uint8)
         out = np.zeros_like(nets)
-        used = np.flatnonzero(np.bitwise_or.reduce(by, axis=0)) if len(by) else []
+        used = np.flatnonzero(np.bitwise_or.reduce(by, axis=0)) if len(by) else ()
         for p in used:
             out |= table[p, by[:, p]]
         return out
@@ -723,15 +723,15 @@ class VectorSearch:
         by = np.zeros(len(rows), I64)
         fixed = np.ones(len(rows), I64)
         for k, img in enumerate(self.images):
-            c = np.flatnonzero((cand >> k) & 1)
-            if len(c):  # a candidate: its image may be the least
-                im = rows[c] if img["identity"] else self.image(k, rows[c])
-                take = ~have[c] | _lexless(im, best[c], self.order)
-                best[c[take]] = im[take]
-                by[c[take]] = k
-                have[c] = True
-                both = ((stab[c] >> k) & 1).astype(bool)
-                fixed[c[both]] += (im[both] == rows[c[both]]).all(axis=1)
+            cs = np.flatnonzero((cand >> k) & 1)
+            if len(cs):  # a candidate: its image may be the least
+                im = rows[cs] if img["identity"] else self.image(k, rows[cs])
+                take = ~have[cs] | _lexless(im, best[cs], self.order)
+                best[cs[take]] = im[take]
+                by[cs[take]] = k
+                have[cs] = True
+                both = ((stab[cs] >> k) & 1).astype(bool)
+                fixed[cs[both]] += (im[both] == rows[cs[both]]).all(axis=1)
             s = np.flatnonzero(((stab & ~cand) >> k) & 1)
             if len(s):  # only in the stabiliser's search: does it fix the row? (the cheap
                 # columns first, the network only where they are equal)
