@@ -159,26 +159,50 @@ def test_forget_promise_on_restart_with_a_restart(monkeypatch: pytest.MonkeyPatc
 
 def test_the_issue_configuration_is_searched_with_arrays_by_default(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    """``vectorised=None``: arrays for every complete search with sleep sets of a set
-    network, the Python loop otherwise; ``True`` where it does not apply is refused."""
+    """``vectorised=None``: arrays for every search with sleep sets of a set network (with
+    limits too: the command line always gives ``max_states``), the Python loop otherwise;
+    ``True`` where it does not apply is refused."""
     runs: list[int] = []
     run = vec.VectorSearch.run
     monkeypatch.setattr(vec.VectorSearch, "run", lambda self, s: runs.append(1) or run(self, s))
     config = scenario(NONE).config
     explore(ActorModel(config))
-    assert runs == [1]
-    explore(ActorModel(config), max_seconds=60)
+    explore(ActorModel(config), max_seconds=60, max_states=10**6)
+    assert runs == [1, 1]
     explore(ActorModel(config), por=False)
     explore(ActorModel(config, network="multiset"))
     explore(ActorModel(config), vectorised=False)
-    assert runs == [1]
-    for bad in ({"max_states": 10}, {"por": False}, {"order": "dfs"}):
+    assert runs == [1, 1]
+    for bad in ({"por": False}, {"order": "dfs"}):
         with pytest.raises(UsageError, match="vectorised"):
             explore(ActorModel(config), vectorised=True, **bad)  # type: ignore[arg-type]
     with pytest.raises(UsageError, match="vectorised"):
         explore(ActorModel(config, network="multiset"), vectorised=True)
     with pytest.raises(UsageError, match="vectorised"):
         explore(ActorModel(config), vectorised="yes")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("limit", [1, 7, 600, 1500, 2085, 2086, 2087])
+def test_max_states_stops_where_the_python_loop_stops(limit: int,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Python loop looks after every 512th frontier row; the arrays stop at the same row
+    with the same counters (2,086 states in all: a limit at, around and past the end)."""
+    config = Config(acceptors=3, proposers=2, learners=1, max_attempts=1, backoff="none")
+    model = ActorModel(config, network="set")
+    fast, slow, _, _ = compare(model, monkeypatch, symmetry=True, max_states=limit)
+    assert fast == slow
+    if limit <= 1500 or limit > 2086:
+        assert fast[1] == ("max_states" if limit <= 1500 else "exhausted")
+
+
+@pytest.mark.parametrize("limit", [20_000, 45_678])
+def test_max_states_stops_mid_level_alike(limit: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Levels of thousands of states: the stop falls after row 512, 1024, ... of a level."""
+    config = Config(acceptors=2, proposers=2, learners=1, max_attempts=2, backoff="none")
+    model = ActorModel(config, network="set")
+    fast, slow, fast_levels, _ = compare(model, monkeypatch, symmetry=True, max_states=limit)
+    assert fast == slow and fast[1] == "max_states"
+    assert len(fast_levels[-2]) > 2 * 512  # the frontier of the level the stop fell in
 
 
 def test_a_hash_collision_is_never_a_verdict(monkeypatch: pytest.MonkeyPatch) -> None:

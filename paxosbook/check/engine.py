@@ -91,8 +91,9 @@ def explore(model: Model[S], *, order: str = "bfs", symmetry: bool = False,
     the same states and figures, fewer successors built; ``None`` (the default) uses them
     wherever they apply (``has_sleep_sets``). ``vectorised`` runs the sleep-set search a level
     at a time as arrays where the model offers it (``Model.vector_search``): the same states,
-    figures, violations and paths; ``None`` (the default) uses it for every complete search
-    with sleep sets (no ``max_states`` or ``max_seconds``) of a model that offers it.
+    figures, violations and paths (and the same stop at ``max_states``; ``max_seconds`` is
+    looked at once a level); ``None`` (the default) uses it for every search with sleep sets
+    of a model that offers it.
     """
     _check_args(order, max_states, max_seconds)
     if por is None:
@@ -100,13 +101,12 @@ def explore(model: Model[S], *, order: str = "bfs", symmetry: bool = False,
     if not isinstance(por, bool) or (por and order != "bfs"):
         raise UsageError("por", "True (breadth-first search only), False or None (on "
                                 "wherever it applies)", por)
-    complete = por and max_states is None and max_seconds is None
     if vectorised is not None and (not isinstance(vectorised, bool) or (
-            vectorised and not (complete and model.vector_search() is not None))):
-        raise UsageError("vectorised", "True (a complete search with sleep sets of a model "
-                                       "that offers it), False or None (on wherever it "
-                                       "applies)", vectorised)
-    vector = complete and vectorised is not False
+            vectorised and not (por and model.vector_search() is not None))):
+        raise UsageError("vectorised", "True (a search with sleep sets of a model that offers "
+                                       "it), False or None (on wherever it applies)",
+                         vectorised)
+    vector = por and vectorised is not False
     off: dict[str, str] = {}
     while True:
         search = _Search(model, symmetry, max_states, max_seconds, stop_on_violation, progress,

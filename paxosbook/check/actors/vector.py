@@ -33,10 +33,13 @@ witnesses) and that a planted wrong table entry is caught.
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..engine import LIMIT_CHECK_EVERY as LOOK_EVERY
+from ..engine import _Stop
 from ..model import Collision
 from .base import RESTART, TIMER_BASE, TIMERS, State
 
@@ -874,21 +877,35 @@ class VectorSearch:
         raw_upto = np.cumsum(orbits * count)
         orbit_upto = np.cumsum(orbit)
 
-        def at(k: int) -> None:  # the counters as the Python loop has them at new state k
-            r = int(parent[k])
+        def at(r: int, found: int) -> None:
+            """The counters as the Python loop has them once it has expanded frontier row
+            ``r`` and found the first ``found`` new states."""
             search.total = total0 + int(upto[r])
             if search.symmetry:
                 search.raw_total = raw_total0 + int(raw_upto[r])
-                search.raw_distinct = raw_distinct0 + int(orbit_upto[k])
-            self.distinct = next_base + k + 1
+                search.raw_distinct = raw_distinct0 + (int(orbit_upto[found - 1]) if found
+                                                       else 0)
+            self.distinct = next_base + found
+
+        # max_states: the Python loop looks after expanding every 512th frontier row (rows
+        # 0, 512, ...) and stops once it knows that many states; new states come in the
+        # order of their parents, so those found by then are a prefix
+        stop, kept = -1, len(rows)
+        if search.max_states is not None and len(count):
+            found_by = np.cumsum(np.bincount(parent, minlength=len(count)))
+            looks = np.arange(0, len(count), LOOK_EVERY)
+            over = np.flatnonzero(next_base + found_by[looks] >= search.max_states)
+            if len(over):
+                stop = int(looks[over[0]])
+                kept = int(found_by[stop])
 
         events: list[tuple[int, int, Any]] = []
         for p in list(search.pending):
             bit = search.model.sometimes.index(p)
             hit = np.flatnonzero((sat >> bit) & 1)
-            if len(hit):
+            if len(hit) and hit[0] < kept:
                 events.append((int(hit[0]), 0, p))
-        for k in np.flatnonzero(codes).tolist():
+        for k in np.flatnonzero(codes[:kept]).tolist():
             events.append((k, 1, self.names[int(codes[k])]))
         events.sort(key=lambda e: (e[0], e[1], search.pending.index(e[2]) if e[1] == 0 else 0))
         for k, kind, what in events:
@@ -897,13 +914,15 @@ class VectorSearch:
                     search.pending.remove(what)
                     search.met.append((what, self.decode(rows[k])))
             elif not set(what) <= search.broken:
-                at(k)
+                at(int(parent[k]), k + 1)
                 search.judge(self.decode(rows[k]))
-        search.total = total0 + int(upto[-1]) if len(upto) else total0
-        if search.symmetry:
-            search.raw_total = raw_total0 + (int(raw_upto[-1]) if len(raw_upto) else 0)
-            search.raw_distinct = raw_distinct0 + (int(orbit_upto[-1]) if len(orbit) else 0)
-        self.distinct = self.seen.count
+        if stop >= 0:
+            at(stop, kept)
+            raise _Stop("max_states")
+        if len(count):
+            at(len(count) - 1, len(rows))
+        if search.deadline is not None and time.perf_counter() > search.deadline:
+            raise _Stop("max_seconds")  # (looked at once a level)
         return rows, sleeps, orbit, next_base
 
     distinct = 0
