@@ -47,6 +47,14 @@ parent, so in principle by another schedule of the same length; on every planted
 ``scenarios`` it is the very same schedule); only fewer successor states are built.
 It is the default (``por=None``) wherever it applies: a breadth-first search of a model that
 has sleep sets. ``por=False`` is the plain search, kept for cross-checks.
+
+A model may also run the sleep-set search a whole level at a time (``Model.vector_search``;
+for ``actors`` on a set network, ``actors.vector``: states as rows of words, the model's own
+tables as arrays, a hashed seen set checked word by word). It is one more interpreter of the
+same model: the same states in the same order, parents, sleep sets, counters, violations,
+witnesses and stops at ``max_states`` as ``sleep_level`` gives; a hash collision (two rows,
+one hash) is detected and the search is done again without it. It is the default wherever it
+applies (``vectorised=None``); ``vectorised=False`` keeps the Python loop.
 """
 
 from __future__ import annotations
