@@ -38,7 +38,7 @@ def levels(model: ActorModel, vectorised: bool, monkeypatch: pytest.MonkeyPatch,
 
             def record(self: Any, search: Any, level: Any, orbits: Any, base: int) -> Any:
                 rows, sleeps, parent = level[1], level[2], level[3]
-                parents = [self.decode(self.seen.rows[base + p]) for p in parent.tolist()]
+                parents = [self.decode(r) for r in self.seen.rows_at(parent + base)]
                 found = [(self.decode(r), p, self.sleep_int(z))
                          for r, p, z in zip(rows, parents, sleeps, strict=True)]
                 try:

@@ -31,8 +31,10 @@ MODELS = ("tla", "actors")
 MAX_STATES = 2_000_000
 """The most distinct states ``check`` (and ``paxosbook check``) explores, by default and at
 most: a search keeps every state it has seen, about 250-320 bytes each (measured, both models,
-with and without symmetry), so about 600 MB at the limit. The largest model the book checks
-(3 acceptors, 2 proposers, one retry each, with symmetry) has 1,487,243."""
+with and without symmetry), so about 600 MB at the limit; the array level loop of ``actors``
+(``check.actors.vector``) peaks at about 850 MB there (rows of whole words, and a level's
+arrays while it is processed). The largest model the book checks (3 acceptors, 2 proposers,
+one retry each, with symmetry) has 1,487,243."""
 
 
 def build_model(model: str = "tla", *, acceptors: int = 3, values: int = 2, max_ballot: int = 1,

@@ -54,6 +54,9 @@ _MULTS = np.random.default_rng(0x9A705).integers(1, 2**63, size=256, dtype=np.ui
 _GHOST, _LEFT, _NODES = 200, 201, 202
 """Hash multipliers: message word k uses _MULTS[k], then the ghost, the restarts, the nodes."""
 MAX_WORDS = 160
+CHUNK = 32_768
+"""Frontier rows expanded at a time: the successors of a level exist a chunk at a time (a
+level's new states, far fewer, all at once)."""
 _merge_sleeps = np.bitwise_and.reduceat
 """Arrivals at one new state: the intersection of their sleep sets (``sleep_level``)."""
 
@@ -109,11 +112,14 @@ def applies(model: ActorModel) -> bool:
 
 class Seen:
     """Rows by hash: an open-addressing table of 64-bit row hashes (linear probing, at most
-    half full), each with the index of its row. A hash hit is checked word by word against
-    its row, and a second row with a known hash is a ``Collision``: the hash only finds."""
+    about 60% full), each with the index of its row. A hash hit is checked word by word
+    against its row, and a second row with a known hash is a ``Collision``: the hash only
+    finds. The rows are kept in the blocks they were added in (no copy as they grow)."""
 
     def __init__(self, width: int) -> None:
-        self.rows = np.zeros((1024, width), U)
+        self.blocks: list[np.ndarray] = []
+        self.starts = np.zeros(0, I64)
+        self.width = width
         self.hashes = np.zeros(1024, U)
         self.count = 0
         self._size(1 << 12)
@@ -130,6 +136,19 @@ class Seen:
     def _start(self, h: np.ndarray) -> np.ndarray:
         return (h >> U(64 - self.bits)).astype(I64)
 
+    def rows_at(self, idx: np.ndarray) -> np.ndarray:
+        """The rows with indices ``idx``."""
+        out = np.empty((len(idx), self.width), U)
+        block = np.searchsorted(self.starts, idx, side="right") - 1
+        for b in np.unique(block).tolist():
+            sel = np.flatnonzero(block == b)
+            out[sel] = self.blocks[b][idx[sel] - self.starts[b]]
+        return out
+
+    def rows(self) -> np.ndarray:
+        """Every row, in order."""
+        return np.concatenate(self.blocks) if self.blocks else np.zeros((0, self.width), U)
+
     def find(self, h: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """The index of each row (-1 if unknown); a hash hit whose row differs collides."""
         h = self._nonzero(h)
@@ -144,7 +163,7 @@ class Seen:
             todo = todo[~hit & (k != 0)]
             slot[todo] = (slot[todo] + 1) & mask
         hit = out >= 0
-        if not (self.rows[out[hit]] == rows[hit]).all():
+        if hit.any() and not (self.rows_at(out[hit]) == rows[hit]).all():
             raise Collision
         return out
 
@@ -152,30 +171,26 @@ class Seen:
         """Append rows (distinct and none known); their indices."""
         h = self._nonzero(h)
         n = len(rows)
-        if self.count + n > len(self.rows):
-            cap = len(self.rows)
+        if self.count + n > len(self.hashes):
+            cap = len(self.hashes)
             while self.count + n > cap:
                 cap *= 2
-            self.rows = self._room(self.rows, cap)
-            self.hashes = self._room(self.hashes, cap)
+            self.hashes = _grown(self.hashes[:self.count], cap)
         idx = np.arange(self.count, self.count + n, dtype=I64)
-        self.rows[self.count:self.count + n] = rows
+        if n:
+            self.blocks.append(np.array(rows, U))
+            self.starts = np.append(self.starts, self.count)
         self.hashes[self.count:self.count + n] = h
         self.count += n
-        if 2 * self.count > len(self.keys):  # grow, and place every row again
+        if 5 * self.count > 3 * len(self.keys):  # grow, and place every row again
             slots = len(self.keys)
-            while 2 * self.count > slots:
+            while 5 * self.count > 3 * slots:
                 slots *= 2
             self._size(slots)
             self._place(self.hashes[:self.count], np.arange(self.count, dtype=I64))
         else:
             self._place(h, idx)
         return idx
-
-    def _room(self, a: np.ndarray, rows: int) -> np.ndarray:
-        out = np.empty((rows, *a.shape[1:]), a.dtype)
-        out[:self.count] = a[:self.count]
-        return out
 
     def _place(self, h: np.ndarray, idx: np.ndarray) -> None:
         slot = self._start(h)
@@ -198,8 +213,63 @@ class Seen:
 
     def widen(self, at: int, extra: int) -> None:
         """Insert ``extra`` zero columns at column ``at`` (hashes do not change)."""
-        z = np.zeros((len(self.rows), extra), U)
-        self.rows = np.concatenate([self.rows[:, :at], z, self.rows[:, at:]], axis=1)
+        self.width += extra
+        self.blocks = [np.concatenate([b[:, :at], np.zeros((len(b), extra), U), b[:, at:]],
+                                      axis=1) for b in self.blocks]
+
+
+class _Level:
+    """The new states of one level so far, in the order of their first arrival, each with its
+    parent, orbit size and sleep set (the intersection of what every arrival brought)."""
+
+    def __init__(self, width: int, sleep_width: int) -> None:
+        self.seen = Seen(width)
+        self.parent = np.zeros(1024, I64)
+        self.orbit = np.zeros(1024, I64)
+        self.sleep = np.zeros((1024, sleep_width), U)
+
+    def merge(self, rows: np.ndarray, h: np.ndarray, parent: np.ndarray, orbit: np.ndarray,
+              first: np.ndarray, later: np.ndarray) -> None:
+        """Arrivals, in order: each brings sleep set ``first`` if it is the first arrival at
+        its state and ``later`` otherwise."""
+        if not len(rows):
+            return
+        order = np.lexsort((np.arange(len(rows)), h))
+        hs = h[order]
+        starts = np.flatnonzero(np.concatenate([[True], hs[1:] != hs[:-1]]))
+        group = np.cumsum(np.concatenate([[False], hs[1:] != hs[:-1]]))
+        head = order[starts]  # the first arrival at each state of this chunk
+        if not (rows[order] == rows[head][group]).all():
+            raise Collision
+        rest = later[order]
+        rest[starts] = _ALL  # (the head brings one or the other, below)
+        rest = _merge_sleeps(rest, starts, axis=0)
+        at = self.seen.find(h[head], rows[head])
+        old = at >= 0  # met in an earlier chunk: every arrival here is a later one
+        self.sleep[at[old]] &= later[head[old]] & rest[old]
+        new = np.flatnonzero(~old)
+        new = new[np.argsort(head[new], kind="stable")]  # in the order of first arrival
+        fresh = head[new]
+        idx = self.seen.add(h[fresh], rows[fresh])
+        if len(idx) and idx[-1] >= len(self.parent):
+            cap = max(2 * len(self.parent), int(idx[-1]) + 1)
+            self.parent, self.orbit, self.sleep = (
+                _grown(x, cap) for x in (self.parent, self.orbit, self.sleep))
+        self.parent[idx] = parent[fresh]
+        self.orbit[idx] = orbit[fresh]
+        self.sleep[idx] = first[fresh] & rest[new]
+
+    def result(self) -> tuple[np.ndarray, ...]:
+        """(rows, sleep sets, parents, orbit sizes, hashes) of the level's new states."""
+        n = self.seen.count
+        return (self.seen.rows(), self.sleep[:n], self.parent[:n], self.orbit[:n],
+                self.seen.hashes[:n])
+
+
+def _grown(a: np.ndarray, rows: int) -> np.ndarray:
+    out = np.empty((rows, *a.shape[1:]), a.dtype)
+    out[:len(a)] = a
+    return out
 
 
 class VectorSearch:
@@ -295,7 +365,7 @@ class VectorSearch:
             img["built"] = 0
         self.seen.widen(old_wm, extra)
         if self.verdict_seen is not None:
-            self.verdict_seen.rows = pad(self.verdict_seen.rows)
+            self.verdict_seen.widen(self.verdict_seen.width, extra)
         self._messages()
 
     def _sync(self) -> None:
@@ -825,44 +895,37 @@ class VectorSearch:
     def level(self, rows: np.ndarray, sleeps: np.ndarray, search: _Search[Any]) -> Any:
         """Everything one level finds, before any of it is recorded (a ``_Widen`` may still
         start it again)."""
-        count, out, z, parent = self.expand(rows, sleeps)
-        arrival = np.arange(len(out), dtype=I64)
-        h = self.hash(out)
-        fresh = self.seen.find(h, out) < 0  # an older state: ignored (a representative)
-        out, z, parent, arrival, h = out[fresh], z[fresh], parent[fresh], arrival[fresh], h[fresh]
-        if search.symmetry:
-            rep, z_rep, orbit, own = self.canonical(out, z)
-            h_rep = h.copy()
-            moved = np.flatnonzero(~own)
-            h_rep[moved] = self.hash(rep[moved])
-            keep = self.seen.find(h_rep, rep) < 0
-            rep, z_rep, orbit, own, h_rep, z, parent, arrival = (
-                x[keep] for x in (rep, z_rep, orbit, own, h_rep, z, parent, arrival))
-        else:
-            rep, z_rep, h_rep = out, z, h
-            orbit = np.ones(len(out), I64)
-            own = np.ones(len(out), bool)
-        order = np.lexsort((arrival, h_rep))
-        hs = h_rep[order]
-        start = np.flatnonzero(np.concatenate([[True], hs[1:] != hs[:-1]])) if len(hs) else \
-            np.zeros(0, I64)
-        group = np.cumsum(np.concatenate([[False], hs[1:] != hs[:-1]])) if len(hs) else \
-            np.zeros(0, I64)
-        first = order[start]
-        if not (rep[order] == rep[first][group]).all():
-            raise Collision
-        is_first = np.zeros(len(rep), bool)
-        is_first[first] = True
-        # an arrival that already is the representative of a state met earlier in this
-        # level brings its own sleep set; any other brings it renamed (as sleep_level)
-        contrib = np.where((own & ~is_first)[:, None], z, z_rep)[order]
-        new_sleep = _merge_sleeps(contrib, start, axis=0) if len(start) else contrib
-        by_arrival = np.argsort(arrival[first], kind="stable")
-        first = first[by_arrival]
-        new_rows = rep[first]
+        counts, arrived = [], 0
+        found = _Level(self.width, 1 + self.wm)
+        for c0 in range(0, len(rows), CHUNK):  # (memory: the successors of a chunk at a time)
+            count, out, z, parent = self.expand(rows[c0:c0 + CHUNK], sleeps[c0:c0 + CHUNK])
+            counts.append(count)
+            arrival = np.arange(arrived, arrived + len(out), dtype=I64)
+            arrived += len(out)
+            parent += c0
+            h = self.hash(out)
+            fresh = self.seen.find(h, out) < 0  # an older state: ignored (a representative)
+            out, z, parent, arrival, h = (x[fresh] for x in (out, z, parent, arrival, h))
+            if search.symmetry:
+                rep, z_rep, orbit, own = self.canonical(out, z)
+                h_rep = h.copy()
+                moved = np.flatnonzero(~own)
+                h_rep[moved] = self.hash(rep[moved])
+                keep = self.seen.find(h_rep, rep) < 0
+                rep, z_rep, orbit, own, h_rep, z, parent = (
+                    x[keep] for x in (rep, z_rep, orbit, own, h_rep, z, parent))
+                # an arrival that already is the representative of a state met earlier in
+                # this level brings its own sleep set; any other brings it renamed (as
+                # sleep_level does)
+                later = np.where(own[:, None], z, z_rep)
+            else:
+                rep, z_rep, h_rep, later = out, z, h, z
+                orbit = np.ones(len(out), I64)
+            found.merge(rep, h_rep, parent, orbit, z_rep, later)
+        count = np.concatenate(counts)
+        new_rows, new_sleep, parent, orbit, h_rep = found.result()
         codes, sat = self.verdicts(new_rows)
-        return (count, new_rows, new_sleep[by_arrival], parent[first], orbit[first],
-                h_rep[first], codes, sat)
+        return count, new_rows, new_sleep, parent, orbit, h_rep, codes, sat
 
     def commit(self, search: _Search[Any], level: Any, orbits: np.ndarray, base: int
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
@@ -933,7 +996,7 @@ class VectorSearch:
         k = int(self.seen.find(self.hash(row), row)[0])
         path = []
         while k >= 0:
-            path.append(self.decode(self.seen.rows[k]))
+            path.append(self.decode(self.seen.rows_at(np.array([k]))[0]))
             k = int(self.parent[k])
         return path[::-1]
 
