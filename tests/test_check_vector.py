@@ -104,6 +104,29 @@ def test_every_level_is_the_python_loops(config: Config, restarts: int, symmetry
         assert a == b, f"level {k + 2}"
 
 
+@pytest.mark.parametrize("config, restarts, symmetry", [CONFIGS[0], CONFIGS[1], CONFIGS[4]])
+def test_levels_alike_a_few_rows_at_a_time(config: Config, restarts: int, symmetry: bool,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """A level is expanded 32,768 frontier rows at a time, and its new states merged as the
+    chunks come: with chunks of 5 rows, a state first met in one chunk is met again in later
+    ones (their arrivals only intersect its sleep set), and every level is still the Python
+    loop's."""
+    merged_again = []
+    merge = vec._Level.merge
+
+    def spy(self: Any, rows: Any, h: Any, *rest: Any) -> None:
+        if self.seen.count and len(rows):
+            merged_again.append(int((self.seen.find(h, rows) >= 0).sum()))
+        merge(self, rows, h, *rest)
+
+    monkeypatch.setattr(vec, "CHUNK", 5)
+    monkeypatch.setattr(vec._Level, "merge", spy)
+    model = ActorModel(config, network="set", restarts=restarts)
+    fast, slow, fast_levels, slow_levels = compare(model, monkeypatch, symmetry=symmetry)
+    assert fast == slow and fast_levels == slow_levels
+    assert sum(merged_again) > 100
+
+
 def test_rows_widen_during_a_search(monkeypatch: pytest.MonkeyPatch) -> None:
     """The 3-ballot model above starts with room for 64 messages and ends with 75: the
     widening path ran (it once lost every message of renamed networks)."""
