@@ -12,6 +12,9 @@ show that each comparison fails when the loop is wrong.
 
 from __future__ import annotations
 
+import contextlib
+import io
+import json
 from typing import Any
 
 import numpy as np
@@ -23,6 +26,7 @@ from paxosbook.check.actors import vector as vec
 from paxosbook.check.engine import _Search, explore
 from paxosbook.check.model import Collision
 from paxosbook.check.scenarios import NONE, QUORUMS, SCENARIOS, scenario
+from paxosbook.cli import main
 from paxosbook.core import Mutant
 
 Level = list[tuple[Any, Any, int]]
@@ -310,3 +314,24 @@ def test_a_wrong_renaming_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
     model = ActorModel(config, network="set")
     _, _, fast_levels, slow_levels = compare(model, monkeypatch, symmetry=True)
     assert fast_levels != slow_levels
+
+
+def test_the_command_line_says_which_loop_ran() -> None:
+    """``--json`` says ``vectorised``; ``--no-vectorised`` runs the Python loop, with the same
+    figures; ``--vectorised`` where it cannot apply is one line naming the flag, exit 2."""
+    args = ["check", "--model", "actors", "--acceptors", "2", "--values", "2",
+            "--max-attempts", "1", "--json"]
+    docs = []
+    for extra in ([], ["--no-vectorised"], ["--no-por"]):
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            assert main([*args, *extra]) == 0
+        docs.append(json.loads(out.getvalue()))
+    assert [d["vectorised"] for d in docs] == [True, False, False]
+    figures = [(d["distinct_states"], d["total_states"], d["depth"]) for d in docs]
+    assert figures[0] == figures[1] == figures[2]
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), pytest.raises(SystemExit) as stop:
+        main([*args, "--vectorised", "--network", "multiset"])
+    assert stop.value.code == 2
+    assert "--vectorised" in err.getvalue() and len(err.getvalue().strip().splitlines()) == 1

@@ -131,6 +131,7 @@ def explore(model: Model[S], *, order: str = "bfs", symmetry: bool = False,
         failed = model.certify()  # every search, however it ended
         if not failed:
             result = search.result(order)
+            result.vectorised = search.vector is not None
             result.reductions_off = {**getattr(model, "reductions_off", {}), **off}
             result.reductions_narrowed = dict(getattr(model, "reductions_narrowed", {}))
             return result

@@ -233,6 +233,9 @@ class CheckResult:
     symmetry: bool = False
     por: bool = False
     """Were sleep sets used (``explore``'s ``por``)? The figures are the same either way."""
+    vectorised: bool = False
+    """Did the sleep-set search run a level at a time as arrays (``explore``'s ``vectorised``)?
+    The states, figures and paths are the same either way."""
     raw_distinct_states: int = 0
     """Without symmetry reduction (equal to ``distinct_states`` when it is off)."""
     raw_total_states: int = 0
@@ -270,7 +273,7 @@ class CheckResult:
             "states_per_second": round(self.states_per_second, 1)
             if self.seconds > 0 else None,
             "complete": self.complete, "stop_reason": self.stop_reason, "order": self.order,
-            "symmetry": self.symmetry, "por": self.por,
+            "symmetry": self.symmetry, "por": self.por, "vectorised": self.vectorised,
             "raw_distinct_states": self.raw_distinct_states,
             "raw_total_states": self.raw_total_states,
             "reductions_off": dict(self.reductions_off),
