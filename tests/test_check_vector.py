@@ -131,6 +131,39 @@ def test_levels_alike_a_few_rows_at_a_time(config: Config, restarts: int, symmet
     assert sum(merged_again) > 100
 
 
+def _sampled_deployments(n: int, seed: int = 8) -> list[tuple[Config, int, bool, bool]]:
+    """``n`` deployments drawn from a grid (seeded: the same ones every run): acceptors,
+    proposers, learners, ballots, restarts, a planted bug or none, symmetry, stopping at the
+    first violation or not; the larger corners left out (a second or less each)."""
+    import random
+    rng = random.Random(seed)
+    bugs = [None, *sorted(set(SCENARIOS) - {NONE, QUORUMS})]
+    out: list[tuple[Config, int, bool, bool]] = []
+    while len(out) < n:
+        acceptors, proposers, attempts = rng.choice(
+            [(2, 1, 1), (2, 1, 2), (2, 1, 3), (2, 2, 1), (3, 1, 1), (3, 1, 2)])
+        learners, restarts = rng.choice([1, 2]), rng.choice([0, 0, 1])
+        bug = rng.choice(bugs)
+        config = Config(acceptors=acceptors, proposers=proposers, learners=learners,
+                        max_attempts=attempts, backoff="none",
+                        mutants=(bug,) if bug else ())
+        out.append((config, restarts, rng.random() < 0.7, rng.random() < 0.5))
+    return out
+
+
+@pytest.mark.parametrize("config, restarts, symmetry, stop", _sampled_deployments(12))
+def test_sampled_deployments_alike(config: Config, restarts: int, symmetry: bool, stop: bool,
+                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Beyond the hand-picked cases: the same outcome (figures, violations, witnesses, paths)
+    on deployments drawn from a grid, and the same levels where the search runs to the end."""
+    model = ActorModel(config, network="set", restarts=restarts)
+    fast, slow, fast_levels, slow_levels = compare(model, monkeypatch, symmetry=symmetry,
+                                                   stop_on_violation=stop)
+    assert fast == slow
+    if not stop or not fast[8]:
+        assert fast_levels == slow_levels
+
+
 def test_rows_widen_during_a_search(monkeypatch: pytest.MonkeyPatch) -> None:
     """The 3-ballot model above starts with room for 64 messages and ends with 75: the
     widening path ran (it once lost every message of renamed networks)."""
