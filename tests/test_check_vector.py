@@ -164,6 +164,24 @@ def test_sampled_deployments_alike(config: Config, restarts: int, symmetry: bool
         assert fast_levels == slow_levels
 
 
+def test_a_violation_in_the_initial_state(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A planted property every state breaks: the initial state is judged (by the engine)
+    before any row exists, and its counterexample is the state itself, as in the Python loop."""
+    from paxosbook.check.actors import model as actors_model
+    from paxosbook.properties import Property, Violation
+
+    broken = Property("always_broken", "planted: broken everywhere",
+                      lambda h: [Violation("always_broken", "planted", ())],
+                      reads=frozenset(("states",)))
+    monkeypatch.setattr(actors_model, "PROPERTIES", (*actors_model.PROPERTIES, broken))
+    config = Config(acceptors=2, proposers=1, learners=1, max_attempts=1, backoff="none")
+    for stop in (True, False):
+        model = ActorModel(config, network="set")
+        fast, slow, _, _ = compare(model, monkeypatch, symmetry=True, stop_on_violation=stop)
+        assert fast == slow
+        assert [(name, len(states)) for name, states, _ in fast[8]] == [("always_broken", 1)]
+
+
 def test_rows_widen_during_a_search(monkeypatch: pytest.MonkeyPatch) -> None:
     """The 3-ballot model above starts with room for 64 messages and ends with 75: the
     widening path ran (it once lost every message of renamed networks)."""

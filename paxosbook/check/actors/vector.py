@@ -13,9 +13,11 @@ loop handles a whole breadth-first level at once as numpy arrays:
 * the tables (node state, event) -> (next node state, sends, ghost delta), "would this node
   ignore this message" and the ghost and renaming maps are dense arrays, filled from the
   model's functions for the entries a level misses;
-* the seen set is a sorted array of 64-bit row hashes with the rows themselves: every hash hit
+* the seen set is a hash table of 64-bit row hashes with the rows themselves: every hash hit
   is checked word by word, and two different rows with one hash raise ``Collision`` (the
   engine then searches again without arrays), so a hash never decides anything;
+* a level is expanded ``CHUNK`` frontier rows at a time, its new states merged as the chunks
+  come (``_Level``), so only a chunk's successors are ever held at once;
 * verdicts and sometimes-properties are memoised on what they read (the ghost, the watched
   nodes' states and the learners' inbox, as ``ActorModel.violated``), misses asked of the model.
 
@@ -27,8 +29,8 @@ Python loop first meets them, with the same parent; an arrival at a state of thi
 intersects its sleep set (raw when the arrival already is a representative, as the Python
 loop does), an arrival at an older state is ignored; the first violation, the counters at
 that moment and every counterexample are the Python loop's. ``tests/test_check_vector.py``
-checks all of it against ``sleep_level`` (states, figures, successors built, violations,
-witnesses) and that a planted wrong table entry is caught.
+checks all of it against ``sleep_level``, level by level (states, order, parents, sleep sets,
+figures, violations, witnesses, stops), and that planted mistakes are caught.
 """
 
 from __future__ import annotations
@@ -54,6 +56,8 @@ _MULTS = np.random.default_rng(0x9A705).integers(1, 2**63, size=256, dtype=np.ui
 _GHOST, _LEFT, _NODES = 200, 201, 202
 """Hash multipliers: message word k uses _MULTS[k], then the ghost, the restarts, the nodes."""
 MAX_WORDS = 160
+"""Message words a row may have (10,240 messages; the multipliers above stop at 200): beyond,
+the search is done by the Python loop."""
 CHUNK = 32_768
 """Frontier rows expanded at a time: the successors of a level exist a chunk at a time (a
 level's new states, far fewer, all at once)."""
@@ -341,8 +345,8 @@ class VectorSearch:
         """Room for ``need`` messages: every table with message columns grows."""
         old_wm, old_cm, nt = self.wm, self.cm, self.nt
         wm = (need + 64 + 63) // 64
-        if wm > MAX_WORDS:  # pragma: no cover - far beyond the model's LIMITS
-            raise Collision
+        if wm > MAX_WORDS:  # pragma: no cover - a deployment near the model's LIMITS
+            raise Collision  # (the engine falls back to the Python loop)
         extra = wm - old_wm
         self.wm = wm
         self._layout()
@@ -450,14 +454,6 @@ class VectorSearch:
         wm = self.wm
         return (int.from_bytes(row[:wm].astype("<u8").tobytes(), "little"),
                 *(int(x) for x in row[wm:]))
-
-    def _sleep_rows(self, sleeps: list[int]) -> np.ndarray:
-        out = np.zeros((len(sleeps), 1 + self.wm), U)
-        mask = (1 << self.low) - 1
-        for k, z in enumerate(sleeps):
-            out[k, 0] = z & mask
-            out[k, 1:] = self._words(z >> self.low)
-        return out
 
     def sleep_int(self, row: np.ndarray) -> int:
         """A sleep row as ``Sleep``'s int."""
@@ -859,7 +855,11 @@ class VectorSearch:
         if not self.names:
             self.name_codes[()] = 0
             self.names.append(())
-        frontier = search.initial()
+        self.distinct = len(search.parents)
+        try:
+            frontier = search.initial()  # (the engine's: a violation there stops it)
+        finally:
+            self.distinct = len(search.parents)
         search.depth = 1 if frontier else 0
         while True:
             try:
@@ -992,8 +992,12 @@ class VectorSearch:
     """States found so far (as ``len(_Search.parents)``)."""
 
     def path_to(self, state: State) -> list[State]:
+        """The states from an initial state to ``state``, following parents. (An initial
+        state judged before the rows are seeded is not among them: its path is itself.)"""
         row = self.encode([state])
         k = int(self.seen.find(self.hash(row), row)[0])
+        if k < 0:
+            return [state]
         path = []
         while k >= 0:
             path.append(self.decode(self.seen.rows_at(np.array([k]))[0]))
