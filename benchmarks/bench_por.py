@@ -33,6 +33,7 @@ so no sleep set removes it).
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import subprocess
@@ -42,6 +43,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from rss import peak_rss_mb, reset_peak
 
 from paxosbook import Config
 from paxosbook.check.actors import ActorModel
@@ -79,13 +82,17 @@ with the Python level loop, and the plain search (no sleep sets)."""
 LABELS = {"arrays": "sleep sets, arrays", "python": "sleep sets, Python", "plain": "plain search"}
 
 
-def run(config: Config, how: str) -> tuple[Any, int, float]:
+def run(config: Config, how: str) -> tuple[Any, int, float, str]:
+    """(the result, successors built, CPU seconds, peak memory of the search)."""
+    gc.collect()
+    measured = reset_peak()
     model = Counting(config)
     model.vector = None
     cpu = time.process_time()
     r = explore(model, symmetry=True, **RUNS[how])
     built = model.vector.built if model.vector is not None else model.built
-    return r, built, time.process_time() - cpu
+    peak = f"{peak_rss_mb():,.0f} MB" if measured else "n/a"
+    return r, built, time.process_time() - cpu, peak
 
 
 REFERENCE_RUN = """
@@ -174,12 +181,12 @@ def main(argv: list[str] | None = None) -> int:
                     max_attempts=1 if args.small else 2, backoff="none")
     results = {}
     for how in RUNS:
-        r, built, cpu = run(config, how)
+        r, built, cpu, peak = run(config, how)
         results[how] = r
         print(f"{LABELS[how]:<19} distinct {r.distinct_states:>9,}  "
               f"total {r.total_states:>11,}  depth {r.depth}  raw {r.raw_distinct_states:,} / "
               f"{r.raw_total_states:,}  built {built:>11,}  {r.seconds:7.1f} s "
-              f"(cpu {cpu:.1f} s)  ok {r.ok}", flush=True)
+              f"(cpu {cpu:.1f} s, peak {peak})  ok {r.ok}", flush=True)
     fast, slow = results["arrays"], results["plain"]
     fields = ("distinct_states", "total_states", "depth", "raw_distinct_states",
               "raw_total_states")

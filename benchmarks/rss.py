@@ -15,3 +15,14 @@ def peak_rss_mb() -> float:
     except OSError:
         pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def reset_peak() -> bool:
+    """Start this process's peak resident set again from its present size (Linux: write 5 to
+    /proc/self/clear_refs), so ``peak_rss_mb`` measures what follows; False where it cannot."""
+    try:
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+        return True
+    except OSError:
+        return False
