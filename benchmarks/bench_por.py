@@ -33,8 +33,8 @@ so no sleep set removes it).
 from __future__ import annotations
 
 import argparse
-import gc
 import json
+import multiprocessing
 import os
 import subprocess
 import sys
@@ -42,6 +42,7 @@ import tarfile
 import tempfile
 import time
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from rss import peak_rss_mb, reset_peak
@@ -82,9 +83,19 @@ with the Python level loop, and the plain search (no sleep sets)."""
 LABELS = {"arrays": "sleep sets, arrays", "python": "sleep sets, Python", "plain": "plain search"}
 
 
+FIGURES = ("distinct_states", "total_states", "depth", "raw_distinct_states",
+           "raw_total_states", "seconds", "ok")
+
+
 def run(config: Config, how: str) -> tuple[Any, int, float, str]:
-    """(the result, successors built, CPU seconds, peak memory of the search)."""
-    gc.collect()
+    """(the result's figures, successors built, CPU seconds, peak memory of the search), each
+    search in a child process of its own (forked), so that its peak is its own."""
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        out: tuple[Any, int, float, str] = pool.apply(_run, (config, how))
+    return out
+
+
+def _run(config: Config, how: str) -> tuple[Any, int, float, str]:
     measured = reset_peak()
     model = Counting(config)
     model.vector = None
@@ -92,7 +103,8 @@ def run(config: Config, how: str) -> tuple[Any, int, float, str]:
     r = explore(model, symmetry=True, **RUNS[how])
     built = model.vector.built if model.vector is not None else model.built
     peak = f"{peak_rss_mb():,.0f} MB" if measured else "n/a"
-    return r, built, time.process_time() - cpu, peak
+    figures = SimpleNamespace(**{f: getattr(r, f) for f in FIGURES})
+    return figures, built, time.process_time() - cpu, peak
 
 
 REFERENCE_RUN = """
