@@ -131,11 +131,13 @@ def test_the_command_line_searches_with_sleep_sets_unless_told_not_to() -> None:
     args = ["check", "--model", "actors", "--acceptors", "2", "--values", "2",
             "--max-attempts", "1", "--json"]
     docs = []
-    for extra in ([], ["--no-por"], ["--por"]):
+    for extra in ([], ["--no-por"], ["--por"], ["--no-vectorised"]):
         out = io.StringIO()
         with contextlib.redirect_stdout(out):
             assert main([*args, *extra]) == 0
         docs.append(json.loads(out.getvalue()))
-    assert [d["por"] for d in docs] == [True, False, True]
+    assert [d["por"] for d in docs] == [True, False, True, True]
+    # the array level loop (check.actors.vector) unless told not to; it needs sleep sets
+    assert [d["vectorised"] for d in docs] == [True, False, True, False]
     figures = [(d["distinct_states"], d["total_states"], d["depth"]) for d in docs]
-    assert figures[0] == figures[1] == figures[2]
+    assert figures[0] == figures[1] == figures[2] == figures[3]
