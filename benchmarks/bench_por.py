@@ -10,9 +10,9 @@ machine the absolute time depends on who else runs; the ratio measured in one ru
 steadier figure, and the line "at the reference speed" scales the reduced time to a baseline
 of 90 s (the test's time on the 2-core reference machine).
 
-The successors built by the two sleep-set loops can differ by a few: which sibling sleeps
-follows the order of message ids, and each search interns messages in its own order; on one
-model instance they are equal, state by state (``tests/test_check_vector.py``).
+The successors built by the two sleep-set loops can differ slightly (0.7% here): which
+sibling sleeps follows the order of message ids, and each search interns messages in its own
+order; on one model instance they are equal, state by state (``tests/test_check_vector.py``).
 
 With ``--reference REV`` (a git revision, e.g. the commit before the per-state speed-ups) the
 search with and without sleep sets is also run on that revision's code, in a subprocess from

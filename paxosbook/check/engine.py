@@ -51,10 +51,14 @@ has sleep sets. ``por=False`` is the plain search, kept for cross-checks.
 A model may also run the sleep-set search a whole level at a time (``Model.vector_search``;
 for ``actors`` on a set network, ``actors.vector``: states as rows of words, the model's own
 tables as arrays, a hashed seen set checked word by word). It is one more interpreter of the
-same model: the same states in the same order, parents, sleep sets, counters, violations,
-witnesses and stops at ``max_states`` as ``sleep_level`` gives; a hash collision (two rows,
-one hash) is detected and the search is done again without it. It is the default wherever it
-applies (``vectorised=None``); ``vectorised=False`` keeps the Python loop.
+same model: given the model's numbering of messages, the same states in the same order,
+parents, sleep sets, counters, violations, witnesses and stops at ``max_states`` as
+``sleep_level`` gives. (It fills the model's tables a level at a time, so a fresh model may
+number its messages in another order under it: a complete search's figures are the same, but
+which of several equally short counterexamples comes first, and the counters at a stop, may
+differ.) A hash collision (two rows, one hash) is detected and the search is done again
+without it. It is the default wherever it applies (``vectorised=None``);
+``vectorised=False`` keeps the Python loop.
 """
 
 from __future__ import annotations

@@ -21,7 +21,8 @@ loop handles a whole breadth-first level at once as numpy arrays:
 * verdicts and sometimes-properties are memoised on what they read (the ghost, the watched
   nodes' states and the learners' inbox, as ``ActorModel.violated``), misses asked of the model.
 
-Everything the Python level loop decides is decided here the same way and in the same order:
+Given the model's numbering of messages (interned ids), everything the Python level loop
+decides is decided here the same way and in the same order:
 successors of a state in the order deliveries (by message id), timeouts (by node and timer),
 restarts; a delivery that is a self-loop goes to sleep in its siblings; the sleep set of each
 successor is the one ``Sleep._set_successors`` gives; new states are numbered in the order the
@@ -30,7 +31,12 @@ intersects its sleep set (raw when the arrival already is a representative, as t
 loop does), an arrival at an older state is ignored; the first violation, the counters at
 that moment and every counterexample are the Python loop's. ``tests/test_check_vector.py``
 checks all of it against ``sleep_level``, level by level (states, order, parents, sleep sets,
-figures, violations, witnesses, stops), and that planted mistakes are caught.
+figures, violations, witnesses, stops), on one model instance, and that planted mistakes are
+caught. The numbering itself may differ on a fresh model: misses are filled a level at a time
+(sorted), where the Python loop fills them state by state, so messages are interned in another
+order; the order of deliveries within a state follows the ids, hence so may which of several
+equally short counterexamples is met first and the counters at a stop. A complete search's
+figures do not depend on it.
 """
 
 from __future__ import annotations
