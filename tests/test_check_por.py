@@ -127,7 +127,10 @@ def test_sleep_sets_are_the_default_wherever_they_apply() -> None:
     assert tla.por is False and tla.as_dict()["por"] is False
 
 
-def test_the_command_line_searches_with_sleep_sets_unless_told_not_to() -> None:
+def test_the_command_line_searches_with_sleep_sets_unless_told_not_to(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from paxosbook.check.actors import vector
+    monkeypatch.setattr(vector, "SWITCH", 0)  # (the arrays from the first level, however small)
     args = ["check", "--model", "actors", "--acceptors", "2", "--values", "2",
             "--max-attempts", "1", "--json"]
     docs = []

@@ -31,11 +31,27 @@ from paxosbook.core import Mutant
 Level = list[tuple[Any, Any, int]]
 
 
+@pytest.fixture(autouse=True)
+def arrays_from_the_first_level(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The arrays take a search over from the Python loop once a level reaches ``SWITCH``
+    states (2,000); these small searches would never get there, so here they do at once. The
+    hand-over itself is tested below with other thresholds."""
+    monkeypatch.setattr(vec, "SWITCH", 0)
+
+
 def levels(model: ActorModel, vectorised: bool, monkeypatch: pytest.MonkeyPatch,
            **kw: Any) -> tuple[Any, list[Level]]:
     """(the result, every level's new states as (state, parent, sleep set) in order)."""
     out: list[Level] = []
     with monkeypatch.context() as mp:
+        sleep_level = _Search.sleep_level
+
+        def record_py(self: Any, frontier: Any, sleeps: Any) -> Any:
+            nxt, later = sleep_level(self, frontier, sleeps)
+            out.append([(t, self.parents[t], later[t]) for t in nxt])
+            return nxt, later
+
+        mp.setattr(_Search, "sleep_level", record_py)  # (the arrays' first small levels too)
         if vectorised:
             commit = vec.VectorSearch.commit
 
@@ -50,15 +66,6 @@ def levels(model: ActorModel, vectorised: bool, monkeypatch: pytest.MonkeyPatch,
                     out.append(found[:self.distinct - self.seen.count + len(found)])
 
             mp.setattr(vec.VectorSearch, "commit", record)
-        else:
-            sleep_level = _Search.sleep_level
-
-            def record_py(self: Any, frontier: Any, sleeps: Any) -> Any:
-                nxt, later = sleep_level(self, frontier, sleeps)
-                out.append([(t, self.parents[t], later[t]) for t in nxt])
-                return nxt, later
-
-            mp.setattr(_Search, "sleep_level", record_py)
         result = explore(model, por=True, vectorised=vectorised, **kw)
     return result, out
 
@@ -196,6 +203,37 @@ def test_fresh_models_give_a_complete_search_the_same_figures(
 
     fast, slow = figures(True), figures(False)
     assert fast[:-1] == slow[:-1] and fast[-1] and not slow[-1]
+
+
+@pytest.mark.parametrize("switch", [1, 30, 200])
+@pytest.mark.parametrize("config, restarts, symmetry", [CONFIGS[0], CONFIGS[4], CONFIGS[6]])
+def test_the_arrays_take_over_mid_search_alike(switch: int, config: Config, restarts: int,
+                                              symmetry: bool,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first levels by the Python loop, the rest as arrays from the first level of
+    ``switch`` states or more: every level, figure and path the same as the Python loop's
+    alone. In the quorum case with ``switch`` 200, the first counterexample (level 8) is
+    found by the Python loop and the second (level 9) by the arrays."""
+    monkeypatch.setattr(vec, "SWITCH", switch)
+    seeded = []
+    seed = vec.VectorSearch.seed
+    monkeypatch.setattr(vec.VectorSearch, "seed",
+                        lambda self, *a: seeded.append(len(a[1])) or seed(self, *a))
+    model = ActorModel(config, network="set", restarts=restarts)
+    fast, slow, fast_levels, slow_levels = compare(model, monkeypatch, symmetry=symmetry,
+                                                   stop_on_violation=False)
+    assert fast == slow and fast_levels == slow_levels
+    assert len(seeded) == 1 and seeded[0] >= switch
+
+
+def test_small_searches_stay_with_the_python_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Below ``SWITCH`` states a level, the arrays never take over (they would cost more than
+    they save); the result says so."""
+    monkeypatch.setattr(vec, "SWITCH", 2_000)
+    r = explore(ActorModel(scenario(NONE).config), symmetry=True)
+    assert r.complete and not r.vectorised
+    monkeypatch.setattr(vec, "SWITCH", 100)
+    assert explore(ActorModel(scenario(NONE).config), symmetry=True).vectorised
 
 
 def test_rows_widen_during_a_search(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -57,8 +57,9 @@ parents, sleep sets, counters, violations, witnesses and stops at ``max_states``
 number its messages in another order under it: a complete search's figures are the same, but
 which of several equally short counterexamples comes first, and the counters at a stop, may
 differ.) A hash collision (two rows, one hash) is detected and the search is done again
-without it. It is the default wherever it applies (``vectorised=None``);
-``vectorised=False`` keeps the Python loop.
+without it. It is the default wherever it applies (``vectorised=None``), taking over from
+the Python loop at the first level of ``actors.vector.SWITCH`` states (smaller levels cost
+less in Python); ``vectorised=False`` keeps the Python loop throughout.
 """
 
 from __future__ import annotations
@@ -102,7 +103,8 @@ def explore(model: Model[S], *, order: str = "bfs", symmetry: bool = False,
     (breadth-first only, models with ``Model.sleep_successors``) skips steps with sleep sets:
     the same states and figures, fewer successors built; ``None`` (the default) uses them
     wherever they apply (``has_sleep_sets``). ``vectorised`` runs the sleep-set search a level
-    at a time as arrays where the model offers it (``Model.vector_search``): the same states,
+    at a time as arrays where the model offers it (``Model.vector_search``; for ``actors``,
+    from the first level of 2,000 states): the same states,
     figures, violations and paths (and the same stop at ``max_states``; ``max_seconds`` is
     looked at once a level); ``None`` (the default) uses it for every search with sleep sets
     of a model that offers it.
@@ -135,7 +137,7 @@ def explore(model: Model[S], *, order: str = "bfs", symmetry: bool = False,
         failed = model.certify()  # every search, however it ended
         if not failed:
             result = search.result(order)
-            result.vectorised = search.vector is not None
+            result.vectorised = search.vector is not None and search.vector.seeded
             result.reductions_off = {**getattr(model, "reductions_off", {}), **off}
             result.reductions_narrowed = dict(getattr(model, "reductions_narrowed", {}))
             return result
@@ -406,7 +408,7 @@ class _Search(Generic[S]):
 
     # -- results ----------------------------------------------------------------------------
     def path_to(self, s: S) -> list[S]:
-        if self.vector is not None:
+        if self.vector is not None and self.vector.seeded:
             return self.vector.path_to(s)
         path = [s]
         parent = self.parents[s]
@@ -441,7 +443,8 @@ class _Search(Generic[S]):
         return model.extend(states, actions, names)
 
     def result(self, order: str) -> CheckResult:
-        distinct = self.vector.distinct if self.vector is not None else len(self.parents)
+        distinct = (self.vector.distinct if self.vector is not None and self.vector.seeded
+                    else len(self.parents))
         return CheckResult(
             model=self.model.name, distinct_states=distinct, total_states=self.total,
             depth=self.depth, seconds=self.seconds, complete=self.stop_reason == "exhausted",

@@ -234,8 +234,9 @@ class CheckResult:
     por: bool = False
     """Were sleep sets used (``explore``'s ``por``)? The figures are the same either way."""
     vectorised: bool = False
-    """Did the sleep-set search run a level at a time as arrays (``explore``'s ``vectorised``)?
-    The states, figures and paths are the same either way."""
+    """Did the arrays run any level of the sleep-set search (``explore``'s ``vectorised``;
+    they take over at the first level of ``actors.vector.SWITCH`` states)? The states,
+    figures and paths are the same either way."""
     raw_distinct_states: int = 0
     """Without symmetry reduction (equal to ``distinct_states`` when it is off)."""
     raw_total_states: int = 0

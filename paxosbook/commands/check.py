@@ -71,9 +71,10 @@ def add_parser(sub: Any) -> None:
                         "same states and figures, fewer successors built; on by default "
                         "where it applies, --no-por for the plain search)")
     p.add_argument("--vectorised", action=argparse.BooleanOptionalAction, default=None,
-                   help="actors, with sleep sets: search a level at a time as arrays (the "
-                        "same states, figures and paths, about twice as fast; on by default "
-                        "where it applies, --no-vectorised for the Python loop)")
+                   help="actors, with sleep sets: search a level at a time as arrays from "
+                        "the first level of 2,000 states (the same states, figures and "
+                        "paths, about twice as fast; on by default where it applies, "
+                        "--no-vectorised for the Python loop throughout)")
     p.add_argument("--max-states", type=int,
                    help="stop after about this many distinct states (checked every 512; "
                         f"default and limit {MAX_STATES:,})")

@@ -64,6 +64,8 @@ _GHOST, _LEFT, _NODES = 200, 201, 202
 MAX_WORDS = 160
 """Message words a row may have (10,240 messages; the multipliers above stop at 200): beyond,
 the search is done by the Python loop."""
+SWITCH = 2_000
+"""The frontier size from which the arrays take a search over from the Python loop."""
 CHUNK = 32_768
 """Frontier rows expanded at a time: the successors of a level exist a chunk at a time (a
 level's new states, far fewer, all at once)."""
@@ -857,29 +859,22 @@ class VectorSearch:
 
     # -- the search -------------------------------------------------------------------------
     def run(self, search: _Search[Any]) -> None:
-        """``_Search.bfs`` with sleep sets (``sleep_level``), level by level as arrays."""
+        """``_Search.bfs`` with sleep sets (``sleep_level``): the first levels by the Python
+        loop while they are small (below ``SWITCH`` states: arrays cost more than they save
+        there), then level by level as arrays."""
         if not self.names:
             self.name_codes[()] = 0
             self.names.append(())
-        self.distinct = len(search.parents)
-        try:
-            frontier = search.initial()  # (the engine's: a violation there stops it)
-        finally:
-            self.distinct = len(search.parents)
+        frontier = search.initial()
         search.depth = 1 if frontier else 0
-        while True:
-            try:
-                self._sync()
-                break
-            except _Widen:
-                continue
-        rows = self.encode(frontier)
-        sleeps = np.zeros((len(rows), 1 + self.wm), U)
-        orbits = np.array([search.orbits.pop(s) if search.symmetry else 1 for s in frontier],
-                          I64)
-        self.parent = np.full(len(rows), -1, I64)
-        self.seen.add(self.hash(rows), rows)
-        base = 0
+        later: dict[Any, Any] = dict.fromkeys(frontier, 0)
+        while frontier and len(frontier) < SWITCH:
+            frontier, later = search.sleep_level(frontier, later)
+            if frontier:
+                search.depth += 1
+        if not frontier:
+            return
+        rows, sleeps, orbits, base = self.seed(search, frontier, later)
         while len(rows):
             while True:
                 try:
@@ -897,6 +892,38 @@ class VectorSearch:
             if search.bar is not None:
                 search.bar.n = self.seen.count
                 search.bar.refresh()
+
+    seeded = False
+    """Have the arrays taken over (``seed``)? Until then the search's own parents hold every
+    state."""
+
+    def seed(self, search: _Search[Any], frontier: list[State], later: dict[Any, Any]
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+        """Take over from the Python loop: every state found so far (in the order found, with
+        its parent) as rows, and the frontier with its sleep sets and orbit sizes."""
+        while True:
+            try:
+                self._sync()
+                break
+            except _Widen:
+                continue
+        states = list(search.parents)
+        index = {s: k for k, s in enumerate(states)}
+        rows = self.encode(states)
+        self.seen.add(self.hash(rows), rows)
+        self.parent = np.array([-1 if p is None else index[p]
+                                for p in search.parents.values()], I64)
+        base = len(states) - len(frontier)  # the frontier: the states found last
+        sleeps = np.zeros((len(frontier), 1 + self.wm), U)
+        mask = (1 << self.low) - 1
+        for k, s in enumerate(frontier):
+            sleeps[k, 0] = later[s] & mask
+            sleeps[k, 1:] = self._words(later[s] >> self.low)
+        orbits = np.array([search.orbits.pop(s) if search.symmetry else 1 for s in frontier],
+                          I64)
+        self.distinct = len(states)
+        self.seeded = True
+        return rows[base:], sleeps, orbits, base
 
     def level(self, rows: np.ndarray, sleeps: np.ndarray, search: _Search[Any]) -> Any:
         """Everything one level finds, before any of it is recorded (a ``_Widen`` may still
@@ -998,12 +1025,9 @@ class VectorSearch:
     """States found so far (as ``len(_Search.parents)``)."""
 
     def path_to(self, state: State) -> list[State]:
-        """The states from an initial state to ``state``, following parents. (An initial
-        state judged before the rows are seeded is not among them: its path is itself.)"""
+        """The states from an initial state to ``state``, following parents (once seeded)."""
         row = self.encode([state])
         k = int(self.seen.find(self.hash(row), row)[0])
-        if k < 0:
-            return [state]
         path = []
         while k >= 0:
             path.append(self.decode(self.seen.rows_at(np.array([k]))[0]))
