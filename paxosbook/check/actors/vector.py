@@ -18,6 +18,8 @@ loop handles a whole breadth-first level at once as numpy arrays:
   engine then searches again without arrays), so a hash never decides anything;
 * a level is expanded ``CHUNK`` frontier rows at a time, its new states merged as the chunks
   come (``_Level``), so only a chunk's successors are ever held at once;
+* the first, small levels are the Python loop's own (``sleep_level``): the arrays take over
+  (``seed``) at the first level of ``SWITCH`` states, where they start to pay;
 * verdicts and sometimes-properties are memoised on what they read (the ghost, the watched
   nodes' states and the learners' inbox, as ``ActorModel.violated``), misses asked of the model.
 
