@@ -228,8 +228,7 @@ class Seen:
     def widen(self, at: int, extra: int) -> None:
         """Insert ``extra`` zero columns at column ``at`` (hashes do not change)."""
         self.width += extra
-        self.blocks = [np.concatenate([b[:, :at], np.zeros((len(b), extra), U), b[:, at:]],
-                                      axis=1) for b in self.blocks]
+        self.blocks = [_zero_columns(b, at, extra) for b in self.blocks]
 
 
 class _Level:
@@ -278,6 +277,11 @@ class _Level:
         n = self.seen.count
         return (self.seen.rows(), self.sleep[:n], self.parent[:n], self.orbit[:n],
                 self.seen.hashes[:n])
+
+
+def _zero_columns(a: np.ndarray, at: int, extra: int) -> np.ndarray:
+    """``a`` with ``extra`` zero columns inserted at column ``at``."""
+    return np.concatenate([a[:, :at], np.zeros((len(a), extra), U), a[:, at:]], axis=1)
 
 
 def _grown(a: np.ndarray, rows: int) -> np.ndarray:
@@ -361,11 +365,9 @@ class VectorSearch:
         self.wm = wm
         self._layout()
 
-        def pad(a: np.ndarray) -> np.ndarray:
-            return np.concatenate([a, np.zeros((len(a), extra), U)], axis=1)
-
         self.to, self.live_mask, self.known, self.sends = (
-            pad(self.to), pad(self.live_mask), pad(self.known), pad(self.sends))
+            _zero_columns(a, old_wm, extra) for a in (self.to, self.live_mask, self.known,
+                                                      self.sends))
         self.dep_msg = np.zeros((2, self.n, wm), U)
         self.aside = np.concatenate([self.aside, np.zeros(extra, U)])
         self.dst = np.concatenate([self.dst, np.zeros(self.cm - old_cm, I64)])
@@ -696,7 +698,7 @@ class VectorSearch:
                 low[byte, (np.arange(256) >> bit) & 1 == 1] |= U(1 << to)
             self.images.append({
                 "g": g, "perm": list(g.node_perm), "identity": g.identity, "low": low,
-                "msgs": np.zeros(0, I64), "built": 0, "bytes": None,
+                "built": 0, "bytes": None,
                 "locals": np.full(len(self.node), -1, I64),
                 "ghosts": np.full(len(self.gadd), -1, I64)})
 
@@ -882,12 +884,10 @@ class VectorSearch:
                 try:
                     level = self.level(rows, sleeps, search)
                     break
-                except _Widen:
-                    z = np.zeros((len(rows), self.wm - rows.shape[1] + 2 + self.n), U)
-                    rows = np.concatenate([rows[:, :rows.shape[1] - 2 - self.n], z,
-                                           rows[:, rows.shape[1] - 2 - self.n:]], axis=1)
-                    sleeps = np.concatenate([sleeps, np.zeros((len(sleeps), z.shape[1]), U)],
-                                            axis=1)
+                except _Widen:  # (the message words grew: the frontier's rows too)
+                    old_wm = rows.shape[1] - 2 - self.n
+                    rows = _zero_columns(rows, old_wm, self.wm - old_wm)
+                    sleeps = _zero_columns(sleeps, sleeps.shape[1], self.wm - old_wm)
             rows, sleeps, orbits, base = self.commit(search, level, orbits, base)
             if len(rows):
                 search.depth += 1
@@ -930,17 +930,15 @@ class VectorSearch:
     def level(self, rows: np.ndarray, sleeps: np.ndarray, search: _Search[Any]) -> Any:
         """Everything one level finds, before any of it is recorded (a ``_Widen`` may still
         start it again)."""
-        counts, arrived = [], 0
+        counts = []
         found = _Level(self.width, 1 + self.wm)
         for c0 in range(0, len(rows), CHUNK):  # (memory: the successors of a chunk at a time)
             count, out, z, parent = self.expand(rows[c0:c0 + CHUNK], sleeps[c0:c0 + CHUNK])
             counts.append(count)
-            arrival = np.arange(arrived, arrived + len(out), dtype=I64)
-            arrived += len(out)
             parent += c0
             h = self.hash(out)
             fresh = self.seen.find(h, out) < 0  # an older state: ignored (a representative)
-            out, z, parent, arrival, h = (x[fresh] for x in (out, z, parent, arrival, h))
+            out, z, parent, h = (x[fresh] for x in (out, z, parent, h))
             if search.symmetry:
                 rep, z_rep, orbit, own = self.canonical(out, z)
                 h_rep = h.copy()
